@@ -1,0 +1,63 @@
+/* heat_conf.h: reads heat.conf the way oslo.config does (heat-api's --config-file and
+ * --config-dir), and gives typed access to every option mod_heat uses.
+ *
+ * Life cycle: heat_conf_create, then heat_conf_read_file / heat_conf_read_dir (in the order
+ * oslo.config reads them: the file, then the directory's *.conf sorted by name), then any
+ * heat_conf_override from Apache directives, then heat_conf_finalize, which interpolates
+ * $vars and checks the value of every known option against its type. All of this happens
+ * once, in post_config; after heat_conf_finalize the object is read-only, so children and
+ * threads may read it without locks.
+ *
+ * Errors are returned as strings from the pool ("<file>:<line>: [section] option: why"),
+ * NULL on success. */
+#ifndef HEAT_CONF_H
+#define HEAT_CONF_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+typedef struct heat_conf_t heat_conf_t;
+
+typedef enum {
+    HEAT_OPT_STR,   /* string (oslo StrOpt) */
+    HEAT_OPT_BOOL,  /* oslo BoolOpt rules */
+    HEAT_OPT_INT,   /* oslo IntOpt, with optional min/max */
+    HEAT_OPT_FLOAT, /* oslo FloatOpt */
+    HEAT_OPT_LIST,  /* oslo ListOpt: comma-separated */
+    HEAT_OPT_MULTI, /* oslo MultiStrOpt: every occurrence of the key */
+    HEAT_OPT_PORT   /* oslo PortOpt: 0..65535 */
+} heat_opt_type_t;
+
+heat_conf_t *heat_conf_create(apr_pool_t *p);
+
+/* Missing file: error. */
+const char *heat_conf_read_file(heat_conf_t *conf, const char *path);
+/* Every *.conf in dir, sorted; missing dir: error. */
+const char *heat_conf_read_dir(heat_conf_t *conf, const char *dir);
+/* An Apache directive's value; wins over the files. origin names it in errors
+ * ("HeatOption at /etc/apache2/sites-enabled/heat-api.conf:12"). */
+const char *heat_conf_override(heat_conf_t *conf, const char *section, const char *name,
+                               const char *value, const char *origin);
+/* Interpolates and type-checks every known option; after this the getters may be used. */
+const char *heat_conf_finalize(heat_conf_t *conf);
+
+/* Typed getters for known options (see the option table in heat_conf.c). The value set in
+ * the files or by a directive, else the option's default. Asking for an unknown option or
+ * with the wrong type is a programming error: it logs and returns the type's zero value. */
+const char *heat_conf_str(const heat_conf_t *conf, const char *section, const char *name);
+int heat_conf_bool(const heat_conf_t *conf, const char *section, const char *name);
+apr_int64_t heat_conf_int(const heat_conf_t *conf, const char *section, const char *name);
+double heat_conf_float(const heat_conf_t *conf, const char *section, const char *name);
+/* LIST and MULTI options: an array of const char *, never NULL. */
+const apr_array_header_t *heat_conf_list(const heat_conf_t *conf, const char *section,
+                                         const char *name);
+/* Whether the option was set anywhere (file or directive), as opposed to defaulted. */
+int heat_conf_is_set(const heat_conf_t *conf, const char *section, const char *name);
+
+/* Raw access to any key, known or not (after interpolation); NULL when absent. */
+const char *heat_conf_raw(const heat_conf_t *conf, const char *section, const char *name);
+
+/* The files that were read, for the startup log line. */
+const apr_array_header_t *heat_conf_files(const heat_conf_t *conf);
+
+#endif

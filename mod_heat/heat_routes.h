@@ -1,0 +1,69 @@
+/* heat_routes.h: the route tables of heat-api (native, Routes 2.5.1 semantics as heat's
+ * connect() helper builds them) and heat-api-cfn, and the matcher.
+ *
+ * Tables are compiled once (post_config) into a heat_routes_t owned by a pool; matching is
+ * read-only and thread-safe. Paths given to the matcher are what Routes sees: PATH_INFO after
+ * version negotiation (for the native API "/{tenant}/stacks/..." without "/v1"), already
+ * percent-decoded. */
+#ifndef HEAT_ROUTES_H
+#define HEAT_ROUTES_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+typedef enum {
+    HEAT_ROUTE_MATCHED,    /* a real route: m->route and m->params are set */
+    HEAT_ROUTE_OPTIONS,    /* OPTIONS on a known template: 204 + Allow: m->allowed */
+    HEAT_ROUTE_REJECT,     /* method not defined for a known template: 405 (m->allowed) */
+    HEAT_ROUTE_NOT_FOUND   /* no template matches: 404 */
+} heat_route_result_t;
+
+typedef struct heat_route_t {
+    const char *method;   /* "GET", "POST", ... (the lookup routes list several: "GET,POST,...");
+                             "*" = any method (CFN "/") */
+    const char *path;     /* the Routes template, e.g. "/{tenant_id}/stacks/{stack_name}/{stack_id}" */
+    const char *group;    /* controller: "stacks", "resources", "events", "actions", "build_info",
+                             "software_configs", "software_deployments", "services", "cfn", "signal" */
+    const char *action;   /* controller action, e.g. "show", "lookup", "index"; CFN: the AWS Action name
+                             ("DescribeStacks") or "update_waitcondition" / "signal" */
+    const char *policy;   /* the oslo.policy rule checked at the API (native-api.md §3.3), NULL if none */
+} heat_route_t;
+
+typedef struct {
+    heat_route_result_t result;
+    const heat_route_t *route;   /* MATCHED */
+    apr_table_t *params;         /* route variables (tenant_id, stack_name, path, arn, ...) of the
+                                    matched template, also for OPTIONS / REJECT; never NULL (empty
+                                    for NOT_FOUND) */
+    const char *allowed;         /* OPTIONS / REJECT: allowed methods in registration order, "GET,POST" */
+} heat_route_match_t;
+
+typedef struct heat_routes_t heat_routes_t;
+
+/* Builds the native table: every route of native-api.md §3.3 in order, then per group the
+ * reject (405) and options routes heat's connect() appends. Error string or NULL. */
+const char *heat_routes_native_create(apr_pool_t *p, heat_routes_t **routes);
+
+/* Matches method + path. HEAD is matched as GET (DECISIONS.md: HEAD works wherever GET does;
+ * the glue sends no body). Methods compare exactly (Routes tests a substring of heat's joined
+ * "GET,POST,..." string, so "ET" would list stacks); a method other than the six and OPTIONS
+ * matches no route at all, reject routes included: NOT_FOUND. No `_method` override. The
+ * strings in m point into the table or into p. */
+void heat_routes_match(const heat_routes_t *routes, apr_pool_t *p, const char *method,
+                       const char *path, heat_route_match_t *m);
+
+/* CFN: path after "/v1"; action = the Action parameter (NULL when absent). "/" with a known
+ * Action (exact, case-sensitive) matches that action, any method; "/" with none or an unknown
+ * one, and the legacy /stacks resource routes, match route "InvalidAction" (group "cfn");
+ * PUT /waitcondition/{arn} and POST /signal/{arn} (group "signal"; arn may contain "/" and be
+ * empty; other methods there are NOT_FOUND, as in Routes); anything else NOT_FOUND. HEAD is
+ * matched as GET here too (it only matters on the legacy routes). Never REJECT or OPTIONS. */
+const char *heat_routes_cfn_create(apr_pool_t *p, heat_routes_t **routes);
+void heat_routes_cfn_match(const heat_routes_t *routes, apr_pool_t *p, const char *method,
+                           const char *path, const char *action, heat_route_match_t *m);
+
+/* Iteration over the real routes, for tests and the startup debug dump. */
+int heat_routes_count(const heat_routes_t *routes);
+const heat_route_t *heat_routes_get(const heat_routes_t *routes, int i);
+
+#endif

@@ -1,0 +1,33 @@
+/* heat_test.h: shared declarations of the unit test suites (Check). Each test_<area>.c
+ * defines one suite constructor, listed once in HEAT_TEST_SUITES below; main.c runs them all. */
+#ifndef HEAT_TEST_H
+#define HEAT_TEST_H
+
+#include <check.h>
+#include <apr_pools.h>
+
+#define HEAT_TEST_SUITES(X) \
+    X(conf)                 \
+    X(routes)               \
+    X(webob)                \
+    X(fault)                \
+    X(front)
+
+/* Weak, so that main.c can report a listed suite that is not linked. */
+#define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));
+HEAT_TEST_SUITES(HEAT_TEST_DECLARE)
+#undef HEAT_TEST_DECLARE
+
+/* A fresh pool per test, destroyed in the teardown (heat_test_pool_setup/teardown as a
+ * checked fixture). */
+extern apr_pool_t *heat_test_pool;
+void heat_test_pool_setup(void);
+void heat_test_pool_teardown(void);
+
+/* Path of a golden file or folder below test/golden (HEAT_TEST_GOLDEN, default test/golden). */
+const char *heat_test_golden(const char *relpath);
+
+/* Reads a whole file into the pool (NUL-terminated); fails the test if it cannot. */
+char *heat_test_read_file(const char *path, apr_size_t *len);
+
+#endif
