@@ -1,0 +1,586 @@
+/* heat_routes.c: heat-api's and heat-api-cfn's route tables and a matcher with Routes 2.5.1
+ * semantics (see heat_routes.h). Ground truth: heat/api/openstack/v1/__init__.py and
+ * heat/api/cfn/v1/__init__.py of heat 19.0.0; test/golden/routes/capture.py records what the
+ * real mapper answers and test_routes.c holds this file to it.
+ *
+ * A table is a list of entries tried in order; each entry is a compiled template (shared by
+ * all entries with the same template, so each is compiled once), a method condition and what
+ * it yields: a real route, heat's 405 "reject" route or its "options" route.
+ *
+ * Deliberate differences from Routes (each marked DIFF in the golden files): HEAD is matched as
+ * GET; method conditions are exact, not substring tests; the path is matched as plain bytes,
+ * whereas Python's "$" also matches before a final "\n" (so "/t/stacks/s%0A" would look up
+ * stack "s") and its "." stops at "\n". */
+#include "heat_routes.h"
+
+#include <apr_strings.h>
+#include <locale.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VARS 8      /* route variables of one template (native: at most 5) */
+#define MAX_GROUPS 16   /* capture groups of one compiled template, whole match included */
+#define MAX_TMPLS 64    /* distinct templates of one table (native: 40, CFN: 20) */
+#define MAX_METHODS 8
+
+/* Definition flags. */
+#define DEF_CONNECT 1   /* registered through heat's connect(): gets reject + options routes */
+#define DEF_ACTION 2    /* CFN "/": the Action parameter must equal route.action */
+
+typedef struct {
+    heat_route_t route;
+    const char *pattern; /* template compiled instead of route.path (CFN legacy, see below) */
+    int flags;
+} route_def_t;
+
+/* Native routes in heat's order (native-api.md §3.3). `method` lists several methods
+ * comma-separated, as heat's connect() joins them. */
+static const route_def_t native_defs[] = {
+#define N(method, path, group, action, policy) {{method, path, group, action, policy}, NULL, DEF_CONNECT}
+    N("POST", "/{tenant_id}/validate", "stacks", "validate_template", "stacks:validate_template"),
+    N("GET", "/{tenant_id}/resource_types", "stacks", "list_resource_types", "stacks:list_resource_types"),
+    N("GET", "/{tenant_id}/resource_types/{type_name}", "stacks", "resource_schema", "stacks:resource_schema"),
+    N("GET", "/{tenant_id}/resource_types/{type_name}/template", "stacks", "generate_template",
+      "stacks:generate_template"),
+    N("GET", "/{tenant_id}/template_versions", "stacks", "list_template_versions",
+      "stacks:list_template_versions"),
+    N("GET", "/{tenant_id}/template_versions/{template_version}/functions", "stacks", "list_template_functions",
+      "stacks:list_template_functions"),
+    /* also stacks:global_index when global_tenant is set; policy is the primary rule */
+    N("GET", "/{tenant_id}/stacks", "stacks", "index", "stacks:index"),
+    N("POST", "/{tenant_id}/stacks", "stacks", "create", "stacks:create"),
+    N("POST", "/{tenant_id}/stacks/preview", "stacks", "preview", "stacks:preview"),
+    N("GET", "/{tenant_id}/stacks/detail", "stacks", "detail", "stacks:detail"),
+    N("GET,POST,PUT,PATCH,DELETE", "/{tenant_id}/stacks/{stack_name}", "stacks", "lookup", "stacks:lookup"),
+    /* heat writes the colon as \x3A because Routes treats ':' specially; compiled as ':' */
+    N("GET,POST,PUT,PATCH,DELETE", "/{tenant_id}/stacks/{stack_name:arn\\x3A.*}", "stacks", "lookup",
+      "stacks:lookup"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{path:resources|events|template|actions|environment|files}",
+      "stacks", "lookup", "stacks:lookup"),
+    N("POST", "/{tenant_id}/stacks/{stack_name}/{path:resources|events|template|actions}", "stacks", "lookup",
+      "stacks:lookup"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "show", "stacks:show"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/template", "stacks", "template", "stacks:template"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/environment", "stacks", "environment",
+      "stacks:environment"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/files", "stacks", "files", "stacks:files"),
+    N("PUT", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "update", "stacks:update"),
+    /* stacks:update_no_change instead when the patch changes nothing (decided on the body) */
+    N("PATCH", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "update_patch", "stacks:update_patch"),
+    N("PUT", "/{tenant_id}/stacks/{stack_name}/{stack_id}/preview", "stacks", "preview_update",
+      "stacks:preview_update"),
+    N("PATCH", "/{tenant_id}/stacks/{stack_name}/{stack_id}/preview", "stacks", "preview_update_patch",
+      "stacks:preview_update_patch"),
+    N("DELETE", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "delete", "stacks:delete"),
+    N("DELETE", "/{tenant_id}/stacks/{stack_name}/{stack_id}/abandon", "stacks", "abandon", "stacks:abandon"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/export", "stacks", "export", "stacks:export"),
+    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots", "stacks", "snapshot", "stacks:snapshot"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}", "stacks", "show_snapshot",
+      "stacks:show_snapshot"),
+    N("DELETE", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}", "stacks",
+      "delete_snapshot", "stacks:delete_snapshot"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots", "stacks", "list_snapshots",
+      "stacks:list_snapshots"),
+    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}/restore", "stacks",
+      "restore_snapshot", "stacks:restore_snapshot"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/outputs", "stacks", "list_outputs",
+      "stacks:list_outputs"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/outputs/{output_key}", "stacks", "show_output",
+      "stacks:show_output"),
+
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources", "resources", "index", "resource:index"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}", "resources", "show",
+      "resource:show"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/metadata", "resources",
+      "metadata", "resource:metadata"),
+    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/signal", "resources",
+      "signal", "resource:signal"),
+    N("PATCH", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}", "resources",
+      "mark_unhealthy", "resource:mark_unhealthy"),
+
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/events", "events", "index", "events:index"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/events", "events", "index",
+      "events:index"),
+    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/events/{event_id}", "events",
+      "show", "events:show"),
+
+    /* Placeholder: the rule is actions:<key of the body> (suspend, resume, check, cancel_update,
+     * cancel_without_rollback), known only once the body is read; actions:action is never
+     * enforced by heat. */
+    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/actions", "actions", "action", "actions:action"),
+
+    N("GET", "/{tenant_id}/build_info", "build_info", "build_info", "build_info:build_info"),
+
+    /* also software_configs:global_index when global_tenant is set */
+    N("GET", "/{tenant_id}/software_configs", "software_configs", "index", "software_configs:index"),
+    N("POST", "/{tenant_id}/software_configs", "software_configs", "create", "software_configs:create"),
+    N("GET", "/{tenant_id}/software_configs/{config_id}", "software_configs", "show", "software_configs:show"),
+    N("DELETE", "/{tenant_id}/software_configs/{config_id}", "software_configs", "delete",
+      "software_configs:delete"),
+
+    N("GET", "/{tenant_id}/software_deployments", "software_deployments", "index",
+      "software_deployments:index"),
+    N("GET", "/{tenant_id}/software_deployments/metadata/{server_id}", "software_deployments", "metadata",
+      "software_deployments:metadata"),
+    N("POST", "/{tenant_id}/software_deployments", "software_deployments", "create",
+      "software_deployments:create"),
+    N("GET", "/{tenant_id}/software_deployments/{deployment_id}", "software_deployments", "show",
+      "software_deployments:show"),
+    N("PUT", "/{tenant_id}/software_deployments/{deployment_id}", "software_deployments", "update",
+      "software_deployments:update"),
+    N("DELETE", "/{tenant_id}/software_deployments/{deployment_id}", "software_deployments", "delete",
+      "software_deployments:delete"),
+#undef N
+    /* heat registers services with a plain submapper, not connect(): no 405, no OPTIONS */
+    {{"GET", "/{tenant_id}/services", "services", "index", "service:index"}, NULL, 0},
+};
+
+/* CFN routes in heat's order. The legacy mapper.resource("stack", "stacks") routes come first;
+ * Routes gives their {id} the requirement [^\/]+(?<!\\) (no trailing backslash), which POSIX
+ * EREs, lacking look-behind, spell [^/]*[^/\\]; {format} has Routes' default [^/]+. mod_heat
+ * answers InvalidAction on all of them (cfn-api.md §2.2: heat runs create/update/delete). */
+#define ID "{id:[^/]*[^/\\\\]}"
+#define L(method, path, pattern) {{method, path, "cfn", "InvalidAction", NULL}, pattern, 0}
+#define A(name) {{"*", "/", "cfn", name, "cloudformation:" name}, NULL, DEF_ACTION}
+static const route_def_t cfn_defs[] = {
+    L("GET", "/stacks/detail.{format}", NULL),
+    L("GET", "/stacks/detail", NULL),
+    L("POST", "/stacks.{format}", NULL),
+    L("POST", "/stacks", NULL),
+    L("GET", "/stacks.{format}", NULL),
+    L("GET", "/stacks", NULL),
+    L("GET", "/stacks/new.{format}", NULL),
+    L("GET", "/stacks/new", NULL),
+    L("GET", "/stacks/{id}/edit.{format}", "/stacks/" ID "/edit.{format}"),
+    L("GET", "/stacks/{id}/edit", "/stacks/" ID "/edit"),
+    L("PUT", "/stacks/{id}.{format}", "/stacks/" ID ".{format}"),
+    L("PUT", "/stacks/{id}", "/stacks/" ID),
+    L("DELETE", "/stacks/{id}.{format}", "/stacks/" ID ".{format}"),
+    L("DELETE", "/stacks/{id}", "/stacks/" ID),
+    L("GET", "/stacks/{id}.{format}", "/stacks/" ID ".{format}"),
+    L("GET", "/stacks/{id}", "/stacks/" ID),
+    /* "/" answers any method; heat's _actions, in its order */
+    A("ListStacks"),
+    A("CreateStack"),
+    A("DescribeStacks"),
+    A("DeleteStack"),
+    A("UpdateStack"),
+    A("CancelUpdateStack"),
+    A("DescribeStackEvents"),
+    A("ValidateTemplate"),
+    A("GetTemplate"),
+    A("EstimateTemplateCost"),
+    A("DescribeStackResource"),
+    A("DescribeStackResources"),
+    A("ListStackResources"),
+    /* heat's "index" on "/", which raises InvalidAction */
+    {{"*", "/", "cfn", "InvalidAction", NULL}, NULL, 0},
+    {{"PUT", "/waitcondition/{arn:.*}", "signal", "update_waitcondition", NULL}, NULL, 0},
+    {{"POST", "/signal/{arn:.*}", "signal", "signal", NULL}, NULL, 0},
+};
+#undef ID
+#undef L
+#undef A
+
+typedef struct {
+    const char *pattern;
+    regex_t re;
+    int compiled;
+    int nvars;
+    const char *var[MAX_VARS];
+    int group[MAX_VARS];      /* capture group of each variable */
+    apr_size_t prefix_len;    /* Routes' static prefix, for its match order (routes_sort) */
+} tmpl_t;
+
+typedef enum { ENTRY_REAL, ENTRY_REJECT, ENTRY_OPTIONS } entry_kind_t;
+
+typedef struct {
+    entry_kind_t kind;
+    int tmpl;
+    int any_method;
+    int nmethods;
+    const char *methods[MAX_METHODS];
+    const heat_route_t *route;  /* ENTRY_REAL */
+    const char *allowed;        /* ENTRY_REJECT, ENTRY_OPTIONS */
+    int need_action;            /* DEF_ACTION */
+} entry_t;
+
+struct heat_routes_t {
+    apr_array_header_t *tmpls;   /* tmpl_t * */
+    apr_array_header_t *entries; /* entry_t, in match order */
+    apr_array_header_t *real;    /* const heat_route_t *, in definition order */
+};
+
+static apr_status_t routes_cleanup(void *data)
+{
+    heat_routes_t *rt = data;
+    int i;
+
+    for (i = 0; i < rt->tmpls->nelts; i++) {
+        tmpl_t *t = APR_ARRAY_IDX(rt->tmpls, i, tmpl_t *);
+        if (t->compiled) {
+            regfree(&t->re);
+            t->compiled = 0;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void ere_literal(char *out, apr_size_t *n, char c)
+{
+    if (c && strchr(".[]()*+?{}|^$\\", c)) /* strchr finds the NUL too */
+        out[(*n)++] = '\\';
+    out[(*n)++] = c;
+}
+
+/* Template → ERE, as Routes' buildfullreg does: literal text, {name} → ([^/]+), {name:regex} →
+ * (regex), anchored at both ends. A \xHH escape in a requirement (heat's arn\x3A) becomes the
+ * character, which POSIX EREs cannot escape that way. */
+static const char *tmpl_to_ere(apr_pool_t *p, tmpl_t *t, char **ere)
+{
+    const char *s = t->pattern;
+    char *out = apr_palloc(p, strlen(s) * 4 + 16);
+    apr_size_t n = 0;
+    int groups = 0;
+    int in_prefix = 1;
+
+    out[n++] = '^';
+    t->prefix_len = 0;
+    while (*s) {
+        if (*s != '{') {
+            ere_literal(out, &n, *s);
+            if (in_prefix)
+                t->prefix_len++;
+            s++;
+            continue;
+        }
+        const char *end = strchr(s, '}');
+        const char *colon;
+        if (!end)
+            return apr_psprintf(p, "unterminated variable in route template %s", t->pattern);
+        if (t->nvars == MAX_VARS)
+            return apr_psprintf(p, "too many variables in route template %s", t->pattern);
+        in_prefix = 0;
+        colon = memchr(s, ':', (apr_size_t)(end - s));
+        t->var[t->nvars] = apr_pstrmemdup(p, s + 1, (apr_size_t)((colon ? colon : end) - s - 1));
+        t->group[t->nvars++] = ++groups;
+        out[n++] = '(';
+        if (!colon) {
+            memcpy(out + n, "[^/]+", 5);
+            n += 5;
+        }
+        else {
+            const char *r;
+            for (r = colon + 1; r < end; r++) {
+                if (r[0] == '\\' && r[1] == 'x' && r + 3 < end && hexval(r[2]) >= 0 && hexval(r[3]) >= 0) {
+                    ere_literal(out, &n, (char)(hexval(r[2]) * 16 + hexval(r[3])));
+                    r += 3;
+                    continue;
+                }
+                if (*r == '(')   /* a group inside a requirement shifts the later variables */
+                    groups++;
+                out[n++] = *r;
+            }
+        }
+        out[n++] = ')';
+        s = end + 1;
+    }
+    out[n++] = '$';
+    out[n] = '\0';
+    if (groups + 1 > MAX_GROUPS)
+        return apr_psprintf(p, "too many groups in route template %s", t->pattern);
+    /* Routes strips the trailing "/" of the prefix before grouping by it */
+    while (t->prefix_len > 0 && t->pattern[t->prefix_len - 1] == '/')
+        t->prefix_len--;
+    *ere = out;
+    return NULL;
+}
+
+/* Index of the compiled template for `pattern`, compiling it on first use. The regex is
+ * compiled in the C locale: under a UTF-8 LC_CTYPE glibc would compile [^/] and . as
+ * multibyte classes that do not match invalid UTF-8, while Routes (Python, latin-1 WSGI
+ * strings) matches every byte. glibc's regexec follows the locale the regex was compiled in. */
+static const char *tmpl_get(apr_pool_t *p, heat_routes_t *rt, const char *pattern, int *index)
+{
+    tmpl_t *t;
+    char *ere = NULL;
+    const char *err;
+    int i, rc;
+    locale_t c_locale, old;
+
+    for (i = 0; i < rt->tmpls->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(rt->tmpls, i, tmpl_t *)->pattern, pattern) == 0) {
+            *index = i;
+            return NULL;
+        }
+    }
+    if (rt->tmpls->nelts == MAX_TMPLS)
+        return "too many route templates";
+    t = apr_pcalloc(p, sizeof(*t));
+    t->pattern = pattern;
+    if ((err = tmpl_to_ere(p, t, &ere)) != NULL)
+        return err;
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (c_locale == (locale_t)0)
+        return "cannot create the C locale for route templates";
+    old = uselocale(c_locale);
+    rc = regcomp(&t->re, ere, REG_EXTENDED);
+    uselocale(old);
+    freelocale(c_locale);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, &t->re, msg, sizeof(msg));
+        return apr_psprintf(p, "cannot compile route template %s (%s): %s", pattern, ere, msg);
+    }
+    t->compiled = 1;
+    APR_ARRAY_PUSH(rt->tmpls, tmpl_t *) = t;
+    *index = rt->tmpls->nelts - 1;
+    return NULL;
+}
+
+static const char *entry_add(apr_pool_t *p, heat_routes_t *rt, entry_kind_t kind, const char *pattern,
+                             const char *methods, const heat_route_t *route, const char *allowed, int need_action)
+{
+    entry_t *e = apr_array_push(rt->entries);
+    const char *err;
+    char *list, *tok, *last;
+
+    memset(e, 0, sizeof(*e));
+    e->kind = kind;
+    e->route = route;
+    e->allowed = allowed;
+    e->need_action = need_action;
+    if ((err = tmpl_get(p, rt, pattern, &e->tmpl)) != NULL)
+        return err;
+    if (strcmp(methods, "*") == 0) {
+        e->any_method = 1;
+        return NULL;
+    }
+    list = apr_pstrdup(p, methods);
+    for (tok = apr_strtok(list, ",", &last); tok; tok = apr_strtok(NULL, ",", &last)) {
+        if (e->nmethods == MAX_METHODS)
+            return apr_psprintf(p, "too many methods for route %s", pattern);
+        e->methods[e->nmethods++] = tok;
+    }
+    return NULL;
+}
+
+/* heat's connect(): after a group's routes, per distinct template in first-registration order,
+ * a reject route for the missing methods among the six and an options route, both carrying the
+ * template's methods joined in registration order ("POST,GET" for snapshots). */
+static const char *connect_extras(apr_pool_t *p, heat_routes_t *rt, const route_def_t *defs, int from, int to)
+{
+    static const char *const six[] = {"HEAD", "GET", "POST", "PUT", "PATCH", "DELETE"};
+    int i, j, k;
+
+    for (i = from; i < to; i++) {
+        const char *path = defs[i].route.path;
+        char *allowed = NULL, *missing = NULL;
+        const char *err;
+
+        for (j = from; j < i; j++)
+            if (strcmp(defs[j].route.path, path) == 0)
+                break;
+        if (j < i)
+            continue; /* template already handled at its first registration */
+        for (j = i; j < to; j++)
+            if (strcmp(defs[j].route.path, path) == 0)
+                allowed = allowed ? apr_pstrcat(p, allowed, ",", defs[j].route.method, NULL)
+                                  : apr_pstrdup(p, defs[j].route.method);
+        for (k = 0; k < 6; k++) {
+            /* allowed is a comma list: compare whole items, unlike Routes' substring test */
+            const char *a = allowed;
+            apr_size_t len = strlen(six[k]);
+            int found = 0;
+            while (a && *a) {
+                const char *comma = strchr(a, ',');
+                apr_size_t alen = comma ? (apr_size_t)(comma - a) : strlen(a);
+                if (alen == len && strncmp(a, six[k], len) == 0)
+                    found = 1;
+                a = comma ? comma + 1 : NULL;
+            }
+            if (!found)
+                missing = missing ? apr_pstrcat(p, missing, ",", six[k], NULL) : apr_pstrdup(p, six[k]);
+        }
+        /* heat's reject route with an empty method list would match nothing */
+        if (missing && (err = entry_add(p, rt, ENTRY_REJECT, path, missing, NULL, allowed, 0)) != NULL)
+            return err;
+        if ((err = entry_add(p, rt, ENTRY_OPTIONS, path, "OPTIONS", NULL, allowed, 0)) != NULL)
+            return err;
+    }
+    return NULL;
+}
+
+/* Routes does not try routes strictly in order: it groups them by static prefix (the text
+ * before the first variable, trailing "/" removed) and tries longer prefixes first, each group
+ * in order. A route can only match a path starting with its prefix, so a stable sort by prefix
+ * length, longest first, gives the same order. Native routes all start with /{tenant_id}
+ * (prefix ""), so only CFN's order changes. Insertion sort: stable, run once, ~130 entries. */
+static void routes_sort(heat_routes_t *rt)
+{
+    entry_t *e = (entry_t *)rt->entries->elts;
+    int i, j;
+
+    for (i = 1; i < rt->entries->nelts; i++) {
+        entry_t cur = e[i];
+        apr_size_t len = APR_ARRAY_IDX(rt->tmpls, cur.tmpl, tmpl_t *)->prefix_len;
+        for (j = i; j > 0 && APR_ARRAY_IDX(rt->tmpls, e[j - 1].tmpl, tmpl_t *)->prefix_len < len; j--)
+            e[j] = e[j - 1];
+        e[j] = cur;
+    }
+}
+
+static const char *routes_build(apr_pool_t *p, heat_routes_t **routes, const route_def_t *defs, int ndefs)
+{
+    heat_routes_t *rt = apr_pcalloc(p, sizeof(*rt));
+    const char *err;
+    int i;
+
+    rt->tmpls = apr_array_make(p, MAX_TMPLS, sizeof(tmpl_t *));
+    rt->entries = apr_array_make(p, 160, sizeof(entry_t));
+    rt->real = apr_array_make(p, ndefs, sizeof(const heat_route_t *));
+    /* Registered before the first regcomp, so a failure half-way still frees what was compiled. */
+    apr_pool_cleanup_register(p, rt, routes_cleanup, apr_pool_cleanup_null);
+
+    for (i = 0; i < ndefs; i++) {
+        const route_def_t *d = &defs[i];
+        err = entry_add(p, rt, ENTRY_REAL, d->pattern ? d->pattern : d->route.path, d->route.method, &d->route,
+                        NULL, (d->flags & DEF_ACTION) != 0);
+        if (err)
+            return err;
+        APR_ARRAY_PUSH(rt->real, const heat_route_t *) = &d->route;
+        /* end of one connect() call: the next definition belongs to another group */
+        if ((d->flags & DEF_CONNECT) &&
+            (i + 1 == ndefs || strcmp(defs[i + 1].route.group, d->route.group) != 0)) {
+            int from = i;
+            while (from > 0 && (defs[from - 1].flags & DEF_CONNECT) &&
+                   strcmp(defs[from - 1].route.group, d->route.group) == 0)
+                from--;
+            if ((err = connect_extras(p, rt, defs, from, i + 1)) != NULL)
+                return err;
+        }
+    }
+    routes_sort(rt);
+    *routes = rt;
+    return NULL;
+}
+
+const char *heat_routes_native_create(apr_pool_t *p, heat_routes_t **routes)
+{
+    return routes_build(p, routes, native_defs, (int)(sizeof(native_defs) / sizeof(native_defs[0])));
+}
+
+const char *heat_routes_cfn_create(apr_pool_t *p, heat_routes_t **routes)
+{
+    return routes_build(p, routes, cfn_defs, (int)(sizeof(cfn_defs) / sizeof(cfn_defs[0])));
+}
+
+static int method_ok(const entry_t *e, const char *method)
+{
+    int i;
+
+    if (e->any_method)
+        return 1;
+    for (i = 0; i < e->nmethods; i++)
+        if (strcmp(e->methods[i], method) == 0) /* exact: Routes' substring test is not copied */
+            return 1;
+    return 0;
+}
+
+static void do_match(const heat_routes_t *rt, apr_pool_t *p, const char *method, const char *path,
+                     const char *action, heat_route_match_t *m)
+{
+    /* per-call cache of template results: 0 untried, 1 matched, 2 not matched */
+    unsigned char tried[MAX_TMPLS];
+    regmatch_t pm[MAX_GROUPS];
+    int last = -1; /* template whose captures are in pm */
+    int i;
+
+    memset(m, 0, sizeof(*m));
+    m->result = HEAT_ROUTE_NOT_FOUND;
+    m->params = apr_table_make(p, 4);
+    if (!rt || !method || !path)
+        return;
+    /* DECISIONS.md: HEAD works wherever GET does (heat answers every HEAD with 405, or 404 on
+     * services); the glue sends no body. */
+    if (strcmp(method, "HEAD") == 0)
+        method = "GET";
+    memset(tried, 0, sizeof(tried));
+    for (i = 0; i < rt->entries->nelts; i++) {
+        const entry_t *e = &APR_ARRAY_IDX(rt->entries, i, entry_t);
+        const tmpl_t *t;
+        int v;
+
+        if (!method_ok(e, method))
+            continue;
+        if (e->need_action && (!action || strcmp(action, e->route->action) != 0))
+            continue;
+        if (tried[e->tmpl] == 2)
+            continue;
+        t = APR_ARRAY_IDX(rt->tmpls, e->tmpl, tmpl_t *);
+        if (tried[e->tmpl] == 0 || last != e->tmpl) {
+            /* a failed regexec may leave pm undefined, so last is reset on failure */
+            int ok = regexec(&t->re, path, MAX_GROUPS, pm, 0) == 0;
+            tried[e->tmpl] = ok ? 1 : 2;
+            last = ok ? e->tmpl : -1;
+            if (!ok)
+                continue;
+        }
+        for (v = 0; v < t->nvars; v++) {
+            const regmatch_t *g = &pm[t->group[v]];
+            apr_table_setn(m->params, t->var[v],
+                           g->rm_so < 0 ? "" : apr_pstrmemdup(p, path + g->rm_so, (apr_size_t)(g->rm_eo - g->rm_so)));
+        }
+        switch (e->kind) {
+        case ENTRY_REAL:
+            m->result = HEAT_ROUTE_MATCHED;
+            m->route = e->route;
+            break;
+        case ENTRY_REJECT:
+            m->result = HEAT_ROUTE_REJECT;
+            m->allowed = e->allowed;
+            break;
+        case ENTRY_OPTIONS:
+            m->result = HEAT_ROUTE_OPTIONS;
+            m->allowed = e->allowed;
+            break;
+        }
+        return;
+    }
+}
+
+void heat_routes_match(const heat_routes_t *routes, apr_pool_t *p, const char *method, const char *path,
+                       heat_route_match_t *m)
+{
+    do_match(routes, p, method, path, NULL, m);
+}
+
+void heat_routes_cfn_match(const heat_routes_t *routes, apr_pool_t *p, const char *method, const char *path,
+                           const char *action, heat_route_match_t *m)
+{
+    do_match(routes, p, method, path, action, m);
+}
+
+int heat_routes_count(const heat_routes_t *routes)
+{
+    return routes ? routes->real->nelts : 0;
+}
+
+const heat_route_t *heat_routes_get(const heat_routes_t *routes, int i)
+{
+    if (!routes || i < 0 || i >= routes->real->nelts)
+        return NULL;
+    return APR_ARRAY_IDX(routes->real, i, const heat_route_t *);
+}
