@@ -1,5 +1,8 @@
 # mod_heat top-level Makefile.
-#   make              build build/mod_heat.so (runs ./configure first if needed)
+#   make              build build/mod_heat.so (installs missing Debian packages and runs
+#                     ./configure first if needed; CONFIGURE_ARGS passes options to it)
+#   make run          start Apache with mod_heat on 127.0.0.1:8004 (native) and :8000 (CFN)
+#   make stop         stop it
 #   make check        unit tests (ASan/UBSan with --enable-sanitizers) + integration tests
 #   make check-unit / make check-integration
 #   make install      install the module, the conf snippets and the sample vhosts (DESTDIR honoured)
@@ -7,13 +10,18 @@
 # The core (mod_heat/heat_*.c, no httpd headers) becomes build/module/libheat.a, linked into the
 # module; the unit tests compile the same core again under build/unit/ with the sanitizer flags.
 
+.DEFAULT_GOAL := all
 include config.mk
 
-config.mk: configure config.mk.in mod_heat/heat_version.h.in
+config.mk: configure config.mk.in mod_heat/heat_version.h.in | deps
 	./configure $(CONFIGURE_ARGS)
 
-configure: configure.ac
+configure: configure.ac | deps
 	./autogen.sh
+
+# Installs what is missing (as root), else says what is; quick when nothing is.
+deps:
+	@test/stack/install-deps.sh
 
 CORE_SRCS := $(sort $(wildcard mod_heat/heat_*.c))
 GLUE_SRCS := $(sort $(wildcard mod_heat/mod_heat*.c))
@@ -58,10 +66,16 @@ check-unit: build/unit/test_heat
 	@if [ "$(HAVE_CHECK)" != yes ]; then echo "Check not found: install the 'check' package and re-run ./configure"; exit 1; fi
 	HEAT_TEST_GOLDEN=test/golden build/unit/test_heat
 
-check-integration: $(MODULE_SO)
+check-integration: $(MODULE_SO) | deps
 	$(PYTEST) -v test/integration
 
 check: check-unit check-integration
+
+run: $(MODULE_SO)
+	test/run-server.sh start
+
+stop:
+	test/run-server.sh stop
 
 install: $(MODULE_SO)
 	$(APXS) -i -S LIBEXECDIR=$(DESTDIR)$(APXS_LIBEXECDIR) -n heat $(MODULE_SO)
@@ -82,4 +96,4 @@ clean:
 distclean: clean
 	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/heat_version.h
 
-.PHONY: all check check-unit check-integration install clean distclean
+.PHONY: all deps check check-unit check-integration run stop install clean distclean

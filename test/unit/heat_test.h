@@ -11,7 +11,14 @@
     X(routes)               \
     X(webob)                \
     X(fault)                \
-    X(front)
+    X(front)                \
+    X(http)                 \
+    X(keystone)             \
+    X(rpc)                  \
+    X(context)              \
+    X(policy)               \
+    X(yaml)                 \
+    X(template)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));

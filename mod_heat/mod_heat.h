@@ -1,0 +1,72 @@
+/* mod_heat.h: glue-private declarations shared by the httpd-facing files (mod_heat*.c). */
+#ifndef MOD_HEAT_H
+#define MOD_HEAT_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+
+#include "heat_conf.h"
+#include "heat_front.h"
+#include "heat_routes.h"
+
+APLOG_USE_MODULE(heat);
+extern module AP_MODULE_DECLARE_DATA heat_module;
+
+/* Directive names, so a typo is a compile error and the docs test can list them. */
+#define HEAT_DIRECTIVE_CONFIG_FILE "HeatConfigFile"
+#define HEAT_DIRECTIVE_CONFIG_DIR "HeatConfigDir"
+#define HEAT_DIRECTIVE_OPTION "HeatOption"
+
+#define HEAT_HANDLER_NATIVE "heat-api"
+#define HEAT_HANDLER_CFN "heat-api-cfn"
+#define HEAT_DEFAULT_CONFIG_FILE "/etc/heat/heat.conf"
+/* CFN form bodies are read up to this size (heat's max_json_body_size default). */
+#define HEAT_MAX_FORM_BYTES 1048576
+
+/* The heat.conf settings the request path reads, taken from heat_conf_t once at startup. */
+typedef struct {
+    int debug;                  /* [DEFAULT] debug: tracebacks in fault bodies */
+    int proxy_headers;          /* [oslo_middleware] enable_proxy_headers_parsing */
+    const char *api_root;       /* [heat_api] heat_api_root (Debian), NULL if unset */
+    const char *healthcheck_path; /* [healthcheck] path */
+    heat_healthcheck_conf_t healthcheck;
+} heat_settings_t;
+
+typedef struct {
+    const char *section;
+    const char *name;
+    const char *value;
+    const char *origin; /* "HeatOption at <file>:<line>" */
+} heat_option_override_t;
+
+/* Per virtual host. Unset members inherit from the main server (merge). */
+typedef struct {
+    const char *config_file;        /* NULL: unset (default HEAT_DEFAULT_CONFIG_FILE) */
+    const char *config_dir;         /* NULL: none */
+    apr_array_header_t *overrides;  /* heat_option_override_t, in directive order */
+    /* Filled in check_config: */
+    heat_conf_t *conf;              /* NULL when the default file is absent and nothing was configured */
+    heat_settings_t settings;
+    const heat_routes_t *native_routes;
+    const heat_routes_t *cfn_routes;
+} heat_server_conf_t;
+
+/* Per directory/location: the <Location> path is the mount point (SCRIPT_NAME). */
+typedef struct {
+    const char *mount; /* "" for a vhost-wide handler or <Location />, else "/prefix" */
+} heat_dir_conf_t;
+
+/* mod_heat_config.c */
+extern const command_rec heat_cmds[];
+void *heat_server_conf_create(apr_pool_t *p, server_rec *s);
+void *heat_server_conf_merge(apr_pool_t *p, void *base, void *add);
+void *heat_dir_conf_create(apr_pool_t *p, char *dir);
+/* check_config hook: compiles the route tables and loads heat.conf for every server; an
+ * error stops startup and `apachectl -t`. */
+int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+
+/* mod_heat_router.c */
+int heat_handler(request_rec *r);
+
+#endif
