@@ -25,7 +25,8 @@ typedef enum {
     HEAT_OPT_FLOAT, /* oslo FloatOpt */
     HEAT_OPT_LIST,  /* oslo ListOpt: comma-separated */
     HEAT_OPT_MULTI, /* oslo MultiStrOpt: every occurrence of the key */
-    HEAT_OPT_PORT   /* oslo PortOpt: 0..65535 */
+    HEAT_OPT_PORT,  /* oslo PortOpt: 0..65535 */
+    HEAT_OPT_IP     /* oslo IPOpt: an IPv4 or IPv6 address (read with heat_conf_str) */
 } heat_opt_type_t;
 
 heat_conf_t *heat_conf_create(apr_pool_t *p);
@@ -43,7 +44,11 @@ const char *heat_conf_finalize(heat_conf_t *conf);
 
 /* Typed getters for known options (see the option table in heat_conf.c). The value set in
  * the files or by a directive, else the option's default. Asking for an unknown option or
- * with the wrong type is a programming error: it logs and returns the type's zero value. */
+ * with the wrong type is a programming error: it logs and returns the type's zero value.
+ * Sections are named as oslo normalises them: "DEFAULT", every other one in lower case.
+ * An option whose value is None (no default, or an empty INT/PORT/FLOAT value, which oslo
+ * reads as None) gives NULL, 0, 0.0 or an empty list: heat_conf_has_value tells them apart.
+ * The getters do not allocate, so any thread may call them after heat_conf_finalize. */
 const char *heat_conf_str(const heat_conf_t *conf, const char *section, const char *name);
 int heat_conf_bool(const heat_conf_t *conf, const char *section, const char *name);
 apr_int64_t heat_conf_int(const heat_conf_t *conf, const char *section, const char *name);
@@ -54,7 +59,27 @@ const apr_array_header_t *heat_conf_list(const heat_conf_t *conf, const char *se
 /* Whether the option was set anywhere (file or directive), as opposed to defaulted. */
 int heat_conf_is_set(const heat_conf_t *conf, const char *section, const char *name);
 
-/* Raw access to any key, known or not (after interpolation); NULL when absent. */
+/* Whether the option's value is not None (oslo's None: no default and not set, or an empty
+ * number). E.g. [clients_keystone] insecure has no default; heat then uses [clients]. */
+int heat_conf_has_value(const heat_conf_t *conf, const char *section, const char *name);
+
+/* The value as Python's str() prints the typed value ("True", "60", "['a', 'b']", "" for
+ * None): what a $name reference to the option substitutes. */
+const char *heat_conf_text(const heat_conf_t *conf, const char *section, const char *name);
+
+/* Where the value came from: the file (and *line) or the directive's origin (*line = 0);
+ * NULL when the option is defaulted. */
+const char *heat_conf_origin(const heat_conf_t *conf, const char *section, const char *name,
+                             int *line);
+
+/* Entry i of the option table (for dumps and tests); 0 past its end. */
+int heat_conf_option(apr_size_t i, const char **section, const char **name,
+                     heat_opt_type_t *type);
+
+/* Raw access to any key, known or not (after interpolation); NULL when absent. Keys are
+ * looked up as written (deprecated names are not followed), the winning value being the
+ * override, else the last occurrence in the newest file. A key outside the table whose
+ * $reference cannot be resolved keeps its text (and a warning is logged). */
 const char *heat_conf_raw(const heat_conf_t *conf, const char *section, const char *name);
 
 /* The files that were read, for the startup log line. */
