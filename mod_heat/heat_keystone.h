@@ -1,0 +1,219 @@
+/* heat_keystone.h: the Keystone v3 client behind mod_heat's authtoken step, following
+ * keystonemiddleware 10.1.0's auth_token with keystoneauth1's password plugin (auth.md §1):
+ *
+ *  - the service's own token: version discovery on auth_url, password authentication,
+ *    reused until 120 s before its expires_at, renewed under a mutex (one renewal at a time),
+ *    invalidated and renewed when Keystone answers 401 to a validation;
+ *  - the validation endpoint: the service token's catalog (type identity, `interface`,
+ *    `region_name`) plus version discovery, or an explicit override;
+ *  - token validation (GET /v3/auth/tokens), the checks keystonemiddleware applies to the
+ *    token data (expiry, access rules, bind), X-Service-Token handling, and the cache hooks
+ *    through which the glue plugs in the shared socache;
+ *  - helpers: the exact keystone.token_info object, the identity fields (X-User-Id, X-Roles...)
+ *    and the v2-shaped X-Service-Catalog, the 401 body and WWW-Authenticate value.
+ *
+ * Thread safety: a heat_keystone_t is shared by all threads of a process; all calls may run
+ * concurrently. It never logs tokens, passwords or response bodies. */
+#ifndef HEAT_KEYSTONE_H
+#define HEAT_KEYSTONE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <jansson.h>
+
+#include "heat_http.h"
+
+/* ---- settings ([keystone_authtoken]) ---------------------------------------------------- */
+
+typedef struct {
+    /* password plugin (the service's own credentials) */
+    const char *auth_url;            /* required; unversioned (discovery) or .../v3 */
+    const char *username;            /* or user_id */
+    const char *user_id;
+    const char *password;
+    const char *user_domain_name;    /* or user_domain_id */
+    const char *user_domain_id;
+    const char *project_name;        /* or project_id */
+    const char *project_id;
+    const char *project_domain_name; /* or project_domain_id */
+    const char *project_domain_id;
+    const char *default_domain_id;   /* fallback for user/project domain (keystoneauth generic) */
+    const char *default_domain_name;
+
+    /* where user tokens are validated */
+    const char *interface;           /* catalog interface; NULL: "internal" */
+    const char *region_name;         /* catalog region filter; NULL: any */
+    const char *identity_uri;        /* mod_heat override: the identity v3 URL to validate
+                                        against, instead of the catalog; NULL normally */
+
+    /* auth_token middleware */
+    const char *www_authenticate_uri;
+    const char *auth_uri;            /* deprecated name of www_authenticate_uri */
+    int include_service_catalog;     /* 1 (default) or 0: ?nocatalog */
+    int token_cache_time;            /* seconds (300); <= 0: valid tokens are not cached */
+    const char *enforce_token_bind;  /* NULL: "permissive" */
+    const apr_array_header_t *service_token_roles; /* const char *; NULL: {"service"} */
+    int service_token_roles_required;
+    const char *service_type;        /* for application-credential access rules */
+
+    /* transport */
+    const char *cafile;
+    const char *certfile;
+    const char *keyfile;
+    int insecure;
+    int http_connect_timeout;        /* seconds, 0: unset (mod_heat's defaults: 10 s connect,
+                                        30 s total); set: both the connect and total timeout */
+    int http_request_max_retries;    /* connection retries (3), 0.5 s back-off doubling */
+    apr_size_t max_response_size;    /* 0: 4 MiB */
+} heat_keystone_settings_t;
+
+/* Fills s with keystonemiddleware's defaults (include_service_catalog 1, token_cache_time
+ * 300, http_request_max_retries 3, everything else NULL/0). */
+void heat_keystone_settings_init(heat_keystone_settings_t *s);
+
+/* ---- the client ------------------------------------------------------------------------- */
+
+typedef struct heat_keystone_t heat_keystone_t;
+
+/* Creates the per-process client (call in child_init). The settings are copied into p.
+ * Returns APR_EINVAL with *error set when the settings are unusable (no auth_url...). */
+apr_status_t heat_keystone_create(heat_keystone_t **ks, apr_pool_t *p, heat_http_t *http,
+                                  const heat_keystone_settings_t *settings, const char **error);
+
+const heat_keystone_settings_t *heat_keystone_settings(const heat_keystone_t *ks);
+
+typedef enum {
+    HEAT_KS_VALID = 0,   /* Keystone (or the cache) vouches for the token */
+    HEAT_KS_INVALID,     /* Keystone answered 404, or the token data fails a check */
+    HEAT_KS_UNAVAILABLE  /* connection error, timeout, 5xx, unexpected answer: 503 */
+} heat_ks_status_t;
+
+/* The service token and the identity v3 URL used for validation, copied into p.
+ * Authenticates (or re-authenticates, when less than 120 s are left) as needed. */
+heat_ks_status_t heat_keystone_service_token(heat_keystone_t *ks, apr_pool_t *p,
+                                             const char **token, const char **identity_url);
+
+/* Forgets the service token so that the next call authenticates again. */
+void heat_keystone_invalidate(heat_keystone_t *ks);
+
+/* One validation against Keystone, without cache or checks: GET <v3>/auth/tokens.
+ * VALID: *body and *len are Keystone's raw answer (NUL-terminated, in p) and *token_body its
+ * parse (pool-owned), which has a "token" object. INVALID: Keystone answered 404. */
+heat_ks_status_t heat_keystone_validate(heat_keystone_t *ks, apr_pool_t *p, const char *token,
+                                        int allow_expired, const char **body, apr_size_t *len,
+                                        json_t **token_body);
+
+/* ---- the authtoken step ----------------------------------------------------------------- */
+
+/* The token cache, supplied by the glue (socache); NULL: no cache. Keys are SHA-256 digests
+ * of the token (namespaced by the Keystone settings), never the token. Values are Keystone's
+ * raw validation body: no token inside (auth_token is added on the way out). */
+typedef struct {
+    /* 1: a valid entry (*body and *len set, in p); -1: a remembered Keystone 404 (only asked
+     * when negative_ok); 0: nothing. */
+    int (*lookup)(void *baton, apr_pool_t *p, const unsigned char key[32], int negative_ok,
+                  const char **body, apr_size_t *len);
+    /* body != NULL: store a validation body until expiry (absolute);
+     * body == NULL: remember that Keystone answered 404 (the glue picks the lifetime). */
+    void (*store)(void *baton, apr_pool_t *p, const unsigned char key[32], const char *body,
+                  apr_size_t len, apr_time_t expiry);
+    void *baton;
+} heat_keystone_cache_t;
+
+typedef struct {
+    const char *user_token;    /* raw X-Auth-Token if present, else raw X-Storage-Token; NULL */
+    const char *service_token; /* raw X-Service-Token; NULL */
+    const char *method;        /* for access rules */
+    const char *path;          /* request path as sent (script name + path info) */
+    const char *auth_type;     /* r->ap_auth_type, for kerberos token binding; NULL */
+    const char *remote_user;   /* r->user; NULL */
+} heat_keystone_request_t;
+
+typedef enum {
+    HEAT_AUTH_OK = 0,
+    HEAT_AUTH_UNAUTHORIZED, /* 401 + WWW-Authenticate + HEAT_KEYSTONE_UNAUTHORIZED_BODY */
+    HEAT_AUTH_UNAVAILABLE   /* 503, webob body with HEAT_KEYSTONE_UNAVAILABLE_DETAIL */
+} heat_auth_status_t;
+
+typedef struct {
+    heat_auth_status_t status;
+    const char *token;            /* the user token, stripped (OK only) */
+    json_t *token_info;           /* keystone.token_info: {"token": {..., "version": "v3",
+                                     "auth_token": <token>}} (OK only, pool-owned) */
+    int service_token_present;
+    int service_token_valid;      /* X-Service-Identity-Status Confirmed */
+    json_t *service_token_info;   /* same shape for a valid X-Service-Token, else NULL */
+    int from_cache;               /* the user token came from the cache */
+    const char *reason;           /* why not OK, for the log (no secrets) */
+} heat_auth_result_t;
+
+/* keystonemiddleware's process_request for one request (auth.md §1.3, §1.4). */
+void heat_keystone_authenticate(heat_keystone_t *ks, apr_pool_t *p,
+                                const heat_keystone_cache_t *cache,
+                                const heat_keystone_request_t *req, heat_auth_result_t *res);
+
+/* The checks on token data (also for cached data): expiry unless allow_expired, then
+ * token bind (unless skip_bind), then, for a user token, application-credential access
+ * rules. NULL when the token passes, else the reason. */
+const char *heat_keystone_check_token(const heat_keystone_settings_t *s, const json_t *token_body,
+                                      const heat_keystone_request_t *req, int is_user_token,
+                                      int allow_expired, apr_time_t now);
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+/* The 401 body of auth_token (Content-Type: application/json). */
+#define HEAT_KEYSTONE_UNAUTHORIZED_BODY                                                       \
+    "{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", \"message\": \"The request you " \
+    "have made requires authentication.\"}}"
+/* The detail of webob's 503 when Keystone cannot be reached. */
+#define HEAT_KEYSTONE_UNAVAILABLE_DETAIL "The Keystone service is temporarily unavailable."
+
+/* www_authenticate_uri, else auth_uri, else the service plugin's auth_url (what
+ * keystonemiddleware falls back to, with a warning). */
+const char *heat_keystone_www_authenticate_uri(const heat_keystone_settings_t *s);
+/* The header value: Keystone uri="<uri>" */
+const char *heat_keystone_www_authenticate(apr_pool_t *p, const heat_keystone_settings_t *s);
+
+/* ---- token data ------------------------------------------------------------------------- */
+
+/* {"token": {<token fields>, "version": "v3", "auth_token": token}}: a new pool-owned object
+ * (token_body is not modified). NULL if token_body has no "token" object. */
+json_t *heat_keystone_token_info(apr_pool_t *p, const json_t *token_body, const char *token);
+
+/* What auth_token puts in the X-* headers, read from a token_info / token body (§1.6).
+ * Absent values are NULL. */
+typedef struct {
+    const char *user_id, *user_name, *user_domain_id, *user_domain_name;
+    const char *project_id, *project_name, *project_domain_id, *project_domain_name;
+    const char *domain_id, *domain_name;
+    const char *system_scope;           /* "all" for a system-scoped token, else NULL */
+    apr_array_header_t *roles;          /* const char *, token order */
+    const char *roles_joined;           /* X-Roles: names joined by "," ("" if none) */
+    int is_admin_project;               /* token.is_admin_project, true when absent */
+    const char *service_catalog;        /* X-Service-Catalog (v2 shape, JSON); NULL: no catalog */
+    const char *expires_at;
+} heat_keystone_identity_t;
+
+void heat_keystone_identity(apr_pool_t *p, const json_t *token_body, heat_keystone_identity_t *id);
+
+/* keystonemiddleware's _normalize_catalog: a v3 catalog as the v2-shaped list, JSON text
+ * (Python json.dumps separators). */
+const char *heat_keystone_catalog_v2(apr_pool_t *p, const json_t *catalog);
+
+/* ---- utilities ---------------------------------------------------------------------------- */
+
+/* ISO 8601 as oslo's parse_isotime reads Keystone's timestamps ("2024-01-02T03:04:05.123456Z",
+ * offsets allowed, none = UTC). Returns 0 on success. */
+int heat_keystone_parse_time(const char *text, apr_time_t *out);
+
+void heat_keystone_sha256(const void *data, apr_size_t len, unsigned char digest[32]);
+/* The cache key of a token: SHA-256(namespace "\n" token); the namespace is the Keystone
+ * the client validates against, so that two configurations never share entries. */
+void heat_keystone_cache_key(const heat_keystone_t *ks, const char *token, unsigned char key[32]);
+
+/* Access-rule path matching of keystonemiddleware (_path_matches): "{x}" and "*" match one
+ * segment, "**" anything, other characters literally ("." any character, as in the regex). */
+int heat_keystone_path_matches(const char *path, const char *pattern);
+
+#endif

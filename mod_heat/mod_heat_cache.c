@@ -1,0 +1,320 @@
+/* mod_heat_cache.c: the shared Keystone token cache on socache (see mod_heat_cache.h).
+ * The life cycle follows modules/aaa/mod_authn_socache.c: the mutex name is registered in
+ * pre_config (so `Mutex` can tune it), the provider is picked by the directive or defaults to
+ * shmcb, post_config creates the global mutex and initialises the instance (cleanups on
+ * pconf), child_init re-attaches the mutex. As modules/ssl/ssl_scache.c does, the lock is
+ * taken around store *and* retrieve when the provider is not multi-process safe
+ * (AP_SOCACHE_FLAG_NOTMPSAFE: shmcb), and post_config does nothing on the first,
+ * throw-away configuration pass. */
+#include "mod_heat.h"
+#include "mod_heat_cache.h"
+
+#include <ap_provider.h>
+#include <ap_socache.h>
+#include <apr_global_mutex.h>
+#include <apr_strings.h>
+#include <http_core.h>
+#include <util_mutex.h>
+
+#include <string.h>
+
+/* socache consumer name: at most 16 characters, used in file names */
+#define CACHE_CNAME "mod_heat-tokens"
+#define SECTION_VALID 't'
+#define SECTION_INVALID 'n'
+
+/* One cache for the whole server (all vhosts): module-wide state, reset in pre_config. */
+static const ap_socache_provider_t *cache_provider;
+static ap_socache_instance_t *cache_instance;
+static const char *cache_provider_name; /* for messages */
+static int cache_disabled;              /* HeatTokenCache none */
+static int cache_ready;                 /* post_config succeeded */
+static apr_global_mutex_t *cache_mutex;
+static int invalid_ttl = HEAT_INVALID_TOKEN_CACHE_TIME_DEFAULT;
+
+static apr_status_t remove_lock(void *unused)
+{
+    (void)unused;
+    if (cache_mutex) {
+        apr_global_mutex_destroy(cache_mutex);
+        cache_mutex = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t destroy_cache(void *data)
+{
+    if (cache_instance && cache_provider) {
+        cache_provider->destroy(cache_instance, (server_rec *)data);
+        cache_instance = NULL;
+    }
+    cache_ready = 0;
+    return APR_SUCCESS;
+}
+
+const char *heat_cmd_token_cache_set(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *sep, *name, *args = NULL;
+    const ap_socache_provider_t *provider;
+
+    (void)cfg;
+    if (err)
+        return err;
+    if (strcasecmp(arg, "none") == 0) {
+        cache_disabled = 1;
+        cache_provider = NULL;
+        cache_instance = NULL;
+        return NULL;
+    }
+    /* 'name:args' or just 'name' */
+    sep = ap_strchr_c(arg, ':');
+    if (sep) {
+        name = apr_pstrmemdup(cmd->pool, arg, (apr_size_t)(sep - arg));
+        args = sep + 1;
+    }
+    else {
+        name = arg;
+    }
+    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
+    if (!provider)
+        return apr_psprintf(cmd->pool, "%s: unknown socache provider '%s'. Maybe you need to load "
+                            "the appropriate socache module (mod_socache_%s?)",
+                            HEAT_DIRECTIVE_TOKEN_CACHE, name, name);
+    err = provider->create(&cache_instance, args, cmd->temp_pool, cmd->pool);
+    if (err)
+        return apr_psprintf(cmd->pool, "%s: %s", HEAT_DIRECTIVE_TOKEN_CACHE, err);
+    cache_provider = provider;
+    cache_provider_name = name;
+    cache_disabled = 0;
+    return NULL;
+}
+
+const char *heat_cmd_invalid_token_cache_time_set(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    apr_int64_t v;
+
+    (void)cfg;
+    if (err)
+        return err;
+    v = apr_strtoi64(arg, &end, 10);
+    if (!*arg || *end || v < 0 || v > 86400)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds between 0 and 86400",
+                            HEAT_DIRECTIVE_INVALID_TOKEN_CACHE_TIME, arg);
+    invalid_ttl = (int)v;
+    return NULL;
+}
+
+int heat_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    apr_status_t rv;
+
+    (void)ptemp;
+    rv = ap_mutex_register(pconf, HEAT_TOKEN_CACHE_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, "HEAT0200: failed to register the %s mutex",
+                      HEAT_TOKEN_CACHE_MUTEX);
+        return 500; /* an HTTP status would be a misnomer, but it is what hooks return */
+    }
+    /* A new configuration cycle starts from the defaults (the previous instance died with
+     * the previous pconf). */
+    cache_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
+                                        AP_SOCACHE_PROVIDER_VERSION);
+    cache_provider_name = "shmcb";
+    cache_instance = NULL;
+    cache_disabled = 0;
+    cache_ready = 0;
+    invalid_ttl = HEAT_INVALID_TOKEN_CACHE_TIME_DEFAULT;
+    return OK;
+}
+
+int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    /* Token bodies with a catalog are a few kilobytes; 33-byte keys. */
+    static const struct ap_socache_hints hints = {33, 8192, apr_time_from_sec(60)};
+    const char *err;
+    apr_status_t rv;
+
+    (void)ptemp;
+    /* httpd reads the configuration twice at startup; the first pass is thrown away */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    if (cache_disabled) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "HEAT0201: %s none: Keystone tokens are "
+                     "validated on every request", HEAT_DIRECTIVE_TOKEN_CACHE);
+        return OK;
+    }
+    if (!cache_provider) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "HEAT0202: no socache provider for the "
+                     "Keystone token cache (load mod_socache_shmcb, or set %s); tokens are "
+                     "validated on every request", HEAT_DIRECTIVE_TOKEN_CACHE);
+        return OK;
+    }
+    if (!cache_instance) {
+        /* The default: shmcb with HEAT_TOKEN_CACHE_DEFAULT_SIZE bytes. The file name only
+         * matters where anonymous shared memory is not available. */
+        const char *arg = apr_psprintf(pconf, "%s(%d)",
+                                       ap_runtime_dir_relative(pconf, "mod_heat-tokens"),
+                                       HEAT_TOKEN_CACHE_DEFAULT_SIZE);
+        err = cache_provider->create(&cache_instance, arg, ptemp, pconf);
+        if (err) {
+            ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, "HEAT0203: cannot create the %s token "
+                          "cache: %s", cache_provider_name, err);
+            return 500;
+        }
+    }
+    if (cache_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv = ap_global_mutex_create(&cache_mutex, NULL, HEAT_TOKEN_CACHE_MUTEX, NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, "HEAT0204: failed to create the %s "
+                          "mutex", HEAT_TOKEN_CACHE_MUTEX);
+            return 500;
+        }
+        apr_pool_cleanup_register(pconf, NULL, remove_lock, apr_pool_cleanup_null);
+    }
+    rv = cache_provider->init(cache_instance, CACHE_CNAME, &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, "HEAT0205: failed to initialise the %s "
+                      "token cache", cache_provider_name);
+        return 500;
+    }
+    /* Registered after remove_lock, so it runs before it (cleanups are LIFO). */
+    apr_pool_cleanup_register(pconf, s, destroy_cache, apr_pool_cleanup_null);
+    cache_ready = 1;
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "HEAT0206: Keystone token cache: %s, invalid "
+                 "tokens remembered for %d s", cache_provider_name, invalid_ttl);
+    return OK;
+}
+
+void heat_cache_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!cache_ready || !cache_mutex)
+        return;
+    rv = apr_global_mutex_child_init(&cache_mutex, apr_global_mutex_lockfile(cache_mutex), pchild);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "HEAT0207: failed to initialise the %s mutex "
+                     "in child_init", HEAT_TOKEN_CACHE_MUTEX);
+}
+
+int heat_cache_enabled(void)
+{
+    return cache_ready;
+}
+
+static int cache_lock(server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!cache_mutex)
+        return 1;
+    rv = apr_global_mutex_lock(cache_mutex);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "HEAT0208: cannot lock the token cache");
+        return 0;
+    }
+    return 1;
+}
+
+static void cache_unlock(server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!cache_mutex)
+        return;
+    rv = apr_global_mutex_unlock(cache_mutex);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "HEAT0209: cannot unlock the token cache");
+}
+
+static void make_id(unsigned char id[33], const unsigned char key[32], char section)
+{
+    memcpy(id, key, 32);
+    id[32] = (unsigned char)section;
+}
+
+/* One retrieve; returns 1 (found), 0 (not found) or -1 (error). */
+static int retrieve(server_rec *s, apr_pool_t *p, const unsigned char key[32], char section,
+                    unsigned char *buf, unsigned int *len)
+{
+    unsigned char id[33];
+    apr_status_t rv;
+
+    make_id(id, key, section);
+    if (!cache_lock(s))
+        return -1;
+    rv = cache_provider->retrieve(cache_instance, s, id, sizeof(id), buf, len, p);
+    cache_unlock(s);
+    if (rv == APR_SUCCESS)
+        return 1;
+    if (APR_STATUS_IS_NOTFOUND(rv))
+        return 0;
+    ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "HEAT0210: token cache lookup failed");
+    return -1;
+}
+
+int heat_cache_lookup(server_rec *s, apr_pool_t *p, const unsigned char key[32], int negative_ok,
+                      const char **body, apr_size_t *len)
+{
+    unsigned char *buf;
+    unsigned int n;
+    unsigned char tiny[8];
+
+    *body = NULL;
+    *len = 0;
+    if (!cache_ready)
+        return 0;
+    buf = apr_palloc(p, HEAT_TOKEN_CACHE_MAX_VALUE + 1);
+    n = HEAT_TOKEN_CACHE_MAX_VALUE;
+    if (retrieve(s, p, key, SECTION_VALID, buf, &n) == 1) {
+        buf[n] = '\0';
+        *body = (const char *)buf;
+        *len = n;
+        return 1;
+    }
+    if (negative_ok && invalid_ttl > 0) {
+        n = sizeof(tiny);
+        if (retrieve(s, p, key, SECTION_INVALID, tiny, &n) == 1)
+            return -1;
+    }
+    return 0;
+}
+
+void heat_cache_store(server_rec *s, apr_pool_t *p, const unsigned char key[32], const char *body,
+                      apr_size_t len, apr_time_t expiry)
+{
+    unsigned char id[33];
+    unsigned char marker[1] = {'1'};
+    apr_status_t rv;
+
+    if (!cache_ready)
+        return;
+    if (body) {
+        if (expiry <= apr_time_now())
+            return;
+        if (len > HEAT_TOKEN_CACHE_MAX_VALUE) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "HEAT0211: token body of %" APR_SIZE_T_FMT
+                         " bytes not cached (limit %d)", len, HEAT_TOKEN_CACHE_MAX_VALUE);
+            return;
+        }
+        make_id(id, key, SECTION_VALID);
+    }
+    else {
+        if (invalid_ttl <= 0)
+            return;
+        expiry = apr_time_now() + apr_time_from_sec(invalid_ttl);
+        make_id(id, key, SECTION_INVALID);
+    }
+    if (!cache_lock(s))
+        return;
+    rv = cache_provider->store(cache_instance, s, id, sizeof(id), expiry,
+                               body ? (unsigned char *)body : marker,
+                               body ? (unsigned int)len : (unsigned int)sizeof(marker), p);
+    cache_unlock(s);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "HEAT0212: failed to store a %s token in the cache", body ? "valid" : "invalid");
+}
