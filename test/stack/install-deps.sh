@@ -12,10 +12,10 @@ TEST="python3-pytest python3-requests curl"
 REFERENCE="heat-api heat-api-cfn"
 # The real backing stack test/stack/stack.sh brings up on loopback: MariaDB, RabbitMQ, Keystone
 # (served by uwsgi), heat-engine, and the clients used to check it. util-linux gives setpriv,
-# setsid and flock; python3-amqp and python3-requests are what stack-helper.py talks with.
+# setsid and flock, procps ps; python3-amqp and python3-requests are what stack-helper.py uses.
 STACK="mariadb-server python3-pymysql rabbitmq-server keystone heat-engine heat-api heat-api-cfn
 python3-openstackclient python3-heatclient uwsgi uwsgi-plugin-python3 python3-amqp python3-requests
-util-linux curl"
+util-linux procps mariadb-client curl"
 PACKAGES="$BUILD $TEST $REFERENCE $STACK"
 
 missing=""
