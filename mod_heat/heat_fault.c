@@ -27,6 +27,93 @@ char *heat_fault_json(apr_pool_t *p, int status, const char *type, const char *m
     return heat_json_dump(p, fault, 0);
 }
 
+/* FaultWrapper.error_map resolved through heat.common.exception's class tree: every class
+ * that does not resolve to 500 (test/golden/fault/status.json is the full list). */
+static const struct {
+    const char *cls;
+    int status;
+} native_status[] = {
+    {"ActionInProgress", 409}, {"DownloadLimitExceeded", 400}, {"EntityNotFound", 404},
+    {"Forbidden", 403}, {"ImmutableParameterModified", 400}, {"IncompatibleObjectVersion", 400},
+    {"Invalid", 400}, {"InvalidBreakPointHook", 400}, {"InvalidSchemaError", 400},
+    {"InvalidTemplateReference", 400}, {"InvalidTemplateSection", 400},
+    {"InvalidTemplateVersion", 400}, {"InvalidTenant", 403}, {"MissingCredentialError", 400},
+    {"NotAuthorized", 403}, {"NotFound", 404}, {"NotSupported", 400}, {"ObjectActionError", 400},
+    {"ObjectFieldInvalid", 400}, {"OrphanedObjectError", 400},
+    {"PhysicalResourceIDAmbiguity", 400}, {"PhysicalResourceNameAmbiguity", 400},
+    {"PropertyUnspecifiedError", 400}, {"ReadOnlyFieldError", 400}, {"RequestLimitExceeded", 400},
+    {"ResourceActionNotSupported", 400}, {"ResourceNotAvailable", 404}, {"ResourceNotFound", 404},
+    {"ResourcePropertyConflict", 400}, {"ResourceTypeUnavailable", 400}, {"SnapshotNotFound", 404},
+    {"StackExists", 409}, {"StackValidationFailed", 400}, {"UnknownUserParameter", 400},
+    {"UnsupportedObjectError", 400}, {"UserParameterMissing", 400},
+    /* builtins */
+    {"ValueError", 400}, {"AttributeError", 400},
+};
+
+int heat_fault_status_of(const char *cls)
+{
+    size_t i;
+    for (i = 0; i < sizeof(native_status) / sizeof(native_status[0]); i++)
+        if (strcmp(native_status[i].cls, cls) == 0)
+            return native_status[i].status;
+    return 500;
+}
+
+static const char *kwarg_str(const json_t *kwargs, const char *key)
+{
+    const json_t *v = kwargs ? json_object_get(kwargs, key) : NULL;
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
+                            const json_t *args, const json_t *kwargs, const char *traceback,
+                            int debug, heat_fault_t *out)
+{
+    out->traceback = (debug && traceback && *traceback) ? traceback : NULL;
+    out->message = NULL;
+    if (module && strcmp(module, "heat.common.exception") == 0) {
+        /* oslo rebuilds cls(*args, **kwargs); HeatException takes keywords only, and these
+         * two have constructors that the serialised kwargs do not fit: a TypeError, which
+         * oslo turns into RemoteError. */
+        if ((args && json_array_size(args) > 0) || strcmp(cls, "ResourceFailure") == 0 ||
+            strcmp(cls, "Error") == 0) {
+            out->status = 500;
+            out->type = "RemoteError";
+            return;
+        }
+        out->status = heat_fault_status_of(cls);
+        out->type = cls;
+        if (strcmp(cls, "StackValidationFailed") == 0 || strcmp(cls, "HeatExceptionWithPath") == 0) {
+            /* the kwargs already hold "error: " and "path: "; rebuilding adds ": " again */
+            const char *e = kwarg_str(kwargs, "error"), *path = kwarg_str(kwargs, "path");
+            out->message = apr_pstrcat(p, e, *e ? ": " : "", path, *path ? ": " : "",
+                                       kwarg_str(kwargs, "message"), NULL);
+        }
+        else
+            out->message = message ? message : "";
+        return;
+    }
+    if (module && strcmp(module, "builtins") == 0) {
+        if (strcmp(cls, "TypeError") == 0) {
+            /* heat's wsgi.Resource turns any TypeError into its generic 400 */
+            out->status = 400;
+            out->type = "HTTPBadRequest";
+            out->message = heat_webob_explanation(400);
+            return;
+        }
+        out->status = heat_fault_status_of(cls);
+        out->type = cls;
+        return;
+    }
+    out->status = 500;
+    out->type = "RemoteError";
+}
+
+char *heat_fault_render(apr_pool_t *p, const heat_fault_t *fault)
+{
+    return heat_fault_json(p, fault->status, fault->type, fault->message, fault->traceback);
+}
+
 /* heat/api/aws/exception.py, in its order. */
 static const heat_cfn_error_t cfn_errors[] = {
     {"IncompleteSignature", 400, "Sender", "The request signature does not conform to AWS standards"},

@@ -6,11 +6,38 @@
 #define HEAT_FAULT_H
 
 #include <apr_pools.h>
+#include <jansson.h>
 
 /* {"code", "title", "explanation", "error": {"type", "traceback", "message"}}.
  * message NULL leaves "message" out (an "unsafe" exception); traceback NULL gives null. */
 char *heat_fault_json(apr_pool_t *p, int status, const char *type, const char *message,
                       const char *traceback);
+
+/* One error on its way to the client: the native fault's status, error.type and
+ * error.message (NULL: left out, an "unsafe" exception) and traceback (NULL: null). */
+typedef struct {
+    int status;
+    const char *type;
+    const char *message;
+    const char *traceback;
+} heat_fault_t;
+
+/* The status heat-api's FaultWrapper gives an exception class of heat.common.exception or a
+ * Python builtin (native-api.md §8.2); 500 for every class it does not map. */
+int heat_fault_status_of(const char *cls);
+
+/* An engine exception as heat-api 19.0.0 rebuilds and renders it (native-api.md §8.3):
+ * heat.common.exception classes keep their type and message (the rebuilt message of
+ * StackValidationFailed has heat's doubled separators), those that cannot be rebuilt and
+ * every other module become RemoteError without message, builtins keep their class name
+ * without message (TypeError is heat's generic 400). The traceback is sent only with
+ * [DEFAULT] debug = true. args/kwargs: the failure's (JSON array/object, may be NULL). */
+void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
+                            const json_t *args, const json_t *kwargs, const char *traceback,
+                            int debug, heat_fault_t *out);
+
+/* heat_fault_json of a heat_fault_t. */
+char *heat_fault_render(apr_pool_t *p, const heat_fault_t *fault);
 
 /* An AWS error of cfn-api.md §7.2 by its class-like code ("InvalidAction",
  * "InvalidParameterValue", "APINotImplemented", ...). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heat_fault.h"
+#include "heat_json.h"
 
 START_TEST(fault_json_405_as_heat_api)
 {
@@ -67,6 +68,74 @@ START_TEST(cfn_error_documents)
 }
 END_TEST
 
+START_TEST(fault_status_table_as_faultwrapper)
+{
+    json_t *table = heat_json_own(heat_test_pool, json_load_file(heat_test_golden("fault/status.json"), 0, NULL));
+    const char *cls;
+    json_t *status;
+
+    ck_assert_ptr_nonnull(table);
+    ck_assert_int_gt(json_object_size(table), 70);
+    json_object_foreach(table, cls, status) {
+        ck_assert_msg(heat_fault_status_of(cls) == json_integer_value(status), "%s: %d, heat-api %d", cls,
+                      heat_fault_status_of(cls), (int)json_integer_value(status));
+    }
+}
+END_TEST
+
+START_TEST(fault_remote_rebuild_rules)
+{
+    heat_fault_t f;
+    json_t *kw = heat_json_own(heat_test_pool, json_pack("{s:s, s:s}", "entity", "Stack", "name", "x"));
+    json_t *svf = heat_json_own(heat_test_pool, json_pack("{s:s, s:s, s:s}", "error", "Property error: ",
+                                                           "path", "resources.srv.properties.flavor: ",
+                                                           "message", "bad"));
+    json_t *one = heat_json_own(heat_test_pool, json_pack("[s]", "positional"));
+
+    heat_fault_from_remote(heat_test_pool, "EntityNotFound", "heat.common.exception",
+                           "The Stack (x) could not be found.", NULL, kw, "Traceback...", 0, &f);
+    ck_assert_int_eq(f.status, 404);
+    ck_assert_str_eq(f.type, "EntityNotFound");
+    ck_assert_str_eq(f.message, "The Stack (x) could not be found.");
+    ck_assert_ptr_null(f.traceback);
+    heat_fault_from_remote(heat_test_pool, "EntityNotFound", "heat.common.exception", "m", NULL, kw,
+                           "Traceback...", 1, &f);
+    ck_assert_str_eq(f.traceback, "Traceback...");
+
+    /* the doubled separators users know from real heat */
+    heat_fault_from_remote(heat_test_pool, "StackValidationFailed", "heat.common.exception",
+                           "Property error: resources.srv.properties.flavor: bad", NULL, svf, NULL, 0, &f);
+    ck_assert_int_eq(f.status, 400);
+    ck_assert_str_eq(f.message, "Property error: : resources.srv.properties.flavor: : bad");
+
+    heat_fault_from_remote(heat_test_pool, "Forbidden", "heat.common.exception", "m", one, NULL, NULL, 0, &f);
+    ck_assert_int_eq(f.status, 500);
+    ck_assert_str_eq(f.type, "RemoteError");
+    ck_assert_ptr_null(f.message);
+    heat_fault_from_remote(heat_test_pool, "ResourceFailure", "heat.common.exception", "m", NULL, NULL, NULL, 0, &f);
+    ck_assert_str_eq(f.type, "RemoteError");
+
+    heat_fault_from_remote(heat_test_pool, "ValueError", "builtins", "bad value", one, NULL, NULL, 0, &f);
+    ck_assert_int_eq(f.status, 400);
+    ck_assert_str_eq(f.type, "ValueError");
+    ck_assert_ptr_null(f.message);
+    heat_fault_from_remote(heat_test_pool, "TypeError", "builtins", "x() got an unexpected keyword", one, NULL,
+                           NULL, 0, &f);
+    ck_assert_int_eq(f.status, 400);
+    ck_assert_str_eq(f.type, "HTTPBadRequest");
+    ck_assert_str_eq(f.message, "The server could not comply with the request since it is either malformed or "
+                                "otherwise incorrect.");
+    heat_fault_from_remote(heat_test_pool, "KeyError", "builtins", "'x'", one, NULL, NULL, 0, &f);
+    ck_assert_int_eq(f.status, 500);
+    ck_assert_str_eq(f.type, "KeyError");
+
+    heat_fault_from_remote(heat_test_pool, "NoSuchMethod", "oslo_messaging.rpc.dispatcher", "m", one, NULL, NULL, 0, &f);
+    ck_assert_int_eq(f.status, 500);
+    ck_assert_str_eq(f.type, "RemoteError");
+    ck_assert_ptr_null(strstr(heat_fault_render(heat_test_pool, &f), "\"message\""));
+}
+END_TEST
+
 Suite *heat_test_fault_suite(void)
 {
     Suite *s = suite_create("fault");
@@ -78,6 +147,8 @@ Suite *heat_test_fault_suite(void)
     tcase_add_test(tc, fault_json_unsafe_has_no_message);
     tcase_add_test(tc, fault_json_escapes_like_python);
     tcase_add_test(tc, cfn_error_documents);
+    tcase_add_test(tc, fault_status_table_as_faultwrapper);
+    tcase_add_test(tc, fault_remote_rebuild_rules);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,115 @@
+"""Integration tests of mod_heat: real Apache httpd with build/mod_heat.so, compared with the
+real Python heat-api / heat-api-cfn of Debian's heat 19.0.0 (see README.md in this directory).
+
+Fixtures:
+    heat_module      (session) build/mod_heat.so must exist; fails every test with a clear message if not
+    httpd_factory    (session) make an HttpdServer (gen/<name>/); all are stopped at the end
+    httpd_main       (session) one httpd serving heat-api and heat-api-cfn with a plain heat.conf
+    httpd_opts       (session) the same with the options of the Python "opts" instances
+    reference        (session) the Python services (heat_reference.ReferenceSet), started on first use
+    hc_disable_file  (session) the [healthcheck] disable_by_file_path both "opts" variants watch
+
+After every test the error log of every running httpd is checked (heat_httpd.ErrorLog): a line at
+warn level or worse that the test did not declare with `server.log.expect(regex)`, or a line that
+looks like it holds a secret, fails the test (reported as an error in its teardown).
+"""
+
+import os
+
+import pytest
+
+from heat_env import GEN, MODULE_SO, gen_dir
+from heat_httpd import HttpdServer, base_heat_conf
+from heat_reference import ReferenceSet
+
+_servers = []
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'python_reference: compares with the Python heat services')
+
+
+@pytest.fixture(scope='session')
+def heat_module():
+    if not os.path.isfile(MODULE_SO):
+        pytest.fail('%s not found: build the module first (./autogen.sh && ./configure && make; '
+                    '`make check-integration` does it)' % MODULE_SO, pytrace=False)
+    return MODULE_SO
+
+
+@pytest.fixture(scope='session')
+def httpd_factory(heat_module):
+    def make(name, **kwargs):
+        server = HttpdServer(name, **kwargs)
+        server.persistent = False
+        _servers.append(server)
+        return server
+    yield make
+    errors = []
+    for server in _servers:
+        try:
+            server.stop()
+            server.log.check()     # shutdown lines too
+        except Exception as e:   # keep stopping the others
+            errors.append(str(e))
+    if errors:
+        raise RuntimeError('\n'.join(errors))
+
+
+@pytest.fixture(scope='session')
+def hc_disable_file():
+    path = os.path.join(gen_dir('shared'), 'healthcheck_disable')
+    if os.path.exists(path):
+        os.unlink(path)
+    return path
+
+
+@pytest.fixture(scope='session')
+def httpd_main(httpd_factory):
+    # The same pipelines as the Python reference (heat_reference.ReferenceSet): heat-api with the
+    # noauth flavor, so /v1 stays reachable without Keystone, heat-api-cfn with the default one.
+    server = httpd_factory('main', heat_conf=base_heat_conf(),
+                           vhost_extra={'api': '    HeatOption paste_deploy flavor noauth\n'})
+    server.persistent = True
+    return server.start()
+
+
+@pytest.fixture(scope='session')
+def httpd_opts(httpd_factory, hc_disable_file):
+    # heat-api with the default flavor, heat-api-cfn with "standalone", as in the reference
+    server = httpd_factory('opts', heat_conf=base_heat_conf(ReferenceSet.options(hc_disable_file)),
+                           vhost_extra={'cfn': '    HeatOption paste_deploy flavor standalone\n'})
+    server.persistent = True
+    return server.start()
+
+
+@pytest.fixture(scope='session')
+def reference(hc_disable_file):
+    refs = ReferenceSet(hc_disable_file)
+    yield refs
+    refs.stop()
+
+
+@pytest.fixture(autouse=True)
+def _check_error_logs():
+    """After each test: stop the servers the test made for itself, then check every error log."""
+    first = len(_servers)
+    yield
+    problems = []
+    for server in _servers[first:]:
+        if not server.persistent:
+            try:
+                server.stop()
+            except Exception as e:
+                problems.append(str(e))
+    for server in _servers:
+        try:
+            server.log.check()
+        except AssertionError as e:
+            problems.append(str(e))
+    if problems:
+        pytest.fail('\n'.join(problems), pytrace=False)
+
+
+def pytest_sessionstart(session):
+    os.makedirs(GEN, exist_ok=True)
