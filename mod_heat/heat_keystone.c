@@ -453,6 +453,14 @@ static int discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url, cons
     return -1;
 }
 
+const char *heat_keystone_discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url)
+{
+    const char *v3;
+    if (url_is_v3(p, url))
+        return strip_slashes(p, url);
+    return discover_v3(ks, p, url, &v3) == 0 ? v3 : NULL;
+}
+
 /* ---- the service token ----------------------------------------------------------------------- */
 
 static json_t *auth_request_body(const heat_keystone_settings_t *s)

@@ -94,6 +94,10 @@ typedef enum {
 heat_ks_status_t heat_keystone_service_token(heat_keystone_t *ks, apr_pool_t *p,
                                              const char **token, const char **identity_url);
 
+/* The identity v3 URL at url: url itself when it names v3, else what version discovery
+ * advertises (keystoneauth's Discover.url_for('3.0')); NULL when discovery fails. */
+const char *heat_keystone_discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url);
+
 /* Forgets the service token so that the next call authenticates again. */
 void heat_keystone_invalidate(heat_keystone_t *ks);
 

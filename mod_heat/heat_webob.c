@@ -249,38 +249,32 @@ static const char *strip_tags(apr_pool_t *p, const char *s)
     return strip_tag_pass(p, nocomment, 0);
 }
 
-heat_webob_body_t heat_webob_body(apr_pool_t *p, int status, const char *accept,
-                                  const char *explanation, const char *detail,
-                                  const char *comment)
+/* The format Accept picks: 1 HTML, 2 JSON, 0 plain text. */
+static int body_format(apr_pool_t *p, const char *accept)
 {
     static const char *const offers[] = {"text/html", "application/json"};
+    const char *match = heat_webob_best_offer(p, accept, offers, 2);
+    return !match ? 0 : strcmp(match, "text/html") == 0 ? 1 : 2;
+}
+
+/* Wraps a body made from the template in the format's page (html_body, json_body,
+ * plain_body of WSGIHTTPException). */
+static heat_webob_body_t wrap_body(apr_pool_t *p, int status, int format, const char *body)
+{
     heat_webob_body_t out;
     const char *title = heat_webob_title(status);
-    const char *status_line, *match, *body;
-    int html;
+    const char *status_line;
 
     if (!title)
         title = "Unknown";
-    if (!explanation)
-        explanation = heat_webob_explanation(status) ? heat_webob_explanation(status) : "";
     status_line = apr_psprintf(p, "%d %s", status, title);
-    match = heat_webob_best_offer(p, accept, offers, 2);
-    html = match && strcmp(match, "text/html") == 0;
-
-    /* body_template_obj: "${explanation}<br /><br />\n${detail}\n${html_comment}\n" */
-    body = apr_pstrcat(p, html ? html_escape(p, explanation) : explanation, "<br /><br />\n",
-                       detail ? (html ? html_escape(p, detail) : detail) : "", "\n",
-                       comment ? apr_pstrcat(p, "<!-- ", html ? html_escape(p, comment) : comment,
-                                             " -->", NULL)
-                               : "",
-                       "\n", NULL);
-    if (html) {
+    if (format == 1) {
         out.content_type = "text/html; charset=UTF-8";
         out.body = apr_pstrcat(p, "<html>\n <head>\n  <title>", status_line,
                                "</title>\n </head>\n <body>\n  <h1>", status_line, "</h1>\n  ",
                                body, "\n </body>\n</html>", NULL);
     }
-    else if (match) {
+    else if (format == 2) {
         json_t *obj = json_object();
         json_object_set_new(obj, "message", json_string(body));
         json_object_set_new(obj, "code", json_string(status_line));
@@ -294,4 +288,36 @@ heat_webob_body_t heat_webob_body(apr_pool_t *p, int status, const char *accept,
         out.body = apr_pstrcat(p, status_line, "\n\n", strip_tags(p, body), NULL);
     }
     return out;
+}
+
+heat_webob_body_t heat_webob_body(apr_pool_t *p, int status, const char *accept,
+                                  const char *explanation, const char *detail,
+                                  const char *comment)
+{
+    int format = body_format(p, accept), html = format == 1;
+    const char *body;
+
+    if (!explanation)
+        explanation = heat_webob_explanation(status) ? heat_webob_explanation(status) : "";
+    /* body_template_obj: "${explanation}<br /><br />\n${detail}\n${html_comment}\n" */
+    body = apr_pstrcat(p, html ? html_escape(p, explanation) : explanation, "<br /><br />\n",
+                       detail ? (html ? html_escape(p, detail) : detail) : "", "\n",
+                       comment ? apr_pstrcat(p, "<!-- ", html ? html_escape(p, comment) : comment,
+                                             " -->", NULL)
+                               : "",
+                       "\n", NULL);
+    return wrap_body(p, status, format, body);
+}
+
+heat_webob_body_t heat_webob_redirect_body(apr_pool_t *p, int status, const char *accept,
+                                           const char *location)
+{
+    int format = body_format(p, accept), html = format == 1;
+    const char *explanation = heat_webob_explanation(status) ? heat_webob_explanation(status) : "";
+    const char *loc = html ? html_escape(p, location) : location;
+
+    return wrap_body(p, status, format,
+                     apr_pstrcat(p, html ? html_escape(p, explanation) : explanation, " <a href=\"",
+                                 loc, "\">", loc, "</a>;\nyou should be redirected automatically.\n\n",
+                                 NULL));
 }

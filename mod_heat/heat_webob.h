@@ -25,6 +25,12 @@ heat_webob_body_t heat_webob_body(apr_pool_t *p, int status, const char *accept,
                                   const char *explanation, const char *detail,
                                   const char *comment);
 
+/* The body of a webob redirect (_HTTPMove: 302 Found, 300...) to location, whose template
+ * differs from the others: "<explanation> <a href="URL">URL</a>;\nyou should be
+ * redirected automatically.\n<detail>\n<comment>". */
+heat_webob_body_t heat_webob_redirect_body(apr_pool_t *p, int status, const char *accept,
+                                           const char *location);
+
 /* The title ("Not Found") and default explanation WebOb gives a status; NULL if unknown. */
 const char *heat_webob_title(int status);
 const char *heat_webob_explanation(int status);

@@ -2,6 +2,9 @@
  * The decisions live in the core (heat_keystone_authenticate); this file reads the
  * headers, plugs the socache in and writes the identity headers back, as _request.py does. */
 #include "mod_heat.h"
+
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include "mod_heat_auth.h"
 #include "mod_heat_cache.h"
 
@@ -14,6 +17,11 @@ struct heat_auth_t {
     heat_keystone_t *ks;
     server_rec *s;
     const char *www_authenticate;
+    /* heat's authurl step: X-Auth-Url, found once per child (it may need a discovery) */
+    const char *clients_keystone_uri;
+    const char *auth_url;
+    apr_thread_mutex_t *auth_url_lock;
+    apr_pool_t *pchild;
 };
 
 apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t *http,
@@ -31,6 +39,8 @@ apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t
         return rv;
     }
     auth->s = s;
+    auth->pchild = pchild;
+    apr_thread_mutex_create(&auth->auth_url_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     auth->www_authenticate =
         heat_keystone_www_authenticate(pchild, heat_keystone_settings(auth->ks));
     if (!settings->www_authenticate_uri && !settings->auth_uri)
@@ -38,6 +48,40 @@ apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t
                      "www_authenticate_uri is not set; WWW-Authenticate names auth_url");
     *out = auth;
     return APR_SUCCESS;
+}
+
+void heat_auth_set_clients_keystone_uri(heat_auth_t *auth, const char *uri)
+{
+    auth->clients_keystone_uri = uri;
+}
+
+const char *heat_auth_url(heat_auth_t *auth, apr_pool_t *p)
+{
+    const heat_keystone_settings_t *s;
+    const char *url;
+
+    if (auth->auth_url)
+        return auth->auth_url;
+    s = heat_keystone_settings(auth->ks);
+    if (!auth->clients_keystone_uri) {
+        /* heat's endpoint_utils.get_auth_uri(v3=False): www_authenticate_uri as it is */
+        return s->www_authenticate_uri ? s->www_authenticate_uri : s->auth_uri;
+    }
+    url = heat_keystone_discover_v3(auth->ks, p, auth->clients_keystone_uri);
+    if (!url)
+        return NULL; /* not remembered: the next request tries again */
+    if (auth->auth_url_lock)
+        apr_thread_mutex_lock(auth->auth_url_lock);
+    if (!auth->auth_url)
+        auth->auth_url = apr_pstrdup(auth->pchild, url);
+    if (auth->auth_url_lock)
+        apr_thread_mutex_unlock(auth->auth_url_lock);
+    return auth->auth_url;
+}
+
+heat_keystone_t *heat_auth_keystone(const heat_auth_t *auth)
+{
+    return auth->ks;
 }
 
 const char *heat_auth_www_authenticate(const heat_auth_t *auth)

@@ -40,6 +40,15 @@ int heat_auth_check(heat_auth_t *auth, request_rec *r, const char *path, heat_au
 /* The value of WWW-Authenticate for every 401 of this server: Keystone uri="..." */
 const char *heat_auth_www_authenticate(const heat_auth_t *auth);
 
+/* heat's authurl step (auth.md §3.1): the X-Auth-Url the context carries. With
+ * [clients_keystone] auth_uri set, the v3 URL found there (discovery, once per child);
+ * else [keystone_authtoken] www_authenticate_uri. NULL if it cannot be found now. */
+void heat_auth_set_clients_keystone_uri(heat_auth_t *auth, const char *uri);
+const char *heat_auth_url(heat_auth_t *auth, apr_pool_t *p);
+
+/* The child's Keystone client. */
+heat_keystone_t *heat_auth_keystone(const heat_auth_t *auth);
+
 /* The answer for a failed heat_auth_check, as auth_token gives it (§1.5):
  *   401: Content-Type application/json, HEAT_KEYSTONE_UNAUTHORIZED_BODY,
  *        www_authenticate set (add it as WWW-Authenticate)

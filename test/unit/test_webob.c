@@ -26,8 +26,10 @@ START_TEST(webob_golden_bodies)
     json_array_foreach(cases, i, c) {
         int status = (int)json_integer_value(json_object_get(c, "status"));
         const char *accept = opt_string(c, "accept");
-        heat_webob_body_t b = heat_webob_body(heat_test_pool, status, accept, NULL,
-                                              opt_string(c, "detail"), opt_string(c, "comment"));
+        heat_webob_body_t b = opt_string(c, "location")
+            ? heat_webob_redirect_body(heat_test_pool, status, accept, opt_string(c, "location"))
+            : heat_webob_body(heat_test_pool, status, accept, NULL, opt_string(c, "detail"),
+                              opt_string(c, "comment"));
         ck_assert_msg(strcmp(b.content_type, opt_string(c, "content_type")) == 0,
                       "case %zu (%d, Accept %s): content type %s, expected %s", i, status,
                       accept ? accept : "(none)", b.content_type, opt_string(c, "content_type"));

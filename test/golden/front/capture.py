@@ -53,6 +53,11 @@ def capture_webob():
             status, ctype, body = call(cls(detail=detail, comment=comment), environ(accept=accept))
             cases.append({"status": status, "accept": accept, "detail": detail,
                           "comment": comment, "content_type": ctype, "body": body})
+    for location in ["http://127.0.0.1:8004/v1/t/stacks/s/1234", "http://h/v1/t/stacks/a%20b/1?x=<1>&y=2"]:
+        for accept in ACCEPTS:
+            status, ctype, body = call(webob.exc.HTTPFound(location=location), environ(accept=accept))
+            cases.append({"status": status, "accept": accept, "location": location,
+                          "content_type": ctype, "body": body})
     return cases
 
 
