@@ -78,6 +78,7 @@ stop:
 	test/run-server.sh stop
 
 install: $(MODULE_SO)
+	install -d $(DESTDIR)$(APXS_LIBEXECDIR)
 	$(APXS) -i -S LIBEXECDIR=$(DESTDIR)$(APXS_LIBEXECDIR) -n heat $(MODULE_SO)
 ifeq ($(CONF_LAYOUT),debian)
 	install -d $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available

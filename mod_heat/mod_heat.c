@@ -9,6 +9,15 @@
 
 #include "heat_log.h"
 #include "heat_version.h"
+#include "mod_heat_cache.h"
+
+/* One libcurl handle stack per child, for Keystone and template_url fetches. */
+static heat_http_t *child_http;
+
+heat_http_t *heat_child_http(void)
+{
+    return child_http;
+}
 
 /* Forwards the core's messages to the error log under the module's own LogLevel. */
 static void heat_log_to_httpd(void *baton, const char *file, int line, int level, const char *msg)
@@ -28,20 +37,61 @@ static int heat_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     return heat_config_check(pconf, plog, ptemp, s);
 }
 
+static int heat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    return heat_cache_pre_config(pconf, plog, ptemp);
+}
+
 static int heat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    (void)plog;
-    (void)ptemp;
-    (void)s;
+    if (heat_http_global_init(pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "HEAT0010: libcurl could not be initialised");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     ap_add_version_component(pconf, "mod_heat/" HEAT_MODULE_VERSION);
-    return OK;
+    return heat_cache_post_config(pconf, plog, ptemp, s);
+}
+
+/* Per child, before its threads start: the shared cache's mutex, the curl handles, and
+ * each Heat server's Keystone client. */
+static void heat_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    server_rec *vs;
+
+    heat_cache_child_init(pchild, s);
+    if (heat_http_create(&child_http, pchild) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "HEAT0011: no libcurl handles in this child");
+        return;
+    }
+    for (vs = s; vs; vs = vs->next) {
+        heat_server_conf_t *sc = ap_get_module_config(vs->module_config, &heat_module);
+        apr_status_t rv;
+        if (!sc->conf)
+            continue;
+        if (!sc->settings.noauth) {
+            rv = heat_auth_child_init(pchild, vs, child_http, &sc->settings.keystone, &sc->auth);
+            if (rv != APR_SUCCESS)
+                ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, "HEAT0012: Keystone client not set up: "
+                             "requests will be answered 503");
+            else
+                heat_auth_set_clients_keystone_uri(sc->auth, sc->settings.clients_keystone_uri);
+        }
+        /* connections are opened on first use, so a broker that is down does not stop Apache */
+        rv = heat_rpc_pool_create(pchild, sc->rpc_conf, &sc->rpc);
+        if (rv != APR_SUCCESS)
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, "HEAT0013: no RPC connection pool: "
+                         "requests that need heat-engine will be answered 503");
+    }
 }
 
 static void heat_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(heat_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(heat_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(heat_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(heat_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_child_init(heat_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(heat_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

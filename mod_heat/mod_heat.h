@@ -7,8 +7,14 @@
 #include <http_log.h>
 
 #include "heat_conf.h"
+#include "heat_context.h"
 #include "heat_front.h"
+#include "heat_http.h"
+#include "heat_keystone.h"
+#include "heat_policy.h"
 #include "heat_routes.h"
+#include "heat_rpc.h"
+#include "mod_heat_auth.h"
 
 APLOG_USE_MODULE(heat);
 extern module AP_MODULE_DECLARE_DATA heat_module;
@@ -31,6 +37,13 @@ typedef struct {
     const char *api_root;       /* [heat_api] heat_api_root (Debian), NULL if unset */
     const char *healthcheck_path; /* [healthcheck] path */
     heat_healthcheck_conf_t healthcheck;
+    apr_int64_t max_template_size;  /* [DEFAULT] max_template_size */
+    apr_int64_t max_json_body_size; /* [DEFAULT] max_json_body_size */
+    int rpc_response_timeout;       /* [DEFAULT] rpc_response_timeout, seconds */
+    const char *revision;           /* [revision] heat_revision */
+    const char *clients_keystone_uri; /* [clients_keystone] auth_uri, NULL if unset */
+    heat_keystone_settings_t keystone; /* [keystone_authtoken] */
+    int noauth;                     /* [paste_deploy] flavor = noauth (heat's test pipeline) */
 } heat_settings_t;
 
 typedef struct {
@@ -50,6 +63,11 @@ typedef struct {
     heat_settings_t settings;
     const heat_routes_t *native_routes;
     const heat_routes_t *cfn_routes;
+    heat_policy_t *policy;          /* [oslo_policy]: defaults + policy file + policy_dirs */
+    heat_rpc_conf_t *rpc_conf;      /* transport_url and [oslo_messaging_rabbit] */
+    /* Per child (child_init), each child's own copy: */
+    heat_auth_t *auth;              /* Keystone client with its service token */
+    heat_rpc_pool_t *rpc;           /* AMQP connections to heat-engine */
 } heat_server_conf_t;
 
 /* Per directory/location: the <Location> path is the mount point (SCRIPT_NAME). */
@@ -66,7 +84,11 @@ void *heat_dir_conf_create(apr_pool_t *p, char *dir);
  * error stops startup and `apachectl -t`. */
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 
+/* mod_heat.c: the child's libcurl handles, shared by Keystone and template_url fetches. */
+heat_http_t *heat_child_http(void);
+
 /* mod_heat_router.c */
 int heat_handler(request_rec *r);
+int heat_map_to_storage(request_rec *r);
 
 #endif

@@ -10,6 +10,7 @@
 #include <http_core.h>
 
 #include "heat_log.h"
+#include "mod_heat_cache.h"
 
 void *heat_server_conf_create(apr_pool_t *p, server_rec *s)
 {
@@ -86,8 +87,90 @@ const command_rec heat_cmds[] = {
                   "directory of *.conf files read after HeatConfigFile, like --config-dir"),
     AP_INIT_TAKE3(HEAT_DIRECTIVE_OPTION, heat_cmd_option_set, NULL, RSRC_CONF,
                   "<section> <option> <value>: overrides one heat.conf option"),
+    HEAT_CACHE_COMMANDS,
     {NULL},
 };
+
+/* An unset string option is NULL, and so is an empty one (oslo's "" and None both mean unset
+ * for these URLs and names). */
+static const char *opt_str(const heat_conf_t *c, const char *section, const char *name)
+{
+    const char *v = heat_conf_str(c, section, name);
+    return (v && *v) ? v : NULL;
+}
+
+/* [keystone_authtoken] as keystonemiddleware and keystoneauth's password plugin read it. */
+static void keystone_settings_load(heat_keystone_settings_t *ks, const heat_conf_t *c)
+{
+    static const char s[] = "keystone_authtoken";
+
+    heat_keystone_settings_init(ks);
+    ks->auth_url = opt_str(c, s, "auth_url");
+    ks->username = opt_str(c, s, "username");
+    ks->user_id = opt_str(c, s, "user_id");
+    ks->password = opt_str(c, s, "password");
+    ks->user_domain_name = opt_str(c, s, "user_domain_name");
+    ks->user_domain_id = opt_str(c, s, "user_domain_id");
+    ks->project_name = opt_str(c, s, "project_name");
+    ks->project_id = opt_str(c, s, "project_id");
+    ks->project_domain_name = opt_str(c, s, "project_domain_name");
+    ks->project_domain_id = opt_str(c, s, "project_domain_id");
+    ks->default_domain_id = opt_str(c, s, "default_domain_id");
+    ks->default_domain_name = opt_str(c, s, "default_domain_name");
+    ks->interface = opt_str(c, s, "interface");
+    ks->region_name = opt_str(c, s, "region_name");
+    ks->www_authenticate_uri = opt_str(c, s, "www_authenticate_uri");
+    ks->auth_uri = opt_str(c, s, "auth_uri");
+    ks->include_service_catalog = heat_conf_bool(c, s, "include_service_catalog");
+    ks->token_cache_time = (int)heat_conf_int(c, s, "token_cache_time");
+    ks->enforce_token_bind = opt_str(c, s, "enforce_token_bind");
+    ks->service_token_roles = heat_conf_list(c, s, "service_token_roles");
+    ks->service_token_roles_required = heat_conf_bool(c, s, "service_token_roles_required");
+    ks->service_type = opt_str(c, s, "service_type");
+    ks->cafile = opt_str(c, s, "cafile");
+    ks->certfile = opt_str(c, s, "certfile");
+    ks->keyfile = opt_str(c, s, "keyfile");
+    ks->insecure = heat_conf_bool(c, s, "insecure");
+    ks->http_connect_timeout = heat_conf_has_value(c, s, "http_connect_timeout")
+                                   ? (int)heat_conf_int(c, s, "http_connect_timeout") : 0;
+    ks->http_request_max_retries = (int)heat_conf_int(c, s, "http_request_max_retries");
+}
+
+/* The RPC transport: transport_url and the [oslo_messaging_rabbit] options that matter. */
+static const char *rpc_conf_load(apr_pool_t *p, const heat_conf_t *c, heat_rpc_conf_t **out)
+{
+    static const char r[] = "oslo_messaging_rabbit";
+    heat_rpc_settings_t s;
+
+    heat_rpc_settings_init(&s);
+    s.transport_url = heat_conf_str(c, "DEFAULT", "transport_url");
+    s.control_exchange = heat_conf_str(c, "DEFAULT", "control_exchange");
+    s.rpc_response_timeout = (int)heat_conf_int(c, "DEFAULT", "rpc_response_timeout");
+    s.rpc_conn_pool_size = (int)heat_conf_int(c, "DEFAULT", "rpc_conn_pool_size");
+    s.conn_pool_ttl = (int)heat_conf_int(c, "DEFAULT", "conn_pool_ttl");
+    s.ssl = heat_conf_bool(c, r, "ssl");
+    s.ssl_version = heat_conf_str(c, r, "ssl_version");
+    s.ssl_key_file = heat_conf_str(c, r, "ssl_key_file");
+    s.ssl_cert_file = heat_conf_str(c, r, "ssl_cert_file");
+    s.ssl_ca_file = heat_conf_str(c, r, "ssl_ca_file");
+    s.ssl_enforce_hostname_verification = heat_conf_bool(c, r, "ssl_enforce_hostname_verification");
+    s.heartbeat_timeout_threshold = (int)heat_conf_int(c, r, "heartbeat_timeout_threshold");
+    s.heartbeat_rate = (int)heat_conf_int(c, r, "heartbeat_rate");
+    s.kombu_reconnect_delay = heat_conf_float(c, r, "kombu_reconnect_delay");
+    s.kombu_compression = opt_str(c, r, "kombu_compression");
+    s.kombu_failover_strategy = heat_conf_str(c, r, "kombu_failover_strategy");
+    s.rabbit_login_method = heat_conf_str(c, r, "rabbit_login_method");
+    s.rabbit_retry_interval = (int)heat_conf_int(c, r, "rabbit_retry_interval");
+    s.rabbit_retry_backoff = (int)heat_conf_int(c, r, "rabbit_retry_backoff");
+    s.rabbit_interval_max = (int)heat_conf_int(c, r, "rabbit_interval_max");
+    s.rabbit_ha_queues = heat_conf_bool(c, r, "rabbit_ha_queues");
+    s.rabbit_quorum_queue = heat_conf_bool(c, r, "rabbit_quorum_queue");
+    s.rabbit_transient_queues_ttl = (int)heat_conf_int(c, r, "rabbit_transient_queues_ttl");
+    s.amqp_durable_queues = heat_conf_bool(c, r, "amqp_durable_queues");
+    s.amqp_auto_delete = heat_conf_bool(c, r, "amqp_auto_delete");
+    s.enable_cancel_on_failover = heat_conf_bool(c, r, "enable_cancel_on_failover");
+    return heat_rpc_conf_make(p, &s, out);
+}
 
 /* Reads the typed settings the request path needs. */
 static void settings_load(heat_settings_t *st, const heat_conf_t *c)
@@ -102,6 +185,38 @@ static void settings_load(heat_settings_t *st, const heat_conf_t *c)
     st->healthcheck.disable_by_file_path = heat_conf_str(c, "healthcheck", "disable_by_file_path");
     st->healthcheck.disable_by_file_paths = heat_conf_list(c, "healthcheck", "disable_by_file_paths");
     st->healthcheck.detailed = heat_conf_bool(c, "healthcheck", "detailed");
+    st->max_template_size = heat_conf_int(c, "DEFAULT", "max_template_size");
+    st->max_json_body_size = heat_conf_int(c, "DEFAULT", "max_json_body_size");
+    st->rpc_response_timeout = (int)heat_conf_int(c, "DEFAULT", "rpc_response_timeout");
+    st->revision = heat_conf_str(c, "revision", "heat_revision");
+    st->clients_keystone_uri = opt_str(c, "clients_keystone", "auth_uri");
+    keystone_settings_load(&st->keystone, c);
+    /* heat-api's flavors: the default (keystone tokens) and noauth, heat's own test pipeline
+     * (any request is the admin of project "admin", or X-Auth-User / X-Auth-Project) */
+    st->noauth = opt_str(c, "paste_deploy", "flavor") &&
+                 strcmp(heat_conf_str(c, "paste_deploy", "flavor"), "noauth") == 0;
+}
+
+/* [oslo_policy]: the policy file is looked up like oslo.config's find_file, next to the
+ * configuration files. */
+static const char *policy_load(apr_pool_t *p, const heat_server_conf_t *sc, heat_policy_t **out)
+{
+    const heat_conf_t *c = sc->conf;
+    heat_policy_options_t opts;
+    apr_array_header_t *files = apr_array_make(p, 1, sizeof(const char *));
+    apr_array_header_t *dirs = apr_array_make(p, 1, sizeof(const char *));
+
+    APR_ARRAY_PUSH(files, const char *) = sc->config_file ? sc->config_file : HEAT_DEFAULT_CONFIG_FILE;
+    if (sc->config_dir)
+        APR_ARRAY_PUSH(dirs, const char *) = sc->config_dir;
+    memset(&opts, 0, sizeof(opts));
+    opts.policy_file = heat_conf_str(c, "oslo_policy", "policy_file");
+    opts.policy_file_set = heat_conf_is_set(c, "oslo_policy", "policy_file");
+    opts.policy_dirs = heat_conf_list(c, "oslo_policy", "policy_dirs");
+    opts.search_dirs = heat_policy_search_dirs(p, dirs, files);
+    opts.enforce_scope = heat_conf_bool(c, "oslo_policy", "enforce_scope");
+    opts.enforce_new_defaults = heat_conf_bool(c, "oslo_policy", "enforce_new_defaults");
+    return heat_policy_load(out, p, &opts);
 }
 
 /* Reads one server's heat.conf. Returns an error message or NULL; *out stays NULL when the
@@ -178,6 +293,16 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                                "(known: disable_by_file, disable_by_files_ports)", bad);
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT0004: mod_heat: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if ((err = rpc_conf_load(pconf, sc->conf, &sc->rpc_conf))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "HEAT0008: mod_heat: [DEFAULT] transport_url: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if ((err = policy_load(pconf, sc, &sc->policy))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "HEAT0007: mod_heat: policy: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0005: read %s%s%s (%d HeatOption)",

@@ -1,7 +1,7 @@
 /* mod_heat_router.c: the handler of both APIs. It runs the steps of heat's paste pipelines
  * in their order (healthcheck, cors' OPTIONS rule, request_id, http_proxy_to_wsgi, version
- * negotiation, router), builds one heat_response_t and writes it. Authentication, context
- * and the RPC-backed handlers come in later; their routes answer 501 until then. */
+ * negotiation, authurl + authtoken + context, router), hands routed native requests to the
+ * core's dispatcher (heat_api.c), builds one heat_response_t and writes it. */
 #include "mod_heat.h"
 
 #include <apr_strings.h>
@@ -10,7 +10,9 @@
 #include <http_request.h>
 #include <util_script.h>
 
+#include "heat_api.h"
 #include "heat_fault.h"
+#include "heat_json.h"
 #include "heat_webob.h"
 
 typedef enum { HEAT_API_NATIVE, HEAT_API_CFN } heat_api_t;
@@ -34,6 +36,8 @@ typedef struct {
     const char *content_type; /* NULL: no Content-Type (204, the OPTIONS rule) */
     const char *body;         /* "" or NULL: none */
     const char *allow;
+    const char *location;
+    const char *www_authenticate;
     int with_request_id;      /* healthcheck answers come before request_id in the pipeline */
 } heat_response_t;
 
@@ -67,10 +71,114 @@ static void respond_cfn_error(heat_request_state_t *st, heat_response_t *resp, c
 static const char *application_url(heat_request_state_t *st)
 {
     request_rec *r = st->r;
+    /* without a Host header WSGI has SERVER_NAME and SERVER_PORT: the port the request came
+     * in on (ap_get_server_port would give the vhost's, or 80) */
     return apr_pstrcat(r->pool,
                        heat_front_host_url(r->pool, st->scheme, st->host, r->server->server_hostname,
-                                           ap_get_server_port(r)),
+                                           r->connection->local_addr->port),
                        heat_front_quote_path(r->pool, st->script_name), NULL);
+}
+
+/* heat's noauth filter: every request is user X-Auth-User (default admin) in project
+ * X-Auth-Project (default admin) with role admin. */
+static json_t *noauth_token(request_rec *r)
+{
+    const char *user = apr_table_get(r->headers_in, "X-Auth-User");
+    const char *project = apr_table_get(r->headers_in, "X-Auth-Project");
+    if (!user)
+        user = "admin";
+    if (!project)
+        project = "admin";
+    return json_pack("{s:{s:{s:s, s:s}, s:{s:s, s:s}, s:[{s:s}]}}", "token", "user", "id", user, "name",
+                     user, "project", "id", project, "name", project, "roles", "name", "admin");
+}
+
+/* authurl, authtoken and context: 1 with st->ctx set, or 0 with the answer in resp. */
+static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_context_t **ctx)
+{
+    request_rec *r = st->r;
+    const heat_server_conf_t *sc = st->sc;
+    heat_context_request_t creq;
+    heat_policy_outcome_t outcome;
+    const char *err;
+
+    memset(&creq, 0, sizeof(creq));
+    creq.request_id = st->request_id;
+    creq.global_request_id = apr_table_get(r->notes, "heat-global-request-id");
+    creq.region_name = apr_table_get(r->headers_in, "X-Region-Name");
+    creq.auth_user = apr_table_get(r->headers_in, "X-Auth-User");
+    creq.auth_key = apr_table_get(r->headers_in, "X-Auth-Key");
+    if (sc->settings.noauth) {
+        creq.token = heat_json_own(r->pool, noauth_token(r));
+        creq.auth_url = "url";
+        creq.auth_key = creq.auth_key ? creq.auth_key : "unset";
+        creq.auth_user = creq.auth_user ? creq.auth_user : "admin";
+    }
+    else {
+        heat_auth_result_t res;
+        int status = heat_auth_check(sc->auth, r, r->uri, &res);
+        if (status != OK) {
+            heat_auth_response_t ar;
+            heat_auth_error_response(sc->auth, r, status, &ar);
+            resp->status = ar.status;
+            resp->content_type = ar.content_type;
+            resp->body = ar.body;
+            resp->www_authenticate = ar.www_authenticate;
+            return 0;
+        }
+        creq.auth_token = res.token;
+        creq.token = res.token_info;
+        creq.service_token = apr_table_get(r->headers_in, "X-Service-Token");
+        creq.service_token_body = res.service_token_valid ? res.service_token_info : NULL;
+        creq.auth_url = heat_auth_url(sc->auth, r->pool);
+    }
+    if ((err = heat_context_from_token(ctx, r->pool, &creq, sc->policy, &outcome))) {
+        heat_policy_denial_t d;
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0102: request context: %s", err);
+        heat_policy_context_error(&outcome, st->api == HEAT_API_CFN, &d);
+        respond_fault(st, resp, d.status, d.type ? d.type : "HTTPInternalServerError", d.message);
+        return 0;
+    }
+    return 1;
+}
+
+/* Reads the request body, up to limit + 1 bytes (so that the size check can refuse it).
+ * Returns OK, or an HTTP status for a transport error. */
+static int read_body(request_rec *r, apr_off_t limit, const char **body, apr_size_t *len)
+{
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    apr_off_t total = 0;
+    char *buf;
+    apr_size_t size;
+    int seen_eos = 0;
+
+    *body = NULL;
+    *len = 0;
+    if (!ap_should_client_block(r) && !apr_table_get(r->headers_in, "Transfer-Encoding") &&
+        !apr_table_get(r->headers_in, "Content-Length"))
+        return OK;
+    while (!seen_eos && total <= limit) {
+        apr_bucket_brigade *chunk = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+        apr_status_t rv = ap_get_brigade(r->input_filters, chunk, AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
+        apr_off_t n;
+        if (rv != APR_SUCCESS)
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        if (!APR_BRIGADE_EMPTY(chunk) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(chunk)))
+            seen_eos = 1;
+        apr_brigade_length(chunk, 1, &n);
+        total += n;
+        APR_BRIGADE_CONCAT(bb, chunk);
+        if (n == 0 && !seen_eos)
+            break;
+    }
+    size = (apr_size_t)total;
+    buf = apr_palloc(r->pool, size + 1);
+    apr_brigade_flatten(bb, buf, &size);
+    buf[size] = '\0';
+    *body = buf;
+    *len = size;
+    return OK;
 }
 
 /* The last value of a key in an application/x-www-form-urlencoded string, NULL if absent. */
@@ -127,29 +235,67 @@ static const char *cfn_action(heat_request_state_t *st)
 
 static void route_native(heat_request_state_t *st, heat_response_t *resp)
 {
+    request_rec *r = st->r;
+    const heat_settings_t *set = &st->sc->settings;
     heat_route_match_t m;
+    heat_context_t *ctx;
+    heat_call_t call;
+    heat_reply_t reply;
+    int status;
 
-    heat_routes_match(st->sc->native_routes, st->r->pool, st->r->method, st->path_info, &m);
+    if (!authenticate(st, resp, &ctx))
+        return;
+    heat_routes_match(st->sc->native_routes, r->pool, r->method, st->path_info, &m);
     switch (m.result) {
     case HEAT_ROUTE_NOT_FOUND:
         respond_webob(st, resp, HTTP_NOT_FOUND);
-        break;
+        return;
     case HEAT_ROUTE_OPTIONS:
         resp->status = HTTP_NO_CONTENT;
         resp->allow = m.allowed;
-        break;
+        return;
     case HEAT_ROUTE_REJECT:
         /* heat-api drops the Allow header here; mod_heat keeps it (DECISIONS.md) */
         respond_fault(st, resp, HTTP_METHOD_NOT_ALLOWED, "HTTPMethodNotAllowed",
                       heat_webob_explanation(HTTP_METHOD_NOT_ALLOWED));
         resp->allow = m.allowed;
-        break;
+        return;
     case HEAT_ROUTE_MATCHED:
-        respond_fault(st, resp, HTTP_NOT_IMPLEMENTED, "HTTPNotImplemented",
-                      apr_psprintf(st->r->pool, "mod_heat does not implement %s.%s yet.",
-                                   m.route->group, m.route->action));
         break;
     }
+
+    memset(&call, 0, sizeof(call));
+    memset(&reply, 0, sizeof(reply));
+    call.p = r->pool;
+    call.method = r->method;
+    call.route = m.route;
+    call.vars = m.params;
+    call.params = heat_api_parse_params(r->pool, r->args);
+    call.accept = st->accept;
+    call.content_type = apr_table_get(r->headers_in, "Content-Type");
+    if ((status = read_body(r, set->max_json_body_size, &call.body, &call.body_len)) != OK) {
+        respond_webob(st, resp, status);
+        return;
+    }
+    call.ctx = ctx;
+    call.policy = st->sc->policy;
+    call.rpc = st->sc->rpc;
+    call.http = heat_child_http();
+    call.url_base = set->api_root ? set->api_root : application_url(st);
+    call.path_url = apr_pstrcat(r->pool, application_url(st), heat_front_quote_path(r->pool, st->path_info),
+                                NULL);
+    call.debug = set->debug;
+    call.max_template_size = set->max_template_size;
+    call.max_json_body_size = set->max_json_body_size;
+    call.revision = set->revision;
+    heat_api_dispatch(&call, &reply);
+
+    resp->status = reply.status;
+    resp->content_type = reply.content_type;
+    resp->body = reply.body;
+    resp->location = reply.location;
+    if (reply.status == HTTP_UNAUTHORIZED && st->sc->auth)
+        resp->www_authenticate = heat_auth_www_authenticate(st->sc->auth);
 }
 
 static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
@@ -234,6 +380,8 @@ static void apply_cors_options_rule(request_rec *r, heat_response_t *resp)
         resp->content_type = NULL;
         resp->body = NULL;
         resp->allow = NULL;
+        resp->location = NULL;
+        resp->www_authenticate = NULL;
         resp->with_request_id = 0;
     }
 }
@@ -249,6 +397,10 @@ static int send_response(heat_request_state_t *st, heat_response_t *resp)
         ap_set_content_type(r, resp->content_type);
     if (resp->allow)
         apr_table_setn(r->headers_out, "Allow", resp->allow);
+    if (resp->location)
+        apr_table_setn(r->headers_out, "Location", resp->location);
+    if (resp->www_authenticate)
+        apr_table_setn(r->headers_out, "WWW-Authenticate", resp->www_authenticate);
     if (resp->with_request_id)
         apr_table_setn(r->headers_out, "x-openstack-request-id", st->request_id);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0100: %s %s %s -> %d",
@@ -319,4 +471,24 @@ int heat_handler(request_rec *r)
     run_pipeline(&st, &resp);
     apply_cors_options_rule(r, &resp);
     return send_response(&st, &resp);
+}
+
+/* map_to_storage: a Heat API is not a file tree. Claiming the request here (as mod_proxy does)
+ * keeps the core from walking the DocumentRoot, so mod_dir cannot turn "/" into index.html or
+ * "/v1" into a redirect to "/v1/", and the core's TRACE answer is left to heat's routing. */
+int heat_map_to_storage(request_rec *r)
+{
+    core_dir_config *d;
+    const char *handler = NULL, *err = NULL;
+
+    if (ap_location_walk(r) != OK)
+        return DECLINED;
+    d = ap_get_core_module_config(r->per_dir_config);
+    if (d && d->expr_handler)
+        handler = ap_expr_str_exec(r, d->expr_handler, &err);
+    if (!handler || err ||
+        (strcmp(handler, HEAT_HANDLER_NATIVE) != 0 && strcmp(handler, HEAT_HANDLER_CFN) != 0))
+        return DECLINED;
+    r->filename = apr_pstrcat(r->pool, "heat:", r->uri, NULL);
+    return OK;
 }

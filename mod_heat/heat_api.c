@@ -1,0 +1,387 @@
+/* heat_api.c: the native API's dispatcher (heat's util.py decorators) and the helpers its
+ * handlers share: query parsing, replies, RPC with heat-api's error mapping, param_utils,
+ * stack identities and URLs. */
+#include "heat_api.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heat_json.h"
+#include "heat_log.h"
+#include "heat_stacks.h"
+#include "heat_webob.h"
+
+/* ---- query strings ---------------------------------------------------------------------- */
+
+static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    char *out = apr_palloc(p, len + 1), *o = out;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '+')
+            *o++ = ' ';
+        else if (s[i] == '%' && i + 2 < len + 0 && apr_isxdigit(s[i + 1]) && apr_isxdigit(s[i + 2])) {
+            char hex[3] = {s[i + 1], s[i + 2], '\0'};
+            *o++ = (char)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        else
+            *o++ = s[i];
+    }
+    *o = '\0';
+    return out;
+}
+
+apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query)
+{
+    apr_array_header_t *pairs = apr_array_make(p, 8, sizeof(heat_param_t));
+    const char *c = query;
+
+    while (c && *c) {
+        apr_size_t len = strcspn(c, "&");
+        const char *eq = memchr(c, '=', len);
+        if (len > 0) {
+            heat_param_t *pair = apr_array_push(pairs);
+            apr_size_t nlen = eq ? (apr_size_t)(eq - c) : len;
+            pair->name = form_decode(p, c, nlen);
+            pair->value = eq ? form_decode(p, eq + 1, len - nlen - 1) : "";
+        }
+        c += len;
+        if (*c == '&')
+            c++;
+    }
+    return pairs;
+}
+
+const char *heat_api_param(const heat_call_t *call, const char *name)
+{
+    int i;
+    for (i = call->params->nelts - 1; i >= 0; i--) {
+        const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
+        if (strcmp(pair->name, name) == 0)
+            return pair->value;
+    }
+    return NULL;
+}
+
+apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *name)
+{
+    apr_array_header_t *out = apr_array_make(call->p, 2, sizeof(const char *));
+    int i;
+    for (i = 0; i < call->params->nelts; i++) {
+        const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
+        if (strcmp(pair->name, name) == 0)
+            APR_ARRAY_PUSH(out, const char *) = pair->value;
+    }
+    return out;
+}
+
+const char *heat_api_quote(apr_pool_t *p, const char *s, const char *safe)
+{
+    const unsigned char *c;
+    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
+
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (apr_isalnum(*c) || (*c < 0x80 && (strchr("_.-~", *c) || strchr(safe, *c))))
+            *o++ = (char)*c;
+        else
+            o += apr_snprintf(o, 4, "%%%02X", *c);
+    }
+    *o = '\0';
+    return out;
+}
+
+/* quote_plus: as quote with no safe characters, but a space is '+'. */
+static const char *quote_plus(apr_pool_t *p, const char *s)
+{
+    char *q = apr_pstrdup(p, heat_api_quote(p, s, " ")), *c;
+    for (c = q; *c; c++)
+        if (*c == ' ')
+            *c = '+';
+    return q;
+}
+
+const char *heat_api_urlencode(apr_pool_t *p, const apr_array_header_t *pairs)
+{
+    const char *out = "";
+    int i;
+    for (i = 0; i < pairs->nelts; i++) {
+        const heat_param_t *pair = &APR_ARRAY_IDX(pairs, i, heat_param_t);
+        out = apr_pstrcat(p, out, i ? "&" : "", quote_plus(p, pair->name), "=", quote_plus(p, pair->value),
+                          NULL);
+    }
+    return out;
+}
+
+/* ---- replies ---------------------------------------------------------------------------- */
+
+void heat_api_reply_json(heat_call_t *call, heat_reply_t *reply, int status, json_t *body)
+{
+    reply->status = status;
+    reply->content_type = "application/json";
+    reply->body = heat_json_dump(call->p, heat_json_own(call->p, body), 0);
+}
+
+void heat_api_reply_fault(heat_call_t *call, heat_reply_t *reply, const heat_fault_t *fault)
+{
+    reply->status = fault->status;
+    reply->content_type = "application/json";
+    reply->body = heat_fault_render(call->p, fault);
+    reply->location = NULL;
+}
+
+/* webob's exception class name for a status, as FaultWrapper reports it in error.type. */
+static const char *webob_class(int status)
+{
+    switch (status) {
+    case 400: return "HTTPBadRequest";
+    case 403: return "HTTPForbidden";
+    case 404: return "HTTPNotFound";
+    case 405: return "HTTPMethodNotAllowed";
+    case 409: return "HTTPConflict";
+    case 413: return "HTTPRequestEntityTooLarge";
+    case 503: return "HTTPServiceUnavailable";
+    default: return "HTTPInternalServerError";
+    }
+}
+
+void heat_api_reply_http_error(heat_call_t *call, heat_reply_t *reply, int status, const char *message)
+{
+    heat_fault_t fault = {status, webob_class(status), message, NULL};
+    if (!fault.message)
+        fault.message = heat_webob_explanation(status);
+    heat_api_reply_fault(call, reply, &fault);
+}
+
+void heat_api_reply_heat_error(heat_call_t *call, heat_reply_t *reply, const char *cls,
+                               const char *message)
+{
+    heat_fault_t fault = {heat_fault_status_of(cls), cls, message, NULL};
+    heat_api_reply_fault(call, reply, &fault);
+}
+
+void heat_api_reply_accepted(heat_call_t *call, heat_reply_t *reply)
+{
+    heat_webob_body_t b = heat_webob_body(call->p, 202, call->accept, NULL, NULL, NULL);
+    reply->status = 202;
+    reply->content_type = b.content_type;
+    reply->body = b.body;
+}
+
+void heat_api_reply_found(heat_call_t *call, heat_reply_t *reply, const char *location)
+{
+    heat_webob_body_t b = heat_webob_redirect_body(call->p, 302, call->accept, location);
+    reply->status = 302;
+    reply->content_type = b.content_type;
+    reply->body = b.body;
+    reply->location = location;
+}
+
+void heat_api_reply_no_content(heat_reply_t *reply)
+{
+    reply->status = 204;
+    reply->content_type = NULL;
+    reply->body = NULL;
+}
+
+/* ---- RPC --------------------------------------------------------------------------------- */
+
+json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+                     const char *method, json_t *args, const char *version)
+{
+    heat_rpc_reply_t r;
+    heat_fault_t fault;
+
+    if (!call->rpc) {
+        json_decref(args);
+        heat_api_reply_http_error(call, reply, 503, "mod_heat has no message transport: "
+                                  "[DEFAULT] transport_url is not usable.");
+        return NULL;
+    }
+    heat_rpc_call(call->rpc, call->p, heat_context_to_dict(ctx, call->p), method, args, version, 0, &r);
+    switch (r.outcome) {
+    case HEAT_RPC_OK:
+        return r.result;
+    case HEAT_RPC_REMOTE_FAILURE:
+        heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", ctx->request_id ? ctx->request_id : "-",
+                 method, r.failure.module, r.failure.cls);
+        heat_fault_from_remote(call->p, r.failure.cls, r.failure.module, r.failure.message, r.failure.args,
+                               r.failure.kwargs, r.failure.traceback, call->debug, &fault);
+        heat_api_reply_fault(call, reply, &fault);
+        return NULL;
+    case HEAT_RPC_TIMEOUT:
+        /* heat-api's status (500, MessagingTimeout), with a message that says what happened
+         * (DECISIONS.md) */
+        heat_log(HEAT_LOG_ERR, "%s %s: no reply from heat-engine in time (%s)",
+                 ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "timeout");
+        fault.status = 500;
+        fault.type = "MessagingTimeout";
+        fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time.", method);
+        fault.traceback = NULL;
+        heat_api_reply_fault(call, reply, &fault);
+        return NULL;
+    case HEAT_RPC_UNREACHABLE:
+    default:
+        heat_log(HEAT_LOG_ERR, "%s %s: message broker unreachable (%s)",
+                 ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "");
+        fault.status = 503;
+        fault.type = "MessagingUnavailable";
+        fault.message = "The message broker cannot be reached; heat-engine was not asked.";
+        fault.traceback = NULL;
+        heat_api_reply_fault(call, reply, &fault);
+        return NULL;
+    }
+}
+
+/* ---- param_utils --------------------------------------------------------------------------- */
+
+int heat_api_extract_bool(heat_call_t *call, heat_reply_t *reply, const char *name,
+                          const char *value, int *out)
+{
+    if (value && strcasecmp(value, "true") == 0) {
+        *out = 1;
+        return 1;
+    }
+    if (value && strcasecmp(value, "false") == 0) {
+        *out = 0;
+        return 1;
+    }
+    heat_api_reply_http_error(call, reply, 400,
+                              apr_psprintf(call->p, "Unrecognized value \"%s\" for \"%s\", acceptable "
+                                                    "values are: true, false.", value ? value : "None", name));
+    return 0;
+}
+
+/* oslo's strutils.is_int_like: str(int(v)) == v, so only canonical decimals ("7", "-3"). */
+static int is_int_like(const char *v)
+{
+    const char *c = v;
+    if (*c == '-')
+        c++;
+    if (!apr_isdigit(*c) || (*c == '0' && (c[1] || c != v)))
+        return 0;
+    for (; *c; c++)
+        if (!apr_isdigit(*c))
+            return 0;
+    return 1;
+}
+
+int heat_api_extract_int(heat_call_t *call, heat_reply_t *reply, const char *name,
+                         const char *value, json_int_t *out)
+{
+    long long v;
+
+    if (!is_int_like(value) || strlen(value) > 18) {
+        heat_api_reply_http_error(call, reply, 400,
+                                  apr_psprintf(call->p, "Only integer is acceptable by '%s'.", name));
+        return 0;
+    }
+    v = strtoll(value, NULL, 10);
+    if (v < 0) {
+        heat_api_reply_http_error(call, reply, 400,
+                                  apr_psprintf(call->p, "Value '%s' is invalid for '%s' which only accepts "
+                                                        "non-negative integer.", value, name));
+        return 0;
+    }
+    *out = (json_int_t)v;
+    return 1;
+}
+
+int heat_api_extract_tags(heat_call_t *call, heat_reply_t *reply, const char *value, json_t **out)
+{
+    json_t *tags = heat_json_own(call->p, json_array());
+    const char *c = value;
+
+    for (;;) {
+        apr_size_t len = strcspn(c, ",");
+        const char *tag = apr_pstrmemdup(call->p, c, len);
+        if (strlen(tag) > 80) { /* characters in Python; bytes are an upper bound for ASCII */
+            heat_api_reply_http_error(call, reply, 400,
+                                      apr_psprintf(call->p, "Invalid tag, \"%s\" is longer than 80 characters",
+                                                   tag));
+            return 0;
+        }
+        json_array_append_new(tags, json_string(tag));
+        if (!c[len])
+            break;
+        c += len + 1;
+    }
+    *out = json_incref(tags);
+    return 1;
+}
+
+/* ---- identities and URLs ------------------------------------------------------------------ */
+
+json_t *heat_api_identity(heat_call_t *call)
+{
+    /* registered_identified_stack: the tenant is the context's, not the path's */
+    return json_pack("{s:s?, s:s, s:s, s:s}", "tenant", call->ctx->project_id, "stack_name",
+                     apr_table_get(call->vars, "stack_name"), "stack_id", apr_table_get(call->vars, "stack_id"),
+                     "path", "");
+}
+
+const char *heat_api_stack_url(heat_call_t *call, const json_t *identity)
+{
+    const char *tenant = json_string_value(json_object_get(identity, "tenant"));
+    const char *name = json_string_value(json_object_get(identity, "stack_name"));
+    const char *id = json_string_value(json_object_get(identity, "stack_id"));
+    const char *path = json_string_value(json_object_get(identity, "path"));
+
+    if (!tenant || !name || !id)
+        return NULL;
+    return apr_pstrcat(call->p, call->url_base, "/", heat_api_quote(call->p, tenant, ""), "/stacks/",
+                       heat_api_quote(call->p, name, ""), "/", heat_api_quote(call->p, id, ""),
+                       heat_api_quote(call->p, path ? path : "", "/"), NULL);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------- */
+
+static void reply_denial(heat_call_t *call, heat_reply_t *reply, const heat_policy_denial_t *d)
+{
+    heat_fault_t fault = {d->status, d->type, d->message, NULL};
+    heat_api_reply_fault(call, reply, &fault);
+}
+
+void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
+{
+    const heat_route_t *route = call->route;
+    heat_handler_fn *handler = heat_api_handler(route);
+    const char *tenant = apr_table_get(call->vars, "tenant_id");
+    heat_policy_denial_t denial;
+
+    if (!handler) {
+        heat_fault_t fault = {501, "HTTPNotImplemented",
+                              apr_psprintf(call->p, "mod_heat does not implement %s.%s yet.", route->group,
+                                           route->action),
+                              NULL};
+        heat_api_reply_fault(call, reply, &fault);
+        return;
+    }
+    if (strcmp(route->group, "stacks") == 0 && strcmp(route->action, "update_patch") == 0) {
+        /* update_patch checks the tenant only; its policy comes after the body is parsed */
+        if (!heat_policy_native_tenant_check(call->ctx, tenant, &denial)) {
+            reply_denial(call, reply, &denial);
+            return;
+        }
+    }
+    else if (route->policy && strcmp(route->group, "actions") != 0) {
+        /* registered_policy_enforce / registered_identified_stack */
+        const char *colon = strchr(route->policy, ':');
+        const char *scope = apr_pstrmemdup(call->p, route->policy, (apr_size_t)(colon - route->policy));
+        if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, scope, colon + 1, tenant, &denial)) {
+            reply_denial(call, reply, &denial);
+            return;
+        }
+    }
+    handler(call, reply);
+}
+
+heat_handler_fn *heat_api_handler(const heat_route_t *route)
+{
+    if (strcmp(route->group, "stacks") == 0)
+        return heat_stacks_handler(route->action);
+    return NULL;
+}

@@ -1,0 +1,112 @@
+/* heat_api.h: what a native API handler gets and gives. The glue (mod_heat_router.c) turns an
+ * authenticated request into a heat_call_t, the handlers (heat_stacks.c, ...) answer with a
+ * heat_reply_t; they never see httpd. Handlers follow the controllers in heat/api/openstack/v1/ of 19.0.0:
+ * the same query parsing, the same RPC calls with the same arguments, the same views. */
+#ifndef HEAT_API_H
+#define HEAT_API_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "heat_context.h"
+#include "heat_fault.h"
+#include "heat_http.h"
+#include "heat_policy.h"
+#include "heat_routes.h"
+#include "heat_rpc.h"
+
+/* One query or form pair, decoded (webob req.params keeps them in order, repeats included). */
+typedef struct {
+    const char *name;
+    const char *value;
+} heat_param_t;
+
+typedef struct {
+    apr_pool_t *p;
+    const char *method;             /* the real method (HEAD is routed as GET) */
+    const heat_route_t *route;
+    apr_table_t *vars;              /* route variables */
+    apr_array_header_t *params;     /* heat_param_t: the query string */
+    const char *accept;             /* for webob bodies (202, 302) */
+    const char *body;               /* the request body, NULL when there is none */
+    apr_size_t body_len;
+    const char *content_type;
+
+    heat_context_t *ctx;
+    const heat_policy_t *policy;
+    heat_rpc_pool_t *rpc;           /* NULL: no transport configured */
+    heat_http_t *http;              /* template_url fetches */
+
+    const char *url_base;           /* stack URLs: [heat_api] heat_api_root, else application URL */
+    const char *path_url;           /* application URL + quoted PATH_INFO (next links) */
+    int debug;                      /* [DEFAULT] debug */
+    apr_int64_t max_template_size;
+    apr_int64_t max_json_body_size;
+    const char *revision;           /* [revision] heat_revision */
+} heat_call_t;
+
+typedef struct {
+    int status;
+    const char *content_type;       /* NULL: none (204) */
+    const char *body;               /* NULL or "": none */
+    const char *location;           /* 201 and 302 */
+} heat_reply_t;
+
+typedef void heat_handler_fn(heat_call_t *call, heat_reply_t *reply);
+
+/* The handler of a native route (by its group and action); NULL if mod_heat does not
+ * implement it yet (the glue answers 501). */
+heat_handler_fn *heat_api_handler(const heat_route_t *route);
+
+/* Runs the route: heat's decorators (tenant check and policy, identity of the stack), then
+ * the handler. */
+void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply);
+
+/* ---- helpers shared by the handlers (heat_api.c) ------------------------------------------ */
+
+/* Parses an application/x-www-form-urlencoded string (query) into heat_param_t pairs,
+ * keeping blank values, '+' as space. */
+apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query);
+/* The last value of name (webob MultiDict.get), NULL if absent. */
+const char *heat_api_param(const heat_call_t *call, const char *name);
+/* All values of name, in order. */
+apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *name);
+/* urlencode(pairs, doseq) as Python writes it (quote_plus). */
+const char *heat_api_urlencode(apr_pool_t *p, const apr_array_header_t *pairs);
+/* Python's urllib.parse.quote(s, safe): letters, digits, "_.-~" and safe stay. */
+const char *heat_api_quote(apr_pool_t *p, const char *s, const char *safe);
+
+/* Replies. */
+void heat_api_reply_json(heat_call_t *call, heat_reply_t *reply, int status, json_t *body);
+void heat_api_reply_fault(heat_call_t *call, heat_reply_t *reply, const heat_fault_t *fault);
+/* A webob HTTP error raised by a controller: a fault with type HTTP<Name> and the message. */
+void heat_api_reply_http_error(heat_call_t *call, heat_reply_t *reply, int status, const char *message);
+/* A heat exception raised in the API (type = class name, status from FaultWrapper's table). */
+void heat_api_reply_heat_error(heat_call_t *call, heat_reply_t *reply, const char *cls,
+                               const char *message);
+/* 202 Accepted / 302 Found with webob's body. */
+void heat_api_reply_accepted(heat_call_t *call, heat_reply_t *reply);
+void heat_api_reply_found(heat_call_t *call, heat_reply_t *reply, const char *location);
+void heat_api_reply_no_content(heat_reply_t *reply);
+
+/* Calls the engine; on any failure fills reply with heat-api's answer and returns NULL.
+ * args is stolen. version NULL: "1.0". */
+json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+                     const char *method, json_t *args, const char *version);
+
+/* param_utils: extract_bool / extract_int / extract_tags with heat's 400 messages; return 0
+ * and fill reply when the value is refused. */
+int heat_api_extract_bool(heat_call_t *call, heat_reply_t *reply, const char *name,
+                          const char *value, int *out);
+int heat_api_extract_int(heat_call_t *call, heat_reply_t *reply, const char *name,
+                         const char *value, json_int_t *out);
+int heat_api_extract_tags(heat_call_t *call, heat_reply_t *reply, const char *value, json_t **out);
+
+/* The stack identity a route names: {"tenant": ctx project, "stack_name", "stack_id", "path": ""}. */
+json_t *heat_api_identity(heat_call_t *call);
+/* util.make_url: <url_base>/<tenant>/stacks/<name>/<id><path>, each part quoted. NULL when
+ * the identity is not a stack identity. */
+const char *heat_api_stack_url(heat_call_t *call, const json_t *identity);
+
+#endif

@@ -1,0 +1,418 @@
+/* heat_stacks.c: the native API's stack routes, as heat/api/openstack/v1/stacks.py (19.0.0)
+ * answers them: index (with global_tenant and with_count), detail, lookup (ARNs and names),
+ * show, template, environment, files, delete, abandon, export, outputs. */
+#include "heat_stacks.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#include "heat_json.h"
+
+/* ---- views -------------------------------------------------------------------------------- */
+
+/* stacks_view.basic_keys: what a stack list shows of each stack. */
+static const char *const basic_keys[] = {
+    "stack_identity", "stack_name", "description", "stack_status", "stack_status_reason",
+    "creation_time", "deletion_time", "updated_time", "stack_owner", "parent",
+    "stack_user_project_id", "tags", NULL,
+};
+
+static int key_listed(const char *const *keys, const char *key)
+{
+    for (; *keys; keys++)
+        if (strcmp(*keys, key) == 0)
+            return 1;
+    return 0;
+}
+
+json_t *heat_stacks_format(heat_call_t *call, const json_t *stack, const char *const *keys,
+                           int include_project)
+{
+    json_t *out = json_object(), *value;
+    const json_t *action = json_object_get(stack, "stack_action");
+    const char *key;
+
+    json_object_foreach((json_t *)stack, key, value) {
+        if (keys && !key_listed(keys, key))
+            continue;
+        if (strcmp(key, "stack_identity") == 0) {
+            const char *url = heat_api_stack_url(call, value);
+            json_object_set(out, "id", json_object_get(value, "stack_id"));
+            json_object_set_new(out, "links", json_pack("[{s:s?, s:s}]", "href", url, "rel", "self"));
+            if (include_project)
+                json_object_set(out, "project", json_object_get(value, "tenant"));
+        }
+        else if (strcmp(key, "stack_action") == 0)
+            continue;
+        else if (strcmp(key, "stack_status") == 0 && action)
+            /* the API joins action and status: CREATE_COMPLETE */
+            json_object_set_new(out, key, json_string(apr_pstrcat(call->p, json_string_value(action), "_",
+                                                                  json_string_value(value), NULL)));
+        else
+            json_object_set(out, key, value);
+    }
+    return out;
+}
+
+/* ---- index -------------------------------------------------------------------------------- */
+
+/* util.get_allowed_params for one key: single = the last value, multi = all values,
+ * mixed = one value as itself or several as a list; falsy results are left out. */
+typedef enum { PARAM_SINGLE, PARAM_MULTI, PARAM_MIXED } param_type_t;
+
+static json_t *allowed_param(heat_call_t *call, const char *name, param_type_t type)
+{
+    apr_array_header_t *all;
+    json_t *list;
+    int i;
+
+    if (type == PARAM_SINGLE) {
+        const char *v = heat_api_param(call, name);
+        return (v && *v) ? json_string(v) : NULL;
+    }
+    all = heat_api_params_all(call, name);
+    if (all->nelts == 0)
+        return NULL;
+    if (type == PARAM_MIXED && all->nelts == 1) {
+        const char *v = APR_ARRAY_IDX(all, 0, const char *);
+        return *v ? json_string(v) : NULL;
+    }
+    list = json_array();
+    for (i = 0; i < all->nelts; i++)
+        json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
+    return list;
+}
+
+/* The filters of stacks.index: rpc_api.STACK_KEYS less the unsupported ones, then the legacy
+ * names, in heat's dict order. */
+static const char *const filter_keys[] = {
+    "stack_name", "stack_identity", "stack_action", "stack_status", "stack_status_reason",
+    "disable_rollback", "timeout_mins", "stack_owner", "parent", "stack_user_project_id",
+    "id", "status", "name", "action", "tenant", "username", "owner_id", NULL,
+};
+
+static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_context)
+{
+    static const char *const bool_params[] = {"show_deleted", "show_nested", "show_hidden"};
+    static const char *const tag_params[] = {"tags", "tags_any", "not_tags", "not_tags_any"};
+    json_t *filters = heat_json_own(call->p, json_object());
+    json_t *args, *count_args, *stacks, *formatted, *result, *v, *tags[4] = {NULL};
+    const heat_context_t *ctx = use_admin_context ? heat_context_admin(call->p) : call->ctx;
+    const char *const *k;
+    const char *with_count_text, *limit_text;
+    int flags[3] = {0, 0, 0}, with_count = 0, i;
+    json_int_t limit = 0;
+    size_t n;
+
+    for (k = filter_keys; *k; k++) {
+        if ((v = allowed_param(call, *k, PARAM_MIXED)))
+            json_object_set_new(filters, *k, v);
+    }
+    for (i = 0; i < 3; i++) {
+        const char *text = heat_api_param(call, bool_params[i]);
+        if (text && *text && !heat_api_extract_bool(call, reply, bool_params[i], text, &flags[i]))
+            return;
+    }
+    limit_text = heat_api_param(call, "limit");
+    if (limit_text && *limit_text && !heat_api_extract_int(call, reply, "limit", limit_text, &limit))
+        return;
+    for (i = 0; i < 4; i++) {
+        const char *text = heat_api_param(call, tag_params[i]);
+        if (text && *text && !heat_api_extract_tags(call, reply, text, &tags[i]))
+            return;
+        if (tags[i])
+            heat_json_own(call->p, tags[i]);
+    }
+    with_count_text = heat_api_param(call, "with_count");
+    if (with_count_text && *with_count_text &&
+        !heat_api_extract_bool(call, reply, "with_count", with_count_text, &with_count))
+        return;
+
+    args = json_object();
+    json_object_set_new(args, "limit", (limit_text && *limit_text) ? json_integer(limit) : json_null());
+    v = allowed_param(call, "sort_keys", PARAM_MULTI);
+    json_object_set_new(args, "sort_keys", v ? v : json_null());
+    v = allowed_param(call, "marker", PARAM_SINGLE);
+    json_object_set_new(args, "marker", v ? v : json_null());
+    v = allowed_param(call, "sort_dir", PARAM_SINGLE);
+    json_object_set_new(args, "sort_dir", v ? v : json_null());
+    json_object_set(args, "filters", json_object_size(filters) ? filters : json_null());
+    json_object_set_new(args, "show_deleted", json_boolean(flags[0]));
+    json_object_set_new(args, "show_nested", json_boolean(flags[1]));
+    json_object_set_new(args, "show_hidden", json_boolean(flags[2]));
+    for (i = 0; i < 4; i++)
+        json_object_set(args, tag_params[i], tags[i] ? tags[i] : json_null());
+    count_args = json_deep_copy(args);
+
+    stacks = heat_api_rpc(call, reply, ctx, "list_stacks", args, "1.33");
+    if (!stacks) {
+        json_decref(count_args);
+        return;
+    }
+    result = heat_json_own(call->p, json_object());
+    formatted = json_array();
+    json_array_foreach(stacks, n, v) {
+        json_array_append_new(formatted, heat_stacks_format(call, v, basic_keys, ctx->is_admin));
+    }
+    json_object_set_new(result, "stacks", formatted);
+
+    /* views_common.get_collection_links: a next link when limit > 0 filled the page */
+    if (limit_text && *limit_text && limit > 0 && (size_t)limit == json_array_size(formatted)) {
+        const char *last_id = json_string_value(json_object_get(json_array_get(formatted, json_array_size(formatted) - 1), "id"));
+        apr_array_header_t *pairs = apr_array_make(call->p, call->params->nelts + 1, sizeof(heat_param_t));
+        heat_param_t *marker;
+        for (i = 0; i < call->params->nelts; i++) {
+            const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
+            if (strcmp(pair->name, "marker") != 0)
+                *(heat_param_t *)apr_array_push(pairs) = *pair;
+        }
+        marker = apr_array_push(pairs);
+        marker->name = "marker";
+        marker->value = last_id ? last_id : "";
+        json_object_set_new(result, "links",
+                            json_pack("[{s:s, s:s}]", "rel", "next", "href",
+                                      apr_pstrcat(call->p, call->path_url, "?",
+                                                  heat_api_urlencode(call->p, pairs), NULL)));
+    }
+    if (with_count) {
+        json_t *count;
+        json_object_del(count_args, "limit");
+        json_object_del(count_args, "sort_keys");
+        json_object_del(count_args, "marker");
+        json_object_del(count_args, "sort_dir");
+        count = heat_api_rpc(call, reply, ctx, "count_stacks", count_args, "1.33");
+        if (!count)
+            return;
+        json_object_set(result, "count", count);
+    }
+    else
+        json_decref(count_args);
+    heat_api_reply_json(call, reply, 200, json_incref(result));
+}
+
+static void stacks_index(heat_call_t *call, heat_reply_t *reply)
+{
+    const char *global = heat_api_param(call, "global_tenant");
+    int global_tenant = 0;
+
+    /* checked whenever present, even when empty */
+    if (global && !heat_api_extract_bool(call, reply, "global_tenant", global, &global_tenant))
+        return;
+    if (global_tenant) {
+        heat_policy_denial_t denial;
+        /* global_index is itself a registered_policy_enforce with the context's tenant */
+        if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, "stacks", "global_index",
+                                          call->ctx->project_id, &denial)) {
+            heat_fault_t fault = {denial.status, denial.type, denial.message, NULL};
+            heat_api_reply_fault(call, reply, &fault);
+            return;
+        }
+    }
+    index_common(call, reply, global_tenant);
+}
+
+static void stacks_detail(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *args = json_pack("{s:n, s:n, s:n, s:n, s:n, s:b, s:b, s:b, s:n, s:n, s:n, s:n}", "limit",
+                             "sort_keys", "marker", "sort_dir", "filters", "show_deleted", 0, "show_nested", 0,
+                             "show_hidden", 0, "tags", "tags_any", "not_tags", "not_tags_any");
+    json_t *stacks = heat_api_rpc(call, reply, call->ctx, "list_stacks", args, "1.33"), *v;
+    json_t *formatted;
+    size_t n;
+
+    if (!stacks)
+        return;
+    formatted = json_array();
+    json_array_foreach(stacks, n, v) {
+        json_array_append_new(formatted, heat_stacks_format(call, v, NULL, 0));
+    }
+    heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "stacks", formatted));
+}
+
+/* ---- lookup ------------------------------------------------------------------------------- */
+
+static char *url_unquote(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) + 1), *o = out;
+    for (; *s; s++) {
+        if (*s == '%' && apr_isxdigit(s[1]) && apr_isxdigit(s[2])) {
+            char hex[3] = {s[1], s[2], '\0'};
+            *o++ = (char)strtol(hex, NULL, 16);
+            s += 2;
+        }
+        else
+            *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+json_t *heat_stacks_identity_from_arn(apr_pool_t *p, const char *s)
+{
+    /* arn:openstack:heat::<tenant>:stacks/<name>/<id><path> (at least 6 ':' fields) */
+    const char *f[5], *c = s, *rest, *name_end, *id_end;
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        const char *colon = strchr(c, ':');
+        if (!colon)
+            return NULL;
+        f[i] = apr_pstrmemdup(p, c, (apr_size_t)(colon - c));
+        c = colon + 1;
+    }
+    rest = c; /* fields 5.. joined by ':' again */
+    if (strcasecmp(f[0], "arn") != 0 || strcmp(f[1], "openstack") != 0 || strcmp(f[2], "heat") != 0 ||
+        strncmp(rest, "stacks/", 7) != 0)
+        return NULL;
+    rest += 7;
+    name_end = strchr(rest, '/');
+    if (!name_end || name_end == rest)
+        return NULL;
+    id_end = name_end + 1 + strcspn(name_end + 1, "/");
+    if (id_end == name_end + 1)
+        return NULL;
+    return json_pack("{s:s, s:s, s:s, s:s}", "tenant", url_unquote(p, f[4]), "stack_name",
+                     url_unquote(p, apr_pstrmemdup(p, rest, (apr_size_t)(name_end - rest))), "stack_id",
+                     url_unquote(p, apr_pstrmemdup(p, name_end + 1, (apr_size_t)(id_end - name_end - 1))), "path",
+                     url_unquote(p, id_end));
+}
+
+static void stacks_lookup(heat_call_t *call, heat_reply_t *reply)
+{
+    const char *name = apr_table_get(call->vars, "stack_name");
+    const char *path = apr_table_get(call->vars, "path");
+    json_t *identity = heat_json_own(call->p, heat_stacks_identity_from_arn(call->p, name));
+    const char *location;
+
+    if (!identity) {
+        identity = heat_api_rpc(call, reply, call->ctx, "identify_stack", json_pack("{s:s}", "stack_name", name),
+                                NULL);
+        if (!identity)
+            return;
+    }
+    location = heat_api_stack_url(call, identity);
+    if (!location) {
+        heat_api_reply_http_error(call, reply, 500, "Invalid Stack address");
+        return;
+    }
+    if (path && *path)
+        location = apr_pstrcat(call->p, location, "/", path, NULL);
+    if (call->params->nelts)
+        location = apr_pstrcat(call->p, location, "?", heat_api_urlencode(call->p, call->params), NULL);
+    heat_api_reply_found(call, reply, location);
+}
+
+/* ---- one stack ---------------------------------------------------------------------------- */
+
+static void stacks_show(heat_call_t *call, heat_reply_t *reply)
+{
+    const char *text = heat_api_param(call, "resolve_outputs");
+    int resolve_outputs = 1;
+    json_t *list;
+
+    if (text && !heat_api_extract_bool(call, reply, "resolve_outputs", text, &resolve_outputs))
+        return;
+    list = heat_api_rpc(call, reply, call->ctx, "show_stack",
+                        json_pack("{s:o, s:b}", "stack_identity", heat_api_identity(call), "resolve_outputs",
+                                  resolve_outputs),
+                        "1.20");
+    if (!list)
+        return;
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        heat_api_reply_http_error(call, reply, 500, NULL);
+        return;
+    }
+    heat_api_reply_json(call, reply, 200,
+                        json_pack("{s:o}", "stack", heat_stacks_format(call, json_array_get(list, 0), NULL, 0)));
+}
+
+/* The routes that return the engine's answer as it is: one identity argument. */
+static void identity_passthrough(heat_call_t *call, heat_reply_t *reply, const char *method,
+                                 const char *version)
+{
+    json_t *result = heat_api_rpc(call, reply, call->ctx, method,
+                                  json_pack("{s:o}", "stack_identity", heat_api_identity(call)), version);
+    if (result)
+        heat_api_reply_json(call, reply, 200, json_incref(result));
+}
+
+static void stacks_template(heat_call_t *call, heat_reply_t *reply)
+{
+    identity_passthrough(call, reply, "get_template", NULL);
+}
+
+static void stacks_environment(heat_call_t *call, heat_reply_t *reply)
+{
+    identity_passthrough(call, reply, "get_environment", "1.28");
+}
+
+static void stacks_files(heat_call_t *call, heat_reply_t *reply)
+{
+    identity_passthrough(call, reply, "get_files", "1.32");
+}
+
+static void stacks_abandon(heat_call_t *call, heat_reply_t *reply)
+{
+    identity_passthrough(call, reply, "abandon_stack", NULL);
+}
+
+static void stacks_export(heat_call_t *call, heat_reply_t *reply)
+{
+    identity_passthrough(call, reply, "export_stack", "1.22");
+}
+
+static void stacks_delete(heat_call_t *call, heat_reply_t *reply)
+{
+    /* a call, not a cast: the engine's errors reach the client */
+    if (heat_api_rpc(call, reply, call->ctx, "delete_stack",
+                     json_pack("{s:o}", "stack_identity", heat_api_identity(call)), NULL))
+        heat_api_reply_no_content(reply);
+}
+
+static void stacks_list_outputs(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *outputs = heat_api_rpc(call, reply, call->ctx, "list_outputs",
+                                   json_pack("{s:o}", "stack_identity", heat_api_identity(call)), "1.19");
+    if (outputs)
+        heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "outputs", outputs));
+}
+
+static void stacks_show_output(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *output = heat_api_rpc(call, reply, call->ctx, "show_output",
+                                  json_pack("{s:o, s:s}", "stack_identity", heat_api_identity(call), "output_key",
+                                            apr_table_get(call->vars, "output_key")),
+                                  "1.19");
+    if (output)
+        heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "output", output));
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+static const struct {
+    const char *action;
+    heat_handler_fn *fn;
+} handlers[] = {
+    {"index", stacks_index},
+    {"detail", stacks_detail},
+    {"lookup", stacks_lookup},
+    {"show", stacks_show},
+    {"template", stacks_template},
+    {"environment", stacks_environment},
+    {"files", stacks_files},
+    {"delete", stacks_delete},
+    {"abandon", stacks_abandon},
+    {"export", stacks_export},
+    {"list_outputs", stacks_list_outputs},
+    {"show_output", stacks_show_output},
+};
+
+heat_handler_fn *heat_stacks_handler(const char *action)
+{
+    size_t i;
+    for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+        if (strcmp(handlers[i].action, action) == 0)
+            return handlers[i].fn;
+    return NULL;
+}
