@@ -215,7 +215,8 @@ json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_
     case HEAT_RPC_TIMEOUT:
         /* heat-api's status (500, MessagingTimeout), with a message that says what happened
          * (DECISIONS.md) */
-        heat_log(HEAT_LOG_ERR, "%s %s: no reply from heat-engine in time (%s)",
+        /* the RPC layer has logged the method at error level; this ties it to the request */
+        heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)",
                  ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "timeout");
         fault.status = 500;
         fault.type = "MessagingTimeout";
@@ -225,7 +226,7 @@ json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_
         return NULL;
     case HEAT_RPC_UNREACHABLE:
     default:
-        heat_log(HEAT_LOG_ERR, "%s %s: message broker unreachable (%s)",
+        heat_log(HEAT_LOG_DEBUG, "%s %s: message broker unreachable (%s)",
                  ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "");
         fault.status = 503;
         fault.type = "MessagingUnavailable";

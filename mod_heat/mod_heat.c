@@ -68,7 +68,8 @@ static void heat_child_init(apr_pool_t *pchild, server_rec *s)
         apr_status_t rv;
         if (!sc->conf)
             continue;
-        if (!sc->settings.noauth) {
+        /* without [keystone_authtoken] auth_url there is nothing to set up (said at startup) */
+        if (!sc->settings.noauth && sc->settings.keystone.auth_url) {
             rv = heat_auth_child_init(pchild, vs, child_http, &sc->settings.keystone, &sc->auth);
             if (rv != APR_SUCCESS)
                 ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, "HEAT0012: Keystone client not set up: "

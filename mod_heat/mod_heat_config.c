@@ -305,6 +305,9 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0007: mod_heat: policy: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (!sc->settings.noauth && !sc->settings.keystone.auth_url)
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, "HEAT0009: [keystone_authtoken] auth_url "
+                         "is not set: requests that need a Keystone token will be answered 503");
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0005: read %s%s%s (%d HeatOption)",
                      sc->config_file ? sc->config_file : HEAT_DEFAULT_CONFIG_FILE,
                      sc->config_dir ? " and " : "", sc->config_dir ? sc->config_dir : "",

@@ -10,6 +10,7 @@ a2enmod's state markers go to APACHE_STATE_DIRECTORY, also in the copy). The rea
 import filecmp
 import grp
 import os
+import time
 import pwd
 import re
 import shutil
@@ -184,8 +185,16 @@ def test_debian_sites_serve(machine_unchanged, heat_module):
             assert b'"href": "http://127.0.0.1:%d/v1/"' % ports[api] in resp.body
             resp = request(ports[api], 'GET', '/healthcheck')
             assert resp.status == 200, resp.dump()
-            with open(os.path.join(copy.dirs['log'], '%s_access.log' % name)) as f:
-                assert '"GET /healthcheck HTTP/1.1" 200' in f.read()
+            # the access log line is written after the response went out: give it a moment
+            access = os.path.join(copy.dirs['log'], '%s_access.log' % name)
+            deadline = time.time() + 5
+            while True:
+                with open(access) as f:
+                    text = f.read()
+                if '"GET /healthcheck HTTP/1.1" 200' in text or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            assert '"GET /healthcheck HTTP/1.1" 200' in text
     finally:
         server.stop()
     server.log.check()
