@@ -1,14 +1,17 @@
 #!/bin/sh
-# `make run` / `make stop`: Apache httpd with the freshly built mod_heat serving the native
-# API on 127.0.0.1:8004 and the CFN API on 127.0.0.1:8000, from a server root of its own
-# (build/run/), reading /etc/heat/heat.conf (HEAT_CONF overrides it). Stops only the server it
-# started (build/run/httpd.pid).
+# `make run` / `make stop`: the real backing stack (test/stack/stack.sh: MariaDB, RabbitMQ,
+# Keystone, heat-engine on loopback) and Apache httpd with the freshly built mod_heat serving
+# the native API on 127.0.0.1:8004 and the CFN API on 127.0.0.1:8000 (where the stack's
+# Keystone catalog points), from a server root of its own (build/run/), reading the stack's
+# heat.conf. HEAT_CONF=/path/heat.conf skips the stack and serves that configuration instead.
+# Stops only what it started (build/run/httpd.pid, the stack's PID files).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD/build/run
 HTTPD=${HTTPD:-/usr/sbin/apache2}
 MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
-HEAT_CONF=${HEAT_CONF:-/etc/heat/heat.conf}
+USE_STACK=1
+[ -n "${HEAT_CONF:-}" ] && USE_STACK=0
 NATIVE_PORT=${HEAT_API_PORT:-8004}
 CFN_PORT=${HEAT_CFN_PORT:-8000}
 
@@ -28,6 +31,7 @@ ErrorLog $ROOT/logs/error.log
 LogLevel warn heat:info
 LoadModule mpm_event_module $MODULES/mod_mpm_event.so
 LoadModule authz_core_module $MODULES/mod_authz_core.so
+LoadModule socache_shmcb_module $MODULES/mod_socache_shmcb.so
 LoadModule heat_module $PWD/build/mod_heat.so
 $user
 LogFormat "%h %l %u %t \"%r\" %>s %b %D %{heat-request-id}n" heat
@@ -48,11 +52,18 @@ CONF
 case "${1:-start}" in
 start)
     [ -f build/mod_heat.so ] || { echo "build/mod_heat.so is missing: run make" >&2; exit 1; }
+    if [ "$USE_STACK" = 1 ]; then
+        HEAT_API_PORT=$NATIVE_PORT HEAT_CFN_PORT=$CFN_PORT test/stack/stack.sh start
+        HEAT_CONF=$(. "${HEAT_STACK_DIR:-/var/tmp/mod_heat-stack}/stack.env" && echo "$HEAT_CONF")
+    fi
     write_config
     "$HTTPD" -f "$ROOT/httpd.conf" -k start
     for _ in $(seq 50); do
         if curl -fs -o /dev/null "http://127.0.0.1:$NATIVE_PORT/healthcheck"; then
             echo "mod_heat: native API http://127.0.0.1:$NATIVE_PORT/v1, CFN API http://127.0.0.1:$CFN_PORT/v1 (logs: $ROOT/logs)"
+            if [ "$USE_STACK" = 1 ]; then
+                echo "mod_heat: . ${HEAT_STACK_DIR:-/var/tmp/mod_heat-stack}/openrc-admin && openstack stack list"
+            fi
             exit 0
         fi
         sleep 0.1
@@ -65,6 +76,7 @@ stop)
         "$HTTPD" -f "$ROOT/httpd.conf" -k stop
         for _ in $(seq 50); do [ -f "$ROOT/httpd.pid" ] || break; sleep 0.1; done
     fi
+    if [ "$USE_STACK" = 1 ]; then test/stack/stack.sh stop; fi
     ;;
 *)
     echo "usage: $0 start|stop" >&2
