@@ -1,0 +1,102 @@
+/* heat_yaml.h: YAML as heat-api loads it (heat/common/template_format.py `yaml_loader`), on
+ * libyaml, into jansson values shaped as heat-engine receives them over RPC
+ * (native-api.md §6.4, cfn-api.md §8).
+ *
+ * heat's loader is PyYAML 6's CSafeLoader (libyaml underneath) with YAML 1.1 implicit typing
+ * (bool yes/no/on/off, null ~, octal 017, base-60 1:30, floats that need a dot and a signed
+ * exponent, merge keys, ...) and one change: `!!str` and `!!timestamp` nodes are plain strings.
+ * When the C loader fails, heat parses the text once more with the pure-Python SafeLoader and
+ * reports *that* exception's str(); heat_yaml_load reproduces that message from libyaml's error
+ * (problem, context and marks, with PyYAML's snippets), mapping libyaml's wording to PyYAML's.
+ *
+ * The values are what heat-engine sees after oslo.messaging serialises the Python objects
+ * (jsonutils.to_primitive + json.dumps): dict keys that are not strings become strings (1 -> "1",
+ * True -> "true", None -> "null", 1.5 -> "1.5"), !!binary bytes become UTF-8 text, !!set becomes
+ * a list of its members, !!omap / !!pairs become lists of [key, value] lists. Mapping keys follow
+ * Python dict semantics: a later duplicate replaces the value and keeps the first position, and
+ * 1, 1.0 and true are the same key.
+ *
+ * Deliberate differences (mod_heat cannot carry the value, or heat-api fails later with a 500):
+ * .inf, -.inf, .nan (JSON has no such numbers; Python's json writes Infinity/NaN), integers
+ * beyond 64 bits, !!binary data that is not UTF-8, recursive aliases, nesting deeper than
+ * HEAT_YAML_MAX_DEPTH and aliases expanding beyond HEAT_YAML_MAX_EXPANSION nodes are refused with
+ * HEAT_YAML_UNSUPPORTED (a 400 for the API layer), instead of reaching heat-engine as
+ * non-standard JSON or crashing the RPC serialiser.
+ *
+ * Where libyaml and PyYAML's pure-Python parser disagree, heat's behaviour is followed as far
+ * as libyaml's information allows: PyYAML's stricter scanner (tabs, block scalar headers, tag
+ * handles) is replayed to report its error; `{key:[1]}`, which only PyYAML reads, is read (and
+ * dates in such a document fail as they do in heat-api). Known remaining differences, all in
+ * malformed documents: unknown directives (PyYAML ignores them), ',' '[' ']' inside tags, ':?'
+ * in flow collections, a required key on the last line that opens an unclosed '[' or '{', a
+ * "\ud800" escape (PyYAML keeps the lone surrogate), and PyYAML's RecursionError on documents
+ * nested some 300 levels deep that also hold a syntax error. !!set members keep their order
+ * (Python's set order is its hash order).
+ *
+ * This header also holds the few Python compatibility helpers the core shares (float repr, repr
+ * of a str, UTF-8 decoding errors worded as Python's codec). */
+#ifndef HEAT_YAML_H
+#define HEAT_YAML_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+#include <stddef.h>
+
+/* Bounds (see above). Depth counts nested collections; heat-api's own serialiser gives up
+ * (RecursionError, a 500) a little below 500 nested mappings. */
+#define HEAT_YAML_MAX_DEPTH 512
+#define HEAT_YAML_MAX_EXPANSION 1000000
+
+typedef enum {
+    HEAT_YAML_OK = 0,
+    HEAT_YAML_ERROR,       /* a yaml.YAMLError: message = str(exc), as heat reports it */
+    HEAT_YAML_EXCEPTION,   /* another Python exception raised while constructing (type: "ValueError"
+                              for `!!int x` or `0b_`, "KeyError" for `!!bool 1`, "IndexError"
+                              for `!!int ''`); heat does not catch these as YAML errors */
+    HEAT_YAML_UNSUPPORTED  /* mod_heat refuses the document (see above); message says why */
+} heat_yaml_status_t;
+
+typedef struct {
+    heat_yaml_status_t status;
+    const char *type;    /* Python class: "ScannerError", "ParserError", "ComposerError",
+                            "ConstructorError", "ReaderError", "ValueError", "KeyError", ... */
+    const char *message; /* str(exc) (for KeyError the repr of the key, as Python prints it) */
+} heat_yaml_error_t;
+
+/* yaml.load(text, Loader=yaml_loader) for a Python str (text is UTF-8; it may contain NUL
+ * characters, len is the byte length). Returns the value (JSON null for an empty document:
+ * heat turns that into {} itself), owned by p: it is released when p is cleared, so json_incref
+ * it to keep it longer. On failure returns NULL and fills err (may be NULL). Positions in
+ * messages count characters, as Python does, and the stream is named "<unicode string>". */
+json_t *heat_yaml_load(apr_pool_t *p, const char *text, size_t len, heat_yaml_error_t *err);
+
+/* The same for a Python bytes object (a template fetched from template_url): UTF-8, or UTF-16
+ * with a byte order mark, decoded with Python's codec errors; the stream is "<byte string>". */
+json_t *heat_yaml_load_bytes(apr_pool_t *p, const char *data, size_t len, heat_yaml_error_t *err);
+
+/* ---- Python compatibility helpers ---- */
+
+/* repr(float) of a finite double ("1.0", "0.1", "1e+16", "1.5e-07"); buf needs 32 bytes. */
+const char *heat_py_float_repr(double d, char *buf);
+
+/* repr(str) of UTF-8 text, as Python 3 writes it (quotes, escapes; printable non-ASCII kept). */
+char *heat_py_repr(apr_pool_t *p, const char *s, size_t len);
+
+/* len(repr(str)) without building it. */
+size_t heat_py_repr_len(const char *s, size_t len);
+
+/* Number of characters (code points) in valid UTF-8 text. */
+size_t heat_py_strlen(const char *s, size_t len);
+
+/* Python's strict UTF-8 decoder: 1 if data is valid UTF-8 (surrogates, overlong forms and
+ * values above U+10FFFF are not). Otherwise 0, with the error range [*start, *end) in bytes and
+ * the reason ("invalid start byte", "invalid continuation byte", "unexpected end of data"). */
+int heat_py_utf8_check(const char *data, size_t len, size_t *start, size_t *end,
+                       const char **reason);
+
+/* str(UnicodeDecodeError) for that error: "'utf-8' codec can't decode byte 0xff in position 3:
+ * invalid start byte" (or "bytes in position 3-4: ..."). */
+char *heat_py_utf8_error(apr_pool_t *p, const char *data, size_t start, size_t end,
+                         const char *reason);
+
+#endif
