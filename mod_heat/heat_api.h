@@ -32,6 +32,7 @@ typedef struct {
     const char *body;               /* the request body, NULL when there is none */
     apr_size_t body_len;
     const char *content_type;
+    apr_off_t content_length;       /* the Content-Length header, -1 if absent */
 
     heat_context_t *ctx;
     const heat_policy_t *policy;

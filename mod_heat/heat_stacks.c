@@ -1,6 +1,7 @@
 /* heat_stacks.c: the native API's stack routes, as heat/api/openstack/v1/stacks.py (19.0.0)
  * answers them: index (with global_tenant and with_count), detail, lookup (ARNs and names),
- * show, template, environment, files, delete, abandon, export, outputs. */
+ * show, template, environment, files, delete, abandon, export, outputs. The routes that take
+ * a template are in heat_stacks_write.c. */
 #include "heat_stacks.h"
 
 #include <apr_lib.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "heat_json.h"
+#include "heat_stacks_write.h"
 
 /* ---- views -------------------------------------------------------------------------------- */
 
@@ -406,6 +408,12 @@ static const struct {
     {"export", stacks_export},
     {"list_outputs", stacks_list_outputs},
     {"show_output", stacks_show_output},
+    {"create", heat_stacks_create},
+    {"preview", heat_stacks_preview},
+    {"update", heat_stacks_update},
+    {"update_patch", heat_stacks_update_patch},
+    {"preview_update", heat_stacks_preview_update},
+    {"preview_update_patch", heat_stacks_preview_update_patch},
 };
 
 heat_handler_fn *heat_stacks_handler(const char *action)

@@ -273,6 +273,10 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
     call.params = heat_api_parse_params(r->pool, r->args);
     call.accept = st->accept;
     call.content_type = apr_table_get(r->headers_in, "Content-Type");
+    {
+        const char *cl = apr_table_get(r->headers_in, "Content-Length");
+        call.content_length = cl ? apr_atoi64(cl) : -1;
+    }
     if ((status = read_body(r, set->max_json_body_size, &call.body, &call.body_len)) != OK) {
         respond_webob(st, resp, status);
         return;
