@@ -11,6 +11,7 @@
  *   is checked and, past one heartbeat interval, replaced when it is taken (ensure), instead of
  *   keeping a thread per process to service it. */
 #include "heat_amqp.h"
+#include "heat_util.h"
 
 #include "heat_log.h"
 
@@ -38,43 +39,6 @@
 
 /* ---- transport_url ---------------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-char *heat_amqp_unquote(apr_pool_t *p, const char *s, apr_size_t len, int plus_as_space,
-                        const char **err)
-{
-    char *out = apr_palloc(p, len + 1);
-    apr_size_t i, o = 0;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && hexval((unsigned char)s[i + 1]) >= 0
-            && hexval((unsigned char)s[i + 2]) >= 0) {
-            char c = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
-            if (c == '\0') {
-                if (err)
-                    *err = "a percent-encoded NUL byte (%00)";
-                return NULL;
-            }
-            out[o++] = c;
-            i += 2;
-        }
-        else if (plus_as_space && s[i] == '+')
-            out[o++] = ' ';
-        else
-            out[o++] = s[i];
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* urllib's urlsplit drops these anywhere in the URL, and leading C0 controls and spaces. */
 static char *url_clean(apr_pool_t *p, const char *url)
@@ -157,11 +121,11 @@ static const char *parse_host(apr_pool_t *p, const char *url, const char *item, 
     if (at) {
         const char *colon = memchr(item, ':', (apr_size_t)(at - item));
         if (colon) {
-            h->password = heat_amqp_unquote(p, colon + 1, (apr_size_t)(at - colon - 1), 0, &err);
-            h->user = heat_amqp_unquote(p, item, (apr_size_t)(colon - item), 0, &err);
+            h->password = heat_unquote(p, colon + 1, (apr_size_t)(at - colon - 1), 0, &err);
+            h->user = heat_unquote(p, item, (apr_size_t)(colon - item), 0, &err);
         }
         else
-            h->user = heat_amqp_unquote(p, item, (apr_size_t)(at - item), 0, &err);
+            h->user = heat_unquote(p, item, (apr_size_t)(at - item), 0, &err);
         if (err)
             return url_error(p, url, apr_pstrcat(p, "credentials contain ", err, NULL));
         hostname = at + 1;
@@ -176,13 +140,13 @@ static const char *parse_host(apr_pool_t *p, const char *url, const char *item, 
                 return url_error(p, url, "invalid IPv6 host: junk after ']'");
             port = close + 2;
         }
-        h->host = heat_amqp_unquote(p, hostname + 1, (apr_size_t)(close - hostname - 1), 0, &err);
+        h->host = heat_unquote(p, hostname + 1, (apr_size_t)(close - hostname - 1), 0, &err);
     }
     else if (hostlen) {
         const char *colon = memchr(hostname, ':', hostlen);
         if (colon)
             port = colon + 1;
-        h->host = heat_amqp_unquote(p, hostname, (apr_size_t)((colon ? colon : end) - hostname), 0,
+        h->host = heat_unquote(p, hostname, (apr_size_t)((colon ? colon : end) - hostname), 0,
                                     &err);
     }
     if (err)
@@ -250,9 +214,9 @@ const char *heat_amqp_url_parse(apr_pool_t *p, const char *raw, heat_amqp_url_t 
     /* vhost: oslo unquotes path[1:], hands it to kombu inside a URL, and kombu unquotes it
      * again (kombu/utils/url.py url_to_parts): "%2F" and "%252F" both mean "/". */
     if (path[0] == '/') {
-        char *once = heat_amqp_unquote(p, path + 1, strlen(path + 1), 0, &err);
+        char *once = heat_unquote(p, path + 1, strlen(path + 1), 0, &err);
         if (once)
-            u->vhost = heat_amqp_unquote(p, once, strlen(once), 0, &err);
+            u->vhost = heat_unquote(p, once, strlen(once), 0, &err);
         if (err)
             return url_error(p, raw, apr_pstrcat(p, "virtual host contains ", err, NULL));
     }
@@ -283,8 +247,8 @@ const char *heat_amqp_url_parse(apr_pool_t *p, const char *raw, heat_amqp_url_t 
             const char *k, *v, *old;
             if (!eq || !eq[1])
                 continue;
-            k = heat_amqp_unquote(p, pair, (apr_size_t)(eq - pair), 1, &err);
-            v = k ? heat_amqp_unquote(p, eq + 1, strlen(eq + 1), 1, &err) : NULL;
+            k = heat_unquote(p, pair, (apr_size_t)(eq - pair), 1, &err);
+            v = k ? heat_unquote(p, eq + 1, strlen(eq + 1), 1, &err) : NULL;
             if (err)
                 return url_error(p, raw, apr_pstrcat(p, "query contains ", err, NULL));
             old = apr_table_get(u->query, k);

@@ -38,11 +38,6 @@ const char *heat_amqp_url_parse(apr_pool_t *p, const char *url, heat_amqp_url_t 
 /* The URL with every password replaced by "***", for logs and error messages. */
 const char *heat_amqp_url_redact(apr_pool_t *p, const char *url);
 
-/* Python's urllib.parse.unquote: %XX with two hex digits decoded, anything else kept;
- * plus_as_space for query strings. Sets *err (and returns NULL) on a decoded NUL byte. */
-char *heat_amqp_unquote(apr_pool_t *p, const char *s, apr_size_t len, int plus_as_space,
-                        const char **err);
-
 /* Everything a connection needs, resolved from heat.conf and the URL by heat_rpc_conf_make. */
 typedef struct {
     apr_array_header_t *hosts; /* heat_amqp_host_t with defaults applied (kombu's: guest/guest,

@@ -11,29 +11,10 @@
 #include "heat_json.h"
 #include "heat_log.h"
 #include "heat_stacks.h"
+#include "heat_util.h"
 #include "heat_webob.h"
 
 /* ---- query strings ---------------------------------------------------------------------- */
-
-static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len)
-{
-    char *out = apr_palloc(p, len + 1), *o = out;
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '+')
-            *o++ = ' ';
-        else if (s[i] == '%' && i + 2 < len + 0 && apr_isxdigit(s[i + 1]) && apr_isxdigit(s[i + 2])) {
-            char hex[3] = {s[i + 1], s[i + 2], '\0'};
-            *o++ = (char)strtol(hex, NULL, 16);
-            i += 2;
-        }
-        else
-            *o++ = s[i];
-    }
-    *o = '\0';
-    return out;
-}
 
 apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query)
 {
@@ -46,8 +27,8 @@ apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query)
         if (len > 0) {
             heat_param_t *pair = apr_array_push(pairs);
             apr_size_t nlen = eq ? (apr_size_t)(eq - c) : len;
-            pair->name = form_decode(p, c, nlen);
-            pair->value = eq ? form_decode(p, eq + 1, len - nlen - 1) : "";
+            pair->name = heat_unquote(p, c, nlen, 1, NULL);
+            pair->value = eq ? heat_unquote(p, eq + 1, len - nlen - 1, 1, NULL) : "";
         }
         c += len;
         if (*c == '&')

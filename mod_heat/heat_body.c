@@ -5,6 +5,7 @@
  * by step, because its first error, and where it reports it, is what heat-api answers with.
  * It works on UTF-8 bytes; positions become character indexes only for messages. */
 #include "heat_body.h"
+#include "heat_util.h"
 
 #include <apr_strings.h>
 #include <errno.h>
@@ -82,16 +83,6 @@ static const char *pj_position(pj_t *j, const char *message, size_t pos)
 
 static json_t *pj_scan(pj_t *j, size_t idx, size_t *next);
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Four hex digits at s[at] (caller checked the length); -1 if one is not hex. */
 static long hex4(const char *s, size_t at)
@@ -99,7 +90,7 @@ static long hex4(const char *s, size_t at)
     long v = 0;
     int k;
     for (k = 0; k < 4; k++) {
-        int h = hexval(s[at + (size_t)k]);
+        int h = heat_hexval(s[at + (size_t)k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -12,6 +12,7 @@
  * whereas Python's "$" also matches before a final "\n" (so "/t/stacks/s%0A" would look up
  * stack "s") and its "." stops at "\n". */
 #include "heat_routes.h"
+#include "heat_util.h"
 
 #include <apr_strings.h>
 #include <locale.h>
@@ -227,16 +228,6 @@ static apr_status_t routes_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static void ere_literal(char *out, apr_size_t *n, char c)
 {
@@ -284,8 +275,8 @@ static const char *tmpl_to_ere(apr_pool_t *p, tmpl_t *t, char **ere)
         else {
             const char *r;
             for (r = colon + 1; r < end; r++) {
-                if (r[0] == '\\' && r[1] == 'x' && r + 3 < end && hexval(r[2]) >= 0 && hexval(r[3]) >= 0) {
-                    ere_literal(out, &n, (char)(hexval(r[2]) * 16 + hexval(r[3])));
+                if (r[0] == '\\' && r[1] == 'x' && r + 3 < end && heat_hexval(r[2]) >= 0 && heat_hexval(r[3]) >= 0) {
+                    ere_literal(out, &n, (char)(heat_hexval(r[2]) * 16 + heat_hexval(r[3])));
                     r += 3;
                     continue;
                 }

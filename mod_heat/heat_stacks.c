@@ -10,6 +10,13 @@
 
 #include "heat_json.h"
 #include "heat_stacks_write.h"
+#include "heat_util.h"
+
+/* urllib.parse.unquote of a whole string (a NUL escape stays as it is). */
+static char *heat_unquote_str(apr_pool_t *p, const char *s)
+{
+    return heat_unquote(p, s, strlen(s), 0, NULL);
+}
 
 /* ---- views -------------------------------------------------------------------------------- */
 
@@ -234,22 +241,6 @@ static void stacks_detail(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- lookup ------------------------------------------------------------------------------- */
 
-static char *url_unquote(apr_pool_t *p, const char *s)
-{
-    char *out = apr_palloc(p, strlen(s) + 1), *o = out;
-    for (; *s; s++) {
-        if (*s == '%' && apr_isxdigit(s[1]) && apr_isxdigit(s[2])) {
-            char hex[3] = {s[1], s[2], '\0'};
-            *o++ = (char)strtol(hex, NULL, 16);
-            s += 2;
-        }
-        else
-            *o++ = *s;
-    }
-    *o = '\0';
-    return out;
-}
-
 json_t *heat_stacks_identity_from_arn(apr_pool_t *p, const char *s)
 {
     /* arn:openstack:heat::<tenant>:stacks/<name>/<id><path> (at least 6 ':' fields) */
@@ -274,10 +265,10 @@ json_t *heat_stacks_identity_from_arn(apr_pool_t *p, const char *s)
     id_end = name_end + 1 + strcspn(name_end + 1, "/");
     if (id_end == name_end + 1)
         return NULL;
-    return json_pack("{s:s, s:s, s:s, s:s}", "tenant", url_unquote(p, f[4]), "stack_name",
-                     url_unquote(p, apr_pstrmemdup(p, rest, (apr_size_t)(name_end - rest))), "stack_id",
-                     url_unquote(p, apr_pstrmemdup(p, name_end + 1, (apr_size_t)(id_end - name_end - 1))), "path",
-                     url_unquote(p, id_end));
+    return json_pack("{s:s, s:s, s:s, s:s}", "tenant", heat_unquote_str(p, f[4]), "stack_name",
+                     heat_unquote_str(p, apr_pstrmemdup(p, rest, (apr_size_t)(name_end - rest))), "stack_id",
+                     heat_unquote_str(p, apr_pstrmemdup(p, name_end + 1, (apr_size_t)(id_end - name_end - 1))), "path",
+                     heat_unquote_str(p, id_end));
 }
 
 static void stacks_lookup(heat_call_t *call, heat_reply_t *reply)
