@@ -6,9 +6,13 @@
  *   keystoneauth1/identity/generic/base.py     auth_url discovery and its fallback
  *   keystoneauth1/identity/v3/base.py          POST /auth/tokens, MIN_TOKEN_LIFE_SECONDS
  *   keystoneauth1/access/service_catalog.py    endpoint selection
- *   keystoneauth1/session.py                   connect retries, reauth on 401 */
+ *   keystoneauth1/session.py                   connect retries, reauth on 401
+ *   keystoneauth1/discover.py                  get_discovery (per-URL cache), url_for
+ *   keystoneauth1/identity/v3/password.py      the password method's user object
+ *   keystoneauth1/exceptions/http.py           from_response: the exception of a status */
 #include "heat_keystone.h"
 
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
@@ -25,6 +29,9 @@
 #define DEFAULT_MAX_RESPONSE (4 * 1024 * 1024)
 #define RETRY_DELAY_START apr_time_from_msec(500)
 #define RETRY_DELAY_MAX apr_time_from_sec(60)
+/* Discovery results remembered for password authentication (one per auth URL; without
+ * multi_cloud there is only one URL, with it the allowed_auth_uris) */
+#define PW_DISCOVERY_CACHE_MAX 32
 
 struct heat_keystone_t {
     apr_pool_t *pool;
@@ -43,6 +50,10 @@ struct heat_keystone_t {
     apr_time_t expires;
     unsigned long generation; /* bumped by each renewal; invalidation targets one generation */
     int warned_service_roles;
+
+    apr_thread_mutex_t *pw_lock; /* guards pw_pool and pw_disc (never held during I/O) */
+    apr_pool_t *pw_pool;         /* only allocated from under pw_lock */
+    apr_hash_t *pw_disc;         /* normalised auth URL -> advertised v3 href (in pw_pool) */
 };
 
 /* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------------------ */
@@ -245,7 +256,7 @@ apr_status_t heat_keystone_create(heat_keystone_t **out, apr_pool_t *p, heat_htt
     *out = NULL;
     if (error)
         *error = NULL;
-    if (!in->auth_url || !*in->auth_url) {
+    if ((!in->auth_url || !*in->auth_url) && !in->standalone) {
         if (error)
             *error = "[keystone_authtoken] auth_url is not set";
         return APR_EINVAL;
@@ -291,7 +302,7 @@ apr_status_t heat_keystone_create(heat_keystone_t **out, apr_pool_t *p, heat_htt
     }
     if (s->http_request_max_retries < 0)
         s->http_request_max_retries = 0;
-    if (!s->username && !s->user_id) {
+    if (!s->username && !s->user_id && !s->standalone) {
         if (error)
             *error = "[keystone_authtoken] username (or user_id) is not set";
         return APR_EINVAL;
@@ -307,11 +318,17 @@ apr_status_t heat_keystone_create(heat_keystone_t **out, apr_pool_t *p, heat_htt
     }
     ks->hopts.max_response_size =
         s->max_response_size ? s->max_response_size : DEFAULT_MAX_RESPONSE;
-    ks->ns = apr_pstrcat(p, s->auth_url, "|", s->identity_uri ? s->identity_uri : "", "|",
-                         s->interface, "|", s->region_name ? s->region_name : "", "|",
+    ks->ns = apr_pstrcat(p, s->auth_url ? s->auth_url : "", "|",
+                         s->identity_uri ? s->identity_uri : "", "|", s->interface, "|", s->region_name ? s->region_name : "", "|",
                          s->include_service_catalog ? "catalog" : "nocatalog", NULL);
 
     rv = apr_thread_mutex_create(&ks->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_mutex_create(&ks->pw_lock, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_pool_create(&ks->pw_pool, p);
+    if (rv == APR_SUCCESS)
+        ks->pw_disc = apr_hash_make(ks->pw_pool);
     if (rv != APR_SUCCESS) {
         if (error)
             *error = "cannot create the Keystone client mutex";
@@ -327,9 +344,10 @@ apr_status_t heat_keystone_create(heat_keystone_t **out, apr_pool_t *p, heat_htt
  * unreachable connection, or a connect timeout, is retried after 0.5 s, 1 s, 2 s ... Unlike
  * keystoneauth, a timeout after the connection was made is not retried (it already took
  * the whole timeout). */
-static apr_status_t ks_send(heat_keystone_t *ks, apr_pool_t *p, const char *method,
-                            const char *url, apr_table_t *headers, const char *body,
-                            heat_http_response_t **resp)
+static apr_status_t ks_send_ex(heat_keystone_t *ks, apr_pool_t *p, const char *method,
+                               const char *url, apr_table_t *headers, const char *body,
+                               const heat_http_options_t *options, int retries,
+                               heat_http_response_t **resp)
 {
     apr_interval_time_t delay = RETRY_DELAY_START;
     heat_http_request_t req;
@@ -342,13 +360,13 @@ static apr_status_t ks_send(heat_keystone_t *ks, apr_pool_t *p, const char *meth
     req.headers = headers;
     req.body = body;
     req.body_len = body ? strlen(body) : 0;
-    req.options = &ks->hopts;
+    req.options = options ? options : &ks->hopts;
     for (attempt = 0;; attempt++) {
         rv = heat_http_perform(ks->http, p, &req, resp);
         if (rv == APR_SUCCESS)
             return rv;
         if (!(rv == APR_ECONNREFUSED || (rv == APR_TIMEUP && !(*resp)->connected)) ||
-            attempt >= ks->s.http_request_max_retries) {
+            attempt >= retries) {
             heat_log(HEAT_LOG_ERR, "Keystone request %s %s failed: %s", method,
                      heat_http_url_for_log(p, url), (*resp)->error);
             return rv;
@@ -358,6 +376,15 @@ static apr_status_t ks_send(heat_keystone_t *ks, apr_pool_t *p, const char *meth
         apr_sleep(delay);
         delay = delay * 2 > RETRY_DELAY_MAX ? RETRY_DELAY_MAX : delay * 2;
     }
+}
+
+/* keystonemiddleware's requests: [keystone_authtoken] transport and connect retries */
+static apr_status_t ks_send(heat_keystone_t *ks, apr_pool_t *p, const char *method,
+                            const char *url, apr_table_t *headers, const char *body,
+                            heat_http_response_t **resp)
+{
+    return ks_send_ex(ks, p, method, url, headers, body, &ks->hopts,
+                      ks->s.http_request_max_retries, resp);
 }
 
 static apr_table_t *json_headers(apr_pool_t *p)
@@ -406,20 +433,79 @@ static const char *strip_slashes(apr_pool_t *p, const char *url)
     return apr_pstrmemdup(p, url, n);
 }
 
-/* keystoneauth's get_version_data + Discover: the v3 URL advertised at url. */
-static int discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url, const char **v3)
+/* keystoneauth1.exceptions.http.from_response: the exception class of an error status. */
+static const char *http_error_class(int status, int auth_receipt)
+{
+    static const struct {
+        int status;
+        const char *name;
+    } map[] = {{400, "BadRequest"},           {401, "Unauthorized"},
+               {402, "PaymentRequired"},      {403, "Forbidden"},
+               {404, "NotFound"},             {405, "MethodNotAllowed"},
+               {406, "NotAcceptable"},        {407, "ProxyAuthenticationRequired"},
+               {408, "RequestTimeout"},       {409, "Conflict"},
+               {410, "Gone"},                 {411, "LengthRequired"},
+               {412, "PreconditionFailed"},   {413, "RequestEntityTooLarge"},
+               {414, "RequestUriTooLong"},    {415, "UnsupportedMediaType"},
+               {416, "RequestedRangeNotSatisfiable"}, {417, "ExpectationFailed"},
+               {422, "UnprocessableEntity"},  {500, "InternalServerError"},
+               {501, "HttpNotImplemented"},   {502, "BadGateway"},
+               {503, "ServiceUnavailable"},   {504, "GatewayTimeout"},
+               {505, "HttpVersionNotSupported"}};
+    apr_size_t i;
+
+    /* a 401 carrying an auth receipt (multi-factor rules) is MissingAuthMethods */
+    if (status == 401 && auth_receipt)
+        return "MissingAuthMethods";
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].status == status)
+            return map[i].name;
+    if (status >= 500 && status < 600)
+        return "HttpServerError";
+    if (status >= 400 && status < 500)
+        return "HTTPClientError";
+    return "HttpError";
+}
+
+/* The keystoneauth1 exception for a transport failure (session._send_request). */
+static const char *transport_error_class(apr_status_t rv)
+{
+    if (rv == APR_ECONNREFUSED || rv == APR_EGENERAL)
+        return "ConnectFailure";
+    if (rv == APR_TIMEUP)
+        return "ConnectTimeout"; /* requests' connect and read timeouts alike */
+    return "UnknownConnectionError";
+}
+
+/* keystoneauth's get_version_data + Discover: the "self" href of the v3 version advertised
+ * at url, as advertised (*v3 in p). 0: found; -1: no usable answer (transport error, HTTP
+ * error, not a version document: keystoneauth's generic plugin then parses the URL);
+ * 1: a version document without v3. */
+static int discover_raw(heat_keystone_t *ks, apr_pool_t *p, const char *url,
+                        const heat_http_options_t *options, int retries, const char **v3,
+                        const char **error_type)
 {
     heat_http_response_t *resp;
     json_t *body, *versions, *v;
     json_error_t jerr;
+    apr_status_t rv;
     size_t i;
 
     *v3 = NULL;
-    if (ks_send(ks, p, "GET", url, json_headers(p), NULL, &resp) != APR_SUCCESS)
+    if (error_type)
+        *error_type = "DiscoveryFailure"; /* "Invalid Response - Bad version data returned" */
+    rv = ks_send_ex(ks, p, "GET", url, json_headers(p), NULL, options, retries, &resp);
+    if (rv != APR_SUCCESS) {
+        if (error_type)
+            *error_type = transport_error_class(rv);
         return -1;
+    }
     if (resp->status >= 400) {
         heat_log(HEAT_LOG_WARNING, "Version discovery at %s answered HTTP %d",
                  heat_http_url_for_log(p, url), resp->status);
+        if (error_type)
+            *error_type = http_error_class(
+                resp->status, apr_table_get(resp->headers, "Openstack-Auth-Receipt") != NULL);
         return -1;
     }
     body = heat_json_own(p, json_loadb(resp->body, resp->body_len, 0, &jerr));
@@ -435,6 +521,8 @@ static int discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url, cons
         versions = heat_json_own(p, json_array());
         json_array_append(versions, v);
     }
+    if (error_type)
+        *error_type = NULL;
     json_array_foreach(versions, i, v) {
         const char *id = json_string_value(json_object_get(v, "id"));
         json_t *links = json_object_get(v, "links"), *link;
@@ -444,21 +532,36 @@ static int discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url, cons
         json_array_foreach(links, j, link) {
             const char *rel = json_string_value(json_object_get(link, "rel"));
             const char *href = json_string_value(json_object_get(link, "href"));
-            if (rel && href && strcmp(rel, "self") == 0) {
-                *v3 = strip_slashes(p, href);
+            if (rel && href && strcasecmp(rel, "self") == 0) {
+                *v3 = apr_pstrdup(p, href);
                 return 0;
             }
         }
     }
-    return -1;
+    return 1;
 }
 
-const char *heat_keystone_discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url)
+/* The v3 URL at url for keystonemiddleware's own use (no trailing slash). */
+static int discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url, const char **v3)
 {
-    const char *v3;
-    if (url_is_v3(p, url))
-        return strip_slashes(p, url);
-    return discover_v3(ks, p, url, &v3) == 0 ? v3 : NULL;
+    if (discover_raw(ks, p, url, &ks->hopts, ks->s.http_request_max_retries, v3, NULL) != 0)
+        return -1;
+    *v3 = strip_slashes(p, *v3);
+    return 0;
+}
+
+const char *heat_keystone_discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url,
+                                      const heat_http_options_t *options, const char **error_type)
+{
+    const char *v3, *err = NULL;
+
+    if (!url || !*url)
+        err = "UnknownConnectionError"; /* requests: MissingSchema */
+    else if (discover_raw(ks, p, url, options, 0, &v3, &err) == 0)
+        return v3;
+    if (error_type)
+        *error_type = err;
+    return NULL;
 }
 
 /* ---- the service token ----------------------------------------------------------------------- */
@@ -555,6 +658,11 @@ static heat_ks_status_t service_auth_locked(heat_keystone_t *ks, apr_pool_t *p)
     apr_pool_t *np;
     apr_status_t rv;
 
+    if (!s->auth_url || (!s->username && !s->user_id)) {
+        heat_log(HEAT_LOG_ERR, "No service credentials ([keystone_authtoken] auth_url and "
+                 "username) to authenticate the service with");
+        return HEAT_KS_UNAVAILABLE;
+    }
     if (!ks->auth_v3_url) {
         if (url_is_v3(p, s->auth_url)) {
             v3 = strip_slashes(p, s->auth_url);
@@ -762,6 +870,176 @@ heat_ks_status_t heat_keystone_validate(heat_keystone_t *ks, apr_pool_t *p, cons
     }
     heat_log(HEAT_LOG_ERR, "Identity server rejected authorization necessary to fetch token data");
     return HEAT_KS_UNAVAILABLE;
+}
+
+/* ---- password authentication of any user (heat's authpassword) ------------------------------ */
+
+/* discover.get_discovery's cache key: "https://ks" and "https://ks/" are the same URL. */
+static const char *discovery_key(apr_pool_t *p, const char *url)
+{
+    const char *host = strstr(url, "://");
+    const char *path;
+
+    host = host ? host + 3 : url;
+    path = strpbrk(host, "/?#");
+    if (path && *path == '/' && (path[1] == '\0' || path[1] == '?' || path[1] == '#'))
+        return apr_pstrcat(p, apr_pstrmemdup(p, url, (apr_size_t)(path - url)), path + 1, NULL);
+    return url;
+}
+
+/* generic.BaseGenericPlugin._do_create_plugin, v3 only: the v3 base URL for auth_url, or
+ * NULL with *error_type set. */
+static const char *password_v3_url(heat_keystone_t *ks, apr_pool_t *p, const char *auth_url,
+                                   const heat_http_options_t *options, const char **error_type)
+{
+    const char *key = discovery_key(p, auth_url), *v3 = NULL, *path;
+    int rc;
+
+    apr_thread_mutex_lock(ks->pw_lock);
+    v3 = apr_hash_get(ks->pw_disc, key, APR_HASH_KEY_STRING);
+    if (v3)
+        v3 = apr_pstrdup(p, v3);
+    apr_thread_mutex_unlock(ks->pw_lock);
+    if (v3)
+        return v3;
+
+    rc = discover_raw(ks, p, auth_url, options, 0, &v3, NULL);
+    if (rc == 0) {
+        apr_thread_mutex_lock(ks->pw_lock);
+        if (!apr_hash_get(ks->pw_disc, key, APR_HASH_KEY_STRING) &&
+            apr_hash_count(ks->pw_disc) < PW_DISCOVERY_CACHE_MAX)
+            apr_hash_set(ks->pw_disc, apr_pstrdup(ks->pw_pool, key), APR_HASH_KEY_STRING,
+                         apr_pstrdup(ks->pw_pool, v3));
+        apr_thread_mutex_unlock(ks->pw_lock);
+        return v3;
+    }
+    if (rc > 0) {
+        heat_log(HEAT_LOG_ERR, "Could not find versioned identity endpoints when attempting to "
+                 "authenticate. Please check that your auth_url (%s) is correct.",
+                 heat_http_url_for_log(p, auth_url));
+        *error_type = "DiscoveryFailure";
+        return NULL;
+    }
+    heat_log(HEAT_LOG_WARNING, "Failed to discover available identity versions when contacting "
+             "%s. Attempting to parse version from URL.", heat_http_url_for_log(p, auth_url));
+    path = url_path(p, auth_url);
+    if (strncasecmp(path, "/v3", 3) == 0)
+        return auth_url;
+    /* "/v2.0" would get keystoneauth's v2 plugin; identity v2 is gone since Queens */
+    heat_log(HEAT_LOG_ERR, "Could not find versioned identity endpoints when attempting to "
+             "authenticate. Please check that your auth_url (%s) is correct.",
+             heat_http_url_for_log(p, auth_url));
+    *error_type = "DiscoveryFailure";
+    return NULL;
+}
+
+/* v3.Password's request body (PasswordMethod.get_auth_data + Auth.get_auth_ref); NULL when a
+ * value is not valid UTF-8. */
+static char *password_request_body(const heat_keystone_password_t *req)
+{
+    json_t *user = json_object(), *root;
+    int bad = 0;
+    char *text = NULL;
+
+    bad |= json_object_set_new(user, "password", req->password ? json_string(req->password)
+                                                               : json_null());
+    if (req->username && *req->username) {
+        bad |= json_object_set_new(user, "name", json_string(req->username));
+        if (req->user_domain_id && *req->user_domain_id)
+            bad |= json_object_set_new(user, "domain",
+                                       json_pack("{s:s}", "id", req->user_domain_id));
+    }
+    root = json_pack("{s:{s:{s:[s], s:{s:o}}}}", "auth", "identity", "methods", "password",
+                     "password", "user", user);
+    if (root && req->project_id && *req->project_id)
+        bad |= json_object_set_new(json_object_get(root, "auth"), "scope",
+                                   json_pack("{s:{s:s}}", "project", "id", req->project_id));
+    if (root && !bad)
+        text = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    return text;
+}
+
+void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
+                                 const heat_keystone_password_t *req,
+                                 heat_keystone_password_result_t *out)
+{
+    const char *v3, *base, *subject, *who;
+    heat_http_response_t *resp = NULL;
+    apr_table_t *headers;
+    apr_size_t n;
+    apr_status_t rv;
+    json_error_t jerr;
+    json_t *body;
+    char *reqbody;
+
+    memset(out, 0, sizeof(*out));
+    out->status = HEAT_KS_UNAVAILABLE;
+    who = req->username && *req->username ? req->username : "(no user name)";
+    if (!req->auth_url || !*req->auth_url) {
+        heat_log(HEAT_LOG_ERR, "Password authentication of %s: no auth URL", who);
+        out->error_type = "DiscoveryFailure";
+        return;
+    }
+    v3 = password_v3_url(ks, p, req->auth_url, req->options, &out->error_type);
+    if (!v3)
+        return;
+    /* Auth.get_auth_ref: token_url, or <auth_url>/v3/auth/tokens when auth_url does not end
+     * in "v3" */
+    base = strip_slashes(p, v3);
+    n = strlen(base);
+    out->token_url = apr_pstrcat(p, base, n >= 2 && strcmp(base + n - 2, "v3") == 0 ? "" : "/v3",
+                                 "/auth/tokens", NULL);
+
+    reqbody = password_request_body(req);
+    if (!reqbody) {
+        out->error_type = "ValueError";
+        return;
+    }
+    headers = json_headers(p);
+    apr_table_setn(headers, "Content-Type", "application/json");
+    rv = ks_send_ex(ks, p, "POST", out->token_url, headers, reqbody, req->options, 0, &resp);
+    /* the password must not outlive the request */
+    explicit_bzero(reqbody, strlen(reqbody));
+    free(reqbody);
+    if (rv != APR_SUCCESS) {
+        out->error_type = transport_error_class(rv);
+        return;
+    }
+    out->http_status = resp->status;
+    if (resp->status >= 400) {
+        out->error_type =
+            http_error_class(resp->status, apr_table_get(resp->headers, "Openstack-Auth-Receipt")
+                                               != NULL);
+        if (strcmp(out->error_type, "Unauthorized") == 0 ||
+            strcmp(out->error_type, "Forbidden") == 0 || strcmp(out->error_type, "NotFound") == 0) {
+            heat_log(HEAT_LOG_INFO, "Keystone refused the password authentication of %s: HTTP %d",
+                     who, resp->status);
+            out->status = HEAT_KS_INVALID;
+        }
+        else {
+            /* a 4xx is the request's fault (no user name or domain...), a 5xx Keystone's */
+            heat_log(resp->status < 500 ? HEAT_LOG_INFO : HEAT_LOG_ERR, "Keystone answered the "
+                     "password authentication of %s with HTTP %d", who, resp->status);
+        }
+        return;
+    }
+    body = heat_json_own(p, json_loadb(resp->body, resp->body_len, 0, &jerr));
+    if (!json_is_object(json_object_get(body, "token"))) {
+        heat_log(HEAT_LOG_ERR, "Keystone's answer to a password authentication has no token");
+        out->error_type = "InvalidResponse";
+        return;
+    }
+    subject = apr_table_get(resp->headers, "X-Subject-Token");
+    if (!subject) {
+        heat_log(HEAT_LOG_ERR, "Keystone's answer to a password authentication has no "
+                 "X-Subject-Token");
+        out->error_type = "KeyError";
+        return;
+    }
+    out->status = HEAT_KS_VALID;
+    out->token = subject;
+    out->token_body = body;
 }
 
 /* ---- token checks ---------------------------------------------------------------------------- */

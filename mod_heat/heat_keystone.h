@@ -10,7 +10,11 @@
  *    token data (expiry, access rules, bind), X-Service-Token handling, and the cache hooks
  *    through which the glue plugs in the shared socache;
  *  - helpers: the exact keystone.token_info object, the identity fields (X-User-Id, X-Roles...)
- *    and the v2-shaped X-Service-Catalog, the 401 body and WWW-Authenticate value.
+ *    and the v2-shaped X-Service-Catalog, the 401 body and WWW-Authenticate value;
+ *  - heat's own uses of keystoneauth1 (a Session without connect retries, its TLS settings
+ *    from [clients_keystone]): Discover.url_for('3.0') for the authurl step, and the generic
+ *    password plugin for any user, behind the standalone flavor's authpassword step (auth.md
+ *    §3.2).
  *
  * Thread safety: a heat_keystone_t is shared by all threads of a process; all calls may run
  * concurrently. It never logs tokens, passwords or response bodies. */
@@ -66,6 +70,11 @@ typedef struct {
                                         30 s total); set: both the connect and total timeout */
     int http_request_max_retries;    /* connection retries (3), 0.5 s back-off doubling */
     apr_size_t max_response_size;    /* 0: 4 MiB */
+
+    /* heat-api's standalone flavor ([paste_deploy] flavor = standalone): users authenticate
+     * with heat_keystone_password_auth, so no service credentials are needed: auth_url and
+     * username may be unset (the service-token calls then answer HEAT_KS_UNAVAILABLE). */
+    int standalone;
 } heat_keystone_settings_t;
 
 /* Fills s with keystonemiddleware's defaults (include_service_catalog 1, token_cache_time
@@ -94,9 +103,16 @@ typedef enum {
 heat_ks_status_t heat_keystone_service_token(heat_keystone_t *ks, apr_pool_t *p,
                                              const char **token, const char **identity_url);
 
-/* The identity v3 URL at url: url itself when it names v3, else what version discovery
- * advertises (keystoneauth's Discover.url_for('3.0')); NULL when discovery fails. */
-const char *heat_keystone_discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url);
+/* keystoneauth's Discover(session, url).url_for('3.0'), as heat's endpoint_utils.get_auth_uri
+ * uses it for the authurl step: GET url (even when it names v3 already) and the "self" href of
+ * the v3 version exactly as Keystone advertises it (e.g. "http://ks:5000/v3/", trailing slash
+ * included). One request, no connect retries; options NULL: the client's transport settings.
+ * NULL when there is none: *error_type (if given) is then NULL when the version document lists
+ * no v3 (url_for's None), else the keystoneauth1 exception Discover raised ("ConnectFailure",
+ * "ConnectTimeout", "NotFound" and the other HTTP errors, "DiscoveryFailure" for a body that is
+ * no version document). */
+const char *heat_keystone_discover_v3(heat_keystone_t *ks, apr_pool_t *p, const char *url,
+                                      const heat_http_options_t *options, const char **error_type);
 
 /* Forgets the service token so that the next call authenticates again. */
 void heat_keystone_invalidate(heat_keystone_t *ks);
@@ -107,6 +123,46 @@ void heat_keystone_invalidate(heat_keystone_t *ks);
 heat_ks_status_t heat_keystone_validate(heat_keystone_t *ks, apr_pool_t *p, const char *token,
                                         int allow_expired, const char **body, apr_size_t *len,
                                         json_t **token_body);
+
+/* ---- password authentication of any user (heat's authpassword step) -------------------- */
+
+/* What heat's RequestContext._create_auth_plugin hands keystoneauth1's generic Password
+ * plugin (auth.md §3.2). Empty strings count as absent, as keystoneauth tests truthiness. */
+typedef struct {
+    const char *auth_url;       /* keystone_v3_endpoint: X-Auth-Url with "v2.0" -> "v3" */
+    const char *username;       /* X-Auth-User: user.name; NULL/"": no name (nor domain) sent */
+    const char *password;       /* X-Auth-Key; NULL: JSON null */
+    const char *user_domain_id; /* X-User-Domain-Id: user.domain.id (with a name only) */
+    const char *project_id;     /* scope.project.id; NULL/"": unscoped */
+    const heat_http_options_t *options; /* transport (TLS of [clients_keystone]); NULL: the
+                                           client's. No connect retries, as heat's Session. */
+} heat_keystone_password_t;
+
+typedef struct {
+    /* VALID: Keystone issued a token. INVALID: keystoneauth raised Unauthorized, Forbidden or
+     * NotFound (what authpassword turns into its 401). UNAVAILABLE: anything else keystoneauth
+     * raises, named by error_type. */
+    heat_ks_status_t status;
+    const char *token;          /* X-Subject-Token (VALID) */
+    json_t *token_body;         /* Keystone's answer {"token": {...}}, pool-owned (VALID) */
+    const char *token_url;      /* where the POST went, NULL if it was not sent */
+    int http_status;            /* Keystone's status for the POST, 0 if none */
+    /* The keystoneauth1 exception class (not VALID): "Unauthorized", "Forbidden", "NotFound",
+     * "MissingAuthMethods", "BadRequest" (and the other HttpError subclasses by status),
+     * "ConnectFailure", "ConnectTimeout", "UnknownConnectionError", "DiscoveryFailure",
+     * "InvalidResponse", "KeyError" (no X-Subject-Token). */
+    const char *error_type;
+} heat_keystone_password_result_t;
+
+/* keystoneauth1 generic.Password(...).get_access(session): version discovery on auth_url
+ * (GET, remembered per URL for the life of the client like the Session's discovery cache;
+ * when it fails, the version parsed from the URL path "/v3..."), then POST
+ * <v3>/auth/tokens with {"auth": {"identity": {"methods": ["password"], "password": {"user":
+ * {...}}}, "scope": {"project": {"id": ...}}}}. Only identity v3 is spoken. The password is
+ * wiped from the request buffer afterwards and never logged. */
+void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
+                                 const heat_keystone_password_t *req,
+                                 heat_keystone_password_result_t *out);
 
 /* ---- the authtoken step ----------------------------------------------------------------- */
 

@@ -25,7 +25,7 @@ static const webob_status_t webob_statuses[] = {
     {400, "Bad Request", "The server could not comply with the request since it is either "
                          "malformed or otherwise incorrect."},
     {401, "Unauthorized", "This server could not verify that you are authorized to access the "
-                          "document you requested.  Either you supplied the wrong credentials "
+                          "document you requested. Either you supplied the wrong credentials "
                           "(e.g., bad password), or your browser does not understand how to "
                           "supply the credentials required."},
     {403, "Forbidden", "Access was denied to this resource."},

@@ -44,6 +44,8 @@ typedef struct {
     const char *clients_keystone_uri; /* [clients_keystone] auth_uri, NULL if unset */
     heat_keystone_settings_t keystone; /* [keystone_authtoken] */
     int noauth;                     /* [paste_deploy] flavor = noauth (heat's test pipeline) */
+    int standalone;                 /* [paste_deploy] flavor = standalone (authpassword) */
+    heat_auth_password_settings_t password; /* [auth_password], heat's Keystone TLS */
 } heat_settings_t;
 
 typedef struct {

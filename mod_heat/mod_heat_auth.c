@@ -1,6 +1,8 @@
 /* mod_heat_auth.c: keystonemiddleware's auth_token for a request_rec (see mod_heat_auth.h).
  * The decisions live in the core (heat_keystone_authenticate); this file reads the
- * headers, plugs the socache in and writes the identity headers back, as _request.py does. */
+ * headers, plugs the socache in and writes the identity headers back, as _request.py does.
+ * Also heat's authurl and authpassword filters (heat/common/auth_url.py, auth_password.py),
+ * whose Keystone side is heat_keystone_password_auth. */
 #include "mod_heat.h"
 
 #include <apr_strings.h>
@@ -11,6 +13,8 @@
 #include <apr_strings.h>
 #include <http_protocol.h>
 
+#include "heat_fault.h"
+#include "heat_json.h"
 #include "heat_webob.h"
 
 struct heat_auth_t {
@@ -21,7 +25,13 @@ struct heat_auth_t {
     const char *clients_keystone_uri;
     const char *auth_url;
     apr_thread_mutex_t *auth_url_lock;
+    apr_pool_t *url_pool; /* for auth_url, allocated from under auth_url_lock only */
     apr_pool_t *pchild;
+    /* [auth_password] and heat's Keystone Session (config.get_ssl_options('keystone')) */
+    int multi_cloud;
+    apr_array_header_t *allowed_auth_uris; /* const char * */
+    heat_http_options_t heat_opts;
+    int have_heat_opts;
 };
 
 apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t *http,
@@ -41,6 +51,7 @@ apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t
     auth->s = s;
     auth->pchild = pchild;
     apr_thread_mutex_create(&auth->auth_url_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_pool_create(&auth->url_pool, pchild);
     auth->www_authenticate =
         heat_keystone_www_authenticate(pchild, heat_keystone_settings(auth->ks));
     if (!settings->www_authenticate_uri && !settings->auth_uri)
@@ -55,11 +66,19 @@ void heat_auth_set_clients_keystone_uri(heat_auth_t *auth, const char *uri)
     auth->clients_keystone_uri = uri;
 }
 
-const char *heat_auth_url(heat_auth_t *auth, apr_pool_t *p)
+/* heat's Session for Keystone: [clients_keystone] TLS; NULL: not configured, the client's */
+static const heat_http_options_t *heat_session_options(const heat_auth_t *auth)
+{
+    return auth->have_heat_opts ? &auth->heat_opts : NULL;
+}
+
+/* AuthUrlFilter.auth_url: NULL with *error_type set when the discovery raised. */
+static const char *resolve_auth_url(heat_auth_t *auth, apr_pool_t *p, const char **error_type)
 {
     const heat_keystone_settings_t *s;
     const char *url;
 
+    *error_type = NULL;
     if (auth->auth_url)
         return auth->auth_url;
     s = heat_keystone_settings(auth->ks);
@@ -67,16 +86,24 @@ const char *heat_auth_url(heat_auth_t *auth, apr_pool_t *p)
         /* heat's endpoint_utils.get_auth_uri(v3=False): www_authenticate_uri as it is */
         return s->www_authenticate_uri ? s->www_authenticate_uri : s->auth_uri;
     }
-    url = heat_keystone_discover_v3(auth->ks, p, auth->clients_keystone_uri);
+    /* Discover(session, auth_uri).url_for('3.0'): the advertised href, trailing slash kept */
+    url = heat_keystone_discover_v3(auth->ks, p, auth->clients_keystone_uri,
+                                    heat_session_options(auth), error_type);
     if (!url)
         return NULL; /* not remembered: the next request tries again */
     if (auth->auth_url_lock)
         apr_thread_mutex_lock(auth->auth_url_lock);
     if (!auth->auth_url)
-        auth->auth_url = apr_pstrdup(auth->pchild, url);
+        auth->auth_url = apr_pstrdup(auth->url_pool, url);
     if (auth->auth_url_lock)
         apr_thread_mutex_unlock(auth->auth_url_lock);
     return auth->auth_url;
+}
+
+const char *heat_auth_url(heat_auth_t *auth, apr_pool_t *p)
+{
+    const char *error_type;
+    return resolve_auth_url(auth, p, &error_type);
 }
 
 heat_keystone_t *heat_auth_keystone(const heat_auth_t *auth)
@@ -254,4 +281,280 @@ void heat_auth_error_response(const heat_auth_t *auth, request_rec *r, int statu
         out->content_type = b.content_type;
         out->body = b.body;
     }
+}
+
+/* ---- heat's authurl and authpassword steps ---------------------------------------------- */
+
+void heat_auth_set_password_settings(heat_auth_t *auth, const heat_auth_password_settings_t *s)
+{
+    apr_pool_t *p = auth->pchild;
+    heat_http_options_t *o = &auth->heat_opts;
+    int i;
+
+    auth->multi_cloud = s->multi_cloud;
+    auth->allowed_auth_uris = apr_array_make(p, 2, sizeof(const char *));
+    for (i = 0; s->allowed_auth_uris && i < s->allowed_auth_uris->nelts; i++)
+        APR_ARRAY_PUSH(auth->allowed_auth_uris, const char *) =
+            apr_pstrdup(p, APR_ARRAY_IDX(s->allowed_auth_uris, i, const char *));
+    /* get_ssl_options: verify = False if insecure else (ca_file or True); cert = (cert, key)
+     * when both are set, else cert alone */
+    memset(o, 0, sizeof(*o));
+    o->cafile = s->ca_file && *s->ca_file ? apr_pstrdup(p, s->ca_file) : NULL;
+    o->certfile = s->cert_file && *s->cert_file ? apr_pstrdup(p, s->cert_file) : NULL;
+    o->keyfile = o->certfile && s->key_file && *s->key_file ? apr_pstrdup(p, s->key_file) : NULL;
+    o->insecure = s->insecure;
+    o->max_response_size = 4 * 1024 * 1024;
+    auth->have_heat_opts = 1;
+}
+
+/* WSGI header values and PATH_INFO are bytes decoded as latin-1: each byte one code point. */
+static const char *latin1_to_utf8(apr_pool_t *p, const char *s, apr_size_t n)
+{
+    apr_size_t i, extra = 0;
+    char *out, *o;
+
+    for (i = 0; i < n; i++)
+        extra += (unsigned char)s[i] >= 0x80;
+    if (!extra)
+        return apr_pstrmemdup(p, s, n);
+    o = out = apr_palloc(p, n + extra + 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = (char)(0xC0 | (c >> 6));
+            *o++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static const char *header_text(request_rec *r, const char *name)
+{
+    const char *v = apr_table_get(r->headers_in, name);
+    return v ? latin1_to_utf8(r->pool, v, strlen(v)) : NULL;
+}
+
+/* Python's str.replace(old, new): every occurrence, left to right. */
+static const char *replace_all(apr_pool_t *p, const char *s, const char *old, const char *new_)
+{
+    apr_size_t ol = strlen(old);
+    const char *hit;
+    char *out = "";
+
+    if (!ol || !strstr(s, old))
+        return s;
+    while ((hit = strstr(s, old))) {
+        out = apr_pstrcat(p, out, apr_pstrmemdup(p, s, (apr_size_t)(hit - s)), new_, NULL);
+        s = hit + ol;
+    }
+    return apr_pstrcat(p, out, s, NULL);
+}
+
+/* A webob exception raised in a heat middleware: wsgify turns it into its own response. */
+static void webob_answer(request_rec *r, heat_auth_response_t *out, int status,
+                         const char *detail)
+{
+    heat_webob_body_t b = heat_webob_body(r->pool, status, apr_table_get(r->headers_in, "Accept"),
+                                          NULL, detail, NULL);
+    memset(out, 0, sizeof(*out));
+    out->status = status;
+    out->content_type = b.content_type;
+    out->body = b.body;
+}
+
+/* An exception that reaches heat-api's FaultWrapper: 500 (none of these classes is mapped). */
+static void fault_answer(request_rec *r, heat_auth_response_t *out, const char *type,
+                         const char *message)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = HTTP_INTERNAL_SERVER_ERROR;
+    out->content_type = "application/json";
+    out->body = heat_fault_json(r->pool, HTTP_INTERNAL_SERVER_ERROR, type, message, NULL);
+}
+
+int heat_auth_url_check(heat_auth_t *auth, request_rec *r, const char **auth_url,
+                        heat_auth_response_t *out)
+{
+    const char *url, *error_type;
+    int i, allowed = 0;
+
+    memset(out, 0, sizeof(*out));
+    *auth_url = NULL;
+    if (!auth)
+        return OK;
+    if (auth->multi_cloud) {
+        url = apr_table_get(r->headers_in, "X-Auth-Url");
+        if (!url || !*url) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0306: authurl: no X-Auth-Url "
+                          "(multi_cloud)");
+            webob_answer(r, out, HTTP_BAD_REQUEST, "Request missing required header X-Auth-Url");
+            return HTTP_BAD_REQUEST;
+        }
+        for (i = 0; auth->allowed_auth_uris && i < auth->allowed_auth_uris->nelts; i++)
+            if (strcmp(url, APR_ARRAY_IDX(auth->allowed_auth_uris, i, const char *)) == 0)
+                allowed = 1;
+        if (!allowed) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0306: authurl: X-Auth-Url %s is not "
+                          "in [auth_password] allowed_auth_uris", url);
+            webob_answer(r, out, HTTP_UNAUTHORIZED,
+                         apr_psprintf(r->pool, "Header X-Auth-Url \"%s\" not an allowed endpoint",
+                                      latin1_to_utf8(r->pool, url, strlen(url))));
+            return HTTP_UNAUTHORIZED;
+        }
+    }
+    else {
+        url = resolve_auth_url(auth, r->pool, &error_type);
+        if (!url && error_type) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0307: authurl: version discovery on "
+                          "[clients_keystone] auth_uri failed (%s)", error_type);
+            fault_answer(r, out, error_type, NULL);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    /* req.headers['X-Auth-Url'] = auth_url (None removes it) */
+    if (url)
+        apr_table_set(r->headers_in, "X-Auth-Url", url);
+    else
+        apr_table_unset(r->headers_in, "X-Auth-Url");
+    *auth_url = url;
+    return OK;
+}
+
+/* What _build_user_headers passes on, as a token body for heat_context_from_token. */
+static json_t *passed_on_token(apr_pool_t *p, const heat_keystone_identity_t *id,
+                               const json_t *token_body)
+{
+    json_t *t = json_object(), *user = json_object(), *roles = json_array();
+    json_t *catalog = json_object_get(json_object_get(token_body, "token"), "catalog");
+    int i;
+
+    if (id->user_id)
+        json_object_set_new(user, "id", json_string(id->user_id));
+    if (id->user_name)
+        json_object_set_new(user, "name", json_string(id->user_name));
+    if (id->user_domain_id)
+        json_object_set_new(user, "domain", json_pack("{s:s}", "id", id->user_domain_id));
+    json_object_set_new(t, "user", user);
+    if (id->project_id || id->project_name) {
+        json_t *project = json_object();
+        if (id->project_id)
+            json_object_set_new(project, "id", json_string(id->project_id));
+        if (id->project_name)
+            json_object_set_new(project, "name", json_string(id->project_name));
+        json_object_set_new(t, "project", project);
+    }
+    for (i = 0; i < id->roles->nelts; i++)
+        json_array_append_new(roles, json_pack("{s:s}", "name",
+                                               APR_ARRAY_IDX(id->roles, i, const char *)));
+    json_object_set_new(t, "roles", roles);
+    if (catalog)
+        json_object_set(t, "catalog", catalog);
+    return heat_json_own(p, json_pack("{s:o}", "token", t));
+}
+
+int heat_auth_password(heat_auth_t *auth, request_rec *r, const char *path_info,
+                       const char *auth_url, heat_auth_result_t *res, heat_auth_response_t *out)
+{
+    heat_keystone_password_t req;
+    heat_keystone_password_result_t pr;
+    heat_keystone_identity_t id;
+    const char *slash, *end, *project_id, *key;
+
+    memset(res, 0, sizeof(*res));
+    memset(out, 0, sizeof(*out));
+    res->status = HEAT_AUTH_UNAUTHORIZED;
+    if (!auth) {
+        res->status = HEAT_AUTH_UNAVAILABLE;
+        res->reason = "no Keystone client (see the startup log)";
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0308: Unable to authenticate: %s",
+                      res->reason);
+        heat_auth_error_response(auth, r, HTTP_SERVICE_UNAVAILABLE, out);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    /* project_id = env.get('PATH_INFO').split('/')[1] */
+    slash = path_info ? strchr(path_info, '/') : NULL;
+    if (!slash) {
+        res->reason = "IndexError: no project in the path";
+        fault_answer(r, out, "IndexError", NULL);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    end = strchr(slash + 1, '/');
+    project_id = latin1_to_utf8(r->pool, slash + 1,
+                                end ? (apr_size_t)(end - slash - 1) : strlen(slash + 1));
+    if (!*project_id) {
+        res->reason = "no project in the path";
+        goto reject;
+    }
+
+    /* RequestContext._create_auth_plugin: without a password there is no plugin; then
+     * keystone_v3_endpoint needs a URL */
+    key = header_text(r, "X-Auth-Key");
+    if (!key || !*key || !auth_url || !*auth_url) {
+        res->reason = (!key || !*key) ? "no X-Auth-Key" : "no auth URL";
+        /* heat logs this at error level; without X-Auth-Key it is the client's doing */
+        ap_log_rerror(APLOG_MARK, (!key || !*key) ? APLOG_INFO : APLOG_ERR, 0, r,
+                      "HEAT0309: Keystone API connection failed, no password trust or "
+                      "auth_token! (%s)", res->reason);
+        fault_answer(r, out, "AuthorizationFailure", "Authorization failed.");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.auth_url = replace_all(r->pool, auth_url, "v2.0", "v3");
+    req.username = header_text(r, "X-Auth-User");
+    req.password = key;
+    req.user_domain_id = header_text(r, "X-User-Domain-Id");
+    req.project_id = project_id;
+    req.options = heat_session_options(auth);
+    heat_keystone_password_auth(auth->ks, r->pool, &req, &pr);
+
+    switch (pr.status) {
+    case HEAT_KS_VALID:
+        break;
+    case HEAT_KS_INVALID:
+        res->reason = pr.error_type;
+        goto reject;
+    default:
+        res->status = HEAT_AUTH_UNAVAILABLE;
+        res->reason = pr.error_type;
+        /* Keystone's 4xx (a request without user name or domain) is the client's doing */
+        ap_log_rerror(APLOG_MARK, pr.http_status >= 400 && pr.http_status < 500 ? APLOG_INFO
+                                                                              : APLOG_ERR,
+                      0, r, "HEAT0310: password authentication of %s failed: %s",
+                      req.username ? req.username : "(no X-Auth-User)",
+                      pr.error_type ? pr.error_type : "error");
+        fault_answer(r, out, pr.error_type ? pr.error_type : "ClientException", NULL);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* _build_user_headers; webob sets each one (a None value removes it) */
+    heat_keystone_identity(r->pool, pr.token_body, &id);
+    apr_table_set(r->headers_in, "X-Identity-Status", "Confirmed");
+    set_or_unset(r, "X-Project-Id", id.project_id);
+    set_or_unset(r, "X-Project-Name", id.project_name);
+    set_or_unset(r, "X-User-Id", id.user_id);
+    set_or_unset(r, "X-User-Name", id.user_name);
+    apr_table_set(r->headers_in, "X-Roles", id.roles_joined);
+    set_or_unset(r, "X-Service-Catalog", id.service_catalog);
+    apr_table_set(r->headers_in, "X-Auth-Token", pr.token);
+    set_or_unset(r, "X-User-Domain-Id", id.user_domain_id);
+
+    res->status = HEAT_AUTH_OK;
+    res->token = pr.token;
+    res->token_info = passed_on_token(r->pool, &id, pr.token_body);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0303: password of %s accepted",
+                  id.user_name ? id.user_name : "-");
+    return OK;
+
+reject:
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0305: Rejecting request: %s",
+                  res->reason ? res->reason : "invalid credentials");
+    webob_answer(r, out, HTTP_UNAUTHORIZED, "Authentication required");
+    out->www_authenticate = apr_psprintf(r->pool, "Keystone uri='%s'", auth_url ? auth_url : "None");
+    return HTTP_UNAUTHORIZED;
 }

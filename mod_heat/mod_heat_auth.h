@@ -1,7 +1,8 @@
 /* mod_heat_auth.h: the authtoken step of heat's paste pipelines (keystonemiddleware 10.1.0
  * auth_token, auth.md §1) for one request_rec: token headers, the shared socache
  * (mod_heat_cache), Keystone validation (heat_keystone), the X-* identity headers, and the
- * 401 / 503 answers.
+ * 401 / 503 answers. Also heat's own authurl step (§3.1, both flavors) and the standalone
+ * flavor's authpassword step (§3.2), which replaces authtoken.
  *
  * Per-process state (the Keystone client with its service token) lives in a heat_auth_t
  * created in child_init for each server that has a heat.conf, and kept in its server config.
@@ -11,7 +12,16 @@
  *   request:     int st = heat_auth_check(sconf->auth, r, NULL, &res);
  *                OK: res.token_info is keystone.token_info (-> context auth_token_info);
  *                else heat_auth_error_response(sconf->auth, r, st, &resp) and send it.
- *   any 401 produced later in the pipeline gets heat_auth_www_authenticate(sconf->auth). */
+ *   any 401 produced later in the pipeline gets heat_auth_www_authenticate(sconf->auth)
+ *   (default flavor only: in the standalone one no auth_token middleware adds it).
+ *
+ * Standalone flavor ([paste_deploy] flavor = standalone):
+ *   child_init:  settings->standalone = 1 (no service credentials needed), then as above, and
+ *                heat_auth_set_password_settings(sconf->auth, &pw)   (every flavor: authurl)
+ *   request:     st = heat_auth_url_check(auth, r, &auth_url, &resp);            authurl
+ *                OK: st = heat_auth_password(auth, r, path_info, auth_url, &res, &resp);
+ *                OK: context from res.token / res.token_info, then auth_token_info = NULL;
+ *                else send resp. */
 #ifndef MOD_HEAT_AUTH_H
 #define MOD_HEAT_AUTH_H
 
@@ -64,5 +74,70 @@ typedef struct {
 
 void heat_auth_error_response(const heat_auth_t *auth, request_rec *r, int status,
                               heat_auth_response_t *out);
+
+/* ---- heat's authurl step and the standalone flavor's authpassword step ---------------------- */
+
+typedef struct {
+    int multi_cloud;                             /* [auth_password] multi_cloud (false) */
+    const apr_array_header_t *allowed_auth_uris; /* const char *: [auth_password]
+                                                    allowed_auth_uris; NULL: none */
+    /* heat's config.get_ssl_options('keystone'), the Session of the authurl discovery and of
+     * authpassword: [clients_keystone] ca_file, cert_file, key_file, insecure, each falling
+     * back to [clients] when unset. The key is only used together with a certificate. */
+    const char *ca_file;
+    const char *cert_file;
+    const char *key_file;
+    int insecure;
+} heat_auth_password_settings_t;
+
+/* Call once in child_init for every server with a heat_auth_t (copies s into the child pool).
+ * Until called: multi_cloud off, and the [keystone_authtoken] transport settings. */
+void heat_auth_set_password_settings(heat_auth_t *auth, const heat_auth_password_settings_t *s);
+
+/* heat's authurl step (heat/common/auth_url.py) in both flavors, before authtoken /
+ * authpassword. Sets the request header X-Auth-Url to what the rest of the pipeline sees and
+ * returns it in *auth_url:
+ *   multi_cloud false: heat_auth_url() (the client's X-Auth-Url is overwritten); NULL when
+ *                      none is configured or [clients_keystone] auth_uri lists no v3;
+ *   multi_cloud true:  the client's X-Auth-Url, which must be non-empty and one of
+ *                      allowed_auth_uris (exact string match).
+ * Returns OK, or the answer in *out:
+ *   HTTP_BAD_REQUEST   webob 400, detail "Request missing required header X-Auth-Url"
+ *   HTTP_UNAUTHORIZED  webob 401, detail 'Header X-Auth-Url "<url>" not an allowed endpoint',
+ *                      no WWW-Authenticate (authtoken never sees this answer)
+ *   HTTP_INTERNAL_SERVER_ERROR  heat's fault JSON when discovery on [clients_keystone]
+ *                      auth_uri raised (type ConnectFailure, NotFound, ... as keystoneauth)
+ * webob bodies take the format the Accept header picks (HTML, JSON or text).
+ * auth NULL (no client in this child): OK with *auth_url NULL (the next step answers 503). */
+int heat_auth_url_check(heat_auth_t *auth, request_rec *r, const char **auth_url,
+                        heat_auth_response_t *out);
+
+/* heat's authpassword step (heat/common/auth_password.py, auth.md §3.2):
+ *   project id = path_info.split('/')[1] (path_info: PATH_INFO below the "/v1" of version
+ *   negotiation), X-Auth-User, X-Auth-Key, X-User-Domain-Id, and auth_url (from
+ *   heat_auth_url_check; "v2.0" is replaced by "v3" for Keystone as context.py does), then
+ *   Keystone password authentication scoped to that project (heat_keystone_password_auth).
+ * Header values are read as WSGI does (latin-1 decoded), so non-ASCII bytes become the same
+ * Unicode text as in heat-api.
+ * Returns:
+ *   OK  res->token: the new token; res->token_info: {"token": {...}} with only what
+ *       _build_user_headers passes on (user id/name/domain id, project id/name, roles, catalog),
+ *       to build the context from (heat_context_from_token); the context's auth_token_info must
+ *       then be set to NULL (no keystone.token_info in this flavor). r->headers_in gets
+ *       X-Identity-Status: Confirmed, X-Project-Id/-Name, X-User-Id/-Name, X-Roles,
+ *       X-Service-Catalog, X-Auth-Token, X-User-Domain-Id.
+ *   HTTP_UNAUTHORIZED  empty project id, or Keystone refused (Unauthorized, Forbidden,
+ *       NotFound): webob 401 with detail "Authentication required" and
+ *       www_authenticate = "Keystone uri='<auth_url>'" (single quotes; 'None' without URL).
+ *   HTTP_INTERNAL_SERVER_ERROR  heat's fault JSON for what authpassword lets through to the
+ *       fault middleware: type "IndexError" (path_info without '/'), "AuthorizationFailure"
+ *       with message "Authorization failed." (X-Auth-Key absent or empty, or no auth URL),
+ *       else the keystoneauth1 exception ("BadRequest" e.g. without X-Auth-User or
+ *       X-User-Domain-Id, "ConnectFailure", "DiscoveryFailure", ...); no message, traceback
+ *       null.
+ *   HTTP_SERVICE_UNAVAILABLE  auth NULL (no client in this child).
+ * The password is never logged. */
+int heat_auth_password(heat_auth_t *auth, request_rec *r, const char *path_info,
+                       const char *auth_url, heat_auth_result_t *res, heat_auth_response_t *out);
 
 #endif

@@ -172,6 +172,12 @@ static const char *rpc_conf_load(apr_pool_t *p, const heat_conf_t *c, heat_rpc_c
     return heat_rpc_conf_make(p, &s, out);
 }
 
+/* heat's config.get_client_option('keystone', name): [clients_keystone], else [clients] */
+static const char *keystone_client_section(const heat_conf_t *c, const char *name)
+{
+    return heat_conf_has_value(c, "clients_keystone", name) ? "clients_keystone" : "clients";
+}
+
 /* Reads the typed settings the request path needs. */
 static void settings_load(heat_settings_t *st, const heat_conf_t *c)
 {
@@ -195,6 +201,15 @@ static void settings_load(heat_settings_t *st, const heat_conf_t *c)
      * (any request is the admin of project "admin", or X-Auth-User / X-Auth-Project) */
     st->noauth = opt_str(c, "paste_deploy", "flavor") &&
                  strcmp(heat_conf_str(c, "paste_deploy", "flavor"), "noauth") == 0;
+    st->standalone = opt_str(c, "paste_deploy", "flavor") &&
+                     strcmp(heat_conf_str(c, "paste_deploy", "flavor"), "standalone") == 0;
+    st->keystone.standalone = st->standalone;
+    st->password.multi_cloud = heat_conf_bool(c, "auth_password", "multi_cloud");
+    st->password.allowed_auth_uris = heat_conf_list(c, "auth_password", "allowed_auth_uris");
+    st->password.ca_file = opt_str(c, keystone_client_section(c, "ca_file"), "ca_file");
+    st->password.cert_file = opt_str(c, keystone_client_section(c, "cert_file"), "cert_file");
+    st->password.key_file = opt_str(c, keystone_client_section(c, "key_file"), "key_file");
+    st->password.insecure = heat_conf_bool(c, keystone_client_section(c, "insecure"), "insecure");
 }
 
 /* [oslo_policy]: the policy file is looked up like oslo.config's find_file, next to the
@@ -305,7 +320,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0007: mod_heat: policy: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (!sc->settings.noauth && !sc->settings.keystone.auth_url)
+        if (!sc->settings.noauth && !sc->settings.standalone && !sc->settings.keystone.auth_url)
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, "HEAT0009: [keystone_authtoken] auth_url "
                          "is not set: requests that need a Keystone token will be answered 503");
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0005: read %s%s%s (%d HeatOption)",

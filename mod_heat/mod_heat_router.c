@@ -114,12 +114,34 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
         creq.auth_key = creq.auth_key ? creq.auth_key : "unset";
         creq.auth_user = creq.auth_user ? creq.auth_user : "admin";
     }
+    else if (sc->settings.standalone) {
+        /* authurl + authpassword */
+        heat_auth_result_t res;
+        heat_auth_response_t ar;
+        const char *auth_url;
+        int status = heat_auth_url_check(sc->auth, r, &auth_url, &ar);
+        if (status == OK)
+            status = heat_auth_password(sc->auth, r, st->path_info, auth_url, &res, &ar);
+        if (status != OK) {
+            resp->status = ar.status;
+            resp->content_type = ar.content_type;
+            resp->body = ar.body;
+            resp->www_authenticate = ar.www_authenticate;
+            return 0;
+        }
+        creq.auth_token = res.token;
+        creq.token = res.token_info;
+        creq.service_token = apr_table_get(r->headers_in, "X-Service-Token");
+        creq.auth_url = auth_url;
+    }
     else {
         heat_auth_result_t res;
-        int status = heat_auth_check(sc->auth, r, r->uri, &res);
-        if (status != OK) {
-            heat_auth_response_t ar;
+        heat_auth_response_t ar;
+        const char *auth_url;
+        int status = heat_auth_url_check(sc->auth, r, &auth_url, &ar);
+        if (status == OK && (status = heat_auth_check(sc->auth, r, r->uri, &res)) != OK)
             heat_auth_error_response(sc->auth, r, status, &ar);
+        if (status != OK) {
             resp->status = ar.status;
             resp->content_type = ar.content_type;
             resp->body = ar.body;
@@ -130,7 +152,7 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
         creq.token = res.token_info;
         creq.service_token = apr_table_get(r->headers_in, "X-Service-Token");
         creq.service_token_body = res.service_token_valid ? res.service_token_info : NULL;
-        creq.auth_url = heat_auth_url(sc->auth, r->pool);
+        creq.auth_url = auth_url;
     }
     if ((err = heat_context_from_token(ctx, r->pool, &creq, sc->policy, &outcome))) {
         heat_policy_denial_t d;
@@ -139,6 +161,8 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
         respond_fault(st, resp, d.status, d.type ? d.type : "HTTPInternalServerError", d.message);
         return 0;
     }
+    if (sc->settings.standalone)
+        (*ctx)->auth_token_info = NULL; /* authpassword sets no keystone.token_info */
     return 1;
 }
 
@@ -298,7 +322,7 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
     resp->content_type = reply.content_type;
     resp->body = reply.body;
     resp->location = reply.location;
-    if (reply.status == HTTP_UNAUTHORIZED && st->sc->auth)
+    if (reply.status == HTTP_UNAUTHORIZED && st->sc->auth && !set->standalone)
         resp->www_authenticate = heat_auth_www_authenticate(st->sc->auth);
 }
 

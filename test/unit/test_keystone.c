@@ -2,7 +2,8 @@
  * token checks, token_info / identity headers / v2 catalog against outputs of the Python
  * code in test/golden/keystone/), then the client against a fake Keystone on loopback
  * (the server thread of test_http.c): discovery, service token, validation request shape,
- * the 401 / 404 / 5xx / refused / timeout outcomes, and the authtoken flow with a cache. */
+ * the 401 / 404 / 5xx / refused / timeout outcomes, the authtoken flow with a cache, and the
+ * password authentication of any user behind heat's authpassword step (standalone flavor). */
 #include "heat_test.h"
 
 #include <apr_strings.h>
@@ -397,6 +398,9 @@ typedef struct {
     int validate_delay_ms;
     char last_post[4096];
     char last_validate[4096];
+    int n_user_post;          /* password authentications of users (project-id scoped) */
+    int n_other_disc;         /* discovery at /nov3, /odd, /broken... */
+    char last_user_post[4096];
 } fake_ks_t;
 
 static fake_ks_t fk;
@@ -446,16 +450,91 @@ static const char *user_token_body(apr_pool_t *p, const char *expires_at, const 
     return out;
 }
 
+/* A user's password authentication (scoped to a project id): alice / wonderland is the only
+ * valid user; project ids pick other answers. */
+static const char *user_auth_reply(apr_pool_t *p, const char *req)
+{
+    const char *body = strstr(req, "\r\n\r\n");
+    json_error_t err;
+    json_t *j = body ? json_loads(body + 4, 0, &err) : NULL;
+    json_t *user;
+    const char *project, *name, *password, *resp;
+    int has_domain;
+
+    fk.n_user_post++;
+    apr_cpystrn(fk.last_user_post, req, sizeof(fk.last_user_post));
+    user = json_object_get(json_object_get(json_object_get(json_object_get(j, "auth"),
+                                                           "identity"), "password"), "user");
+    project = json_string_value(json_object_get(json_object_get(json_object_get(
+                  json_object_get(j, "auth"), "scope"), "project"), "id"));
+    name = json_string_value(json_object_get(user, "name"));
+    password = json_string_value(json_object_get(user, "password"));
+    has_domain = json_object_get(user, "domain") != NULL;
+    if (!project)
+        resp = reply(p, "400 Bad Request", NULL, "{}");
+    else if (strcmp(project, "forbidden") == 0)
+        resp = reply(p, "403 Forbidden", NULL, "{\"error\": {\"code\": 403}}");
+    else if (strcmp(project, "gone") == 0)
+        resp = reply(p, "404 Not Found", NULL, "{\"error\": {\"code\": 404}}");
+    else if (strcmp(project, "receipt") == 0)
+        resp = reply(p, "401 Unauthorized", "Openstack-Auth-Receipt: r1\r\n", "{}");
+    else if (strcmp(project, "boom") == 0)
+        resp = reply(p, "500 Internal Server Error", NULL, "{}");
+    else if (strcmp(project, "teapot") == 0)
+        resp = reply(p, "418 I'm a teapot", NULL, "{}");
+    else if (strcmp(project, "garbage") == 0)
+        resp = reply(p, "201 Created", "X-Subject-Token: user-x\r\n", "{\"nothing\": 1}");
+    else if (strcmp(project, "notoken") == 0)
+        resp = reply(p, "201 Created", NULL, fk.token_project);
+    else if (name && !has_domain)
+        resp = reply(p, "400 Bad Request", NULL, "{\"error\": {\"code\": 400, \"message\": "
+                     "\"Expecting to find domain in user.\"}}");
+    else if (!name || strcmp(name, "alice") != 0 || !password ||
+             strcmp(password, "wonderland") != 0)
+        resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401}}");
+    else
+        resp = reply(p, "201 Created",
+                     apr_psprintf(p, "X-Subject-Token: user-%d\r\n", fk.n_user_post),
+                     fk.token_project);
+    json_decref(j);
+    return resp;
+}
+
 static const char *fake_keystone(void *baton, apr_pool_t *p, const char *req, apr_size_t len)
 {
     char method[16] = "", path[512] = "";
     const char *resp;
+    apr_size_t plen;
     (void)baton;
     (void)len;
 
     sscanf(req, "%15s %511s", method, path);
+    plen = strlen(path);
     pthread_mutex_lock(&fk.lock);
-    if (strcmp(method, "GET") == 0 && strcmp(path, "/") == 0) {
+    if (strcmp(method, "POST") == 0 && plen >= 12 && strcmp(path + plen - 12, "/auth/tokens") == 0 &&
+        strstr(req, "\"project\":{\"id\":")) {
+        resp = user_auth_reply(p, req);
+    }
+    else if (strcmp(method, "GET") == 0 && strcmp(path, "/nov3") == 0) {
+        fk.n_other_disc++;
+        resp = reply(p, "300 Multiple Choices", NULL, apr_psprintf(p,
+            "{\"versions\": {\"values\": [{\"id\": \"v2.0\", \"status\": \"deprecated\", "
+            "\"links\": [{\"rel\": \"self\", \"href\": \"%s/v2.0/\"}]}]}}", fk.base));
+    }
+    else if (strcmp(method, "GET") == 0 && strcmp(path, "/odd") == 0) {
+        fk.n_other_disc++;
+        resp = reply(p, "200 OK", NULL, apr_psprintf(p, "{\"version\": {\"id\": \"v3.14\", "
+                     "\"links\": [{\"rel\": \"Self\", \"href\": \"%s/odd/v3.14/\"}]}}", fk.base));
+    }
+    else if (strcmp(method, "GET") == 0 && strcmp(path, "/text") == 0) {
+        fk.n_other_disc++;
+        resp = reply(p, "200 OK", NULL, "not json");
+    }
+    else if (strcmp(method, "GET") == 0 && strncmp(path, "/broken", 7) == 0) {
+        fk.n_other_disc++;
+        resp = reply(p, "404 Not Found", NULL, "{}");
+    }
+    else if (strcmp(method, "GET") == 0 && strcmp(path, "/") == 0) {
         fk.n_root++;
         if (fk.root_status)
             resp = reply(p, apr_psprintf(p, "%d Error", fk.root_status), NULL, "{}");
@@ -1042,6 +1121,229 @@ START_TEST(test_authenticate_service_tokens)
 }
 END_TEST
 
+/* ---- password authentication of any user (heat's authpassword) ---------------------------- */
+
+static heat_keystone_t *standalone_client(void)
+{
+    heat_keystone_settings_t s;
+    heat_keystone_t *ks;
+    const char *err;
+
+    /* the standalone flavor needs no [keystone_authtoken] credentials */
+    heat_keystone_settings_init(&s);
+    s.standalone = 1;
+    s.http_request_max_retries = 3; /* not used by password authentication */
+    ck_assert_int_eq(heat_keystone_create(&ks, heat_test_pool, khttp, &s, &err), APR_SUCCESS);
+    return ks;
+}
+
+static heat_keystone_password_result_t pw(heat_keystone_t *ks, const char *url, const char *user,
+                                          const char *password, const char *domain,
+                                          const char *project)
+{
+    heat_keystone_password_t req;
+    heat_keystone_password_result_t res;
+
+    memset(&req, 0, sizeof(req));
+    req.auth_url = url;
+    req.username = user;
+    req.password = password;
+    req.user_domain_id = domain;
+    req.project_id = project;
+    heat_keystone_password_auth(ks, heat_test_pool, &req, &res);
+    return res;
+}
+
+static const char *posted_body(void)
+{
+    json_error_t err;
+    json_t *j = json_loads(strstr(fk.last_user_post, "\r\n\r\n") + 4, 0, &err);
+    ck_assert_ptr_nonnull(j);
+    heat_json_own(heat_test_pool, j);
+    return heat_json_dump(heat_test_pool, j, JSON_SORT_KEYS);
+}
+
+START_TEST(test_password_auth_shape)
+{
+    heat_keystone_t *ks = standalone_client();
+    heat_keystone_password_result_t r;
+    const char *token, *url;
+
+    /* no service credentials: the service-token side is unavailable, not a crash */
+    ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
+                     HEAT_KS_UNAVAILABLE);
+    ck_assert_int_eq(fk.n_post + fk.n_root, 0);
+
+    r = pw(ks, fk.base, "alice", "wonderland", "default", "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_VALID);
+    ck_assert_str_eq(r.token, "user-1");
+    ck_assert_int_eq(r.http_status, 201);
+    ck_assert_ptr_null(r.error_type);
+    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk.base, "/v3/auth/tokens", NULL));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(
+                         r.token_body, "token"), "user"), "name")), "demo");
+    ck_assert_int_eq(fk.n_root, 1); /* discovery at the unversioned URL */
+    ck_assert_ptr_nonnull(strstr(fk.last_user_post, "POST /v3/auth/tokens HTTP/1.1\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk.last_user_post, "\r\nContent-Type: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk.last_user_post, "\r\nAccept: application/json\r\n"));
+    ck_assert_ptr_null(strstr(fk.last_user_post, "\r\nX-Auth-Token:"));
+    ck_assert_str_eq(posted_body(),
+                     "{\"auth\": {\"identity\": {\"methods\": [\"password\"], \"password\": "
+                     "{\"user\": {\"domain\": {\"id\": \"default\"}, \"name\": \"alice\", "
+                     "\"password\": \"wonderland\"}}}, \"scope\": {\"project\": {\"id\": "
+                     "\"p1\"}}}}");
+
+    /* discovery is remembered per URL ("http://ks" and "http://ks/" are one) */
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/", NULL), "alice", "wonderland", "default",
+           "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_VALID);
+    ck_assert_str_eq(r.token, "user-2");
+    ck_assert_int_eq(fk.n_root, 1);
+
+    /* keystoneauth sends what it is given: no name (and so no domain) without a user name, a
+     * null password without one, no domain without a domain id */
+    r = pw(ks, fk.base, NULL, "wonderland", "default", "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_INVALID);
+    ck_assert_str_eq(posted_body(), "{\"auth\": {\"identity\": {\"methods\": [\"password\"], "
+                     "\"password\": {\"user\": {\"password\": \"wonderland\"}}}, \"scope\": "
+                     "{\"project\": {\"id\": \"p1\"}}}}");
+    r = pw(ks, fk.base, "", "x", "", "p1");
+    ck_assert_str_eq(posted_body(), "{\"auth\": {\"identity\": {\"methods\": [\"password\"], "
+                     "\"password\": {\"user\": {\"password\": \"x\"}}}, \"scope\": "
+                     "{\"project\": {\"id\": \"p1\"}}}}");
+    r = pw(ks, fk.base, "alice", NULL, "default", "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_INVALID);
+    ck_assert_ptr_nonnull(strstr(posted_body(), "\"password\": null"));
+    r = pw(ks, fk.base, "alice", "wonderland", NULL, "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_UNAVAILABLE);
+    ck_assert_str_eq(r.error_type, "BadRequest");
+    ck_assert_int_eq(r.http_status, 400);
+    ck_assert_ptr_null(strstr(posted_body(), "domain"));
+    ck_assert_int_eq(fk.n_root, 1);
+}
+END_TEST
+
+START_TEST(test_password_auth_outcomes)
+{
+    heat_keystone_t *ks = standalone_client();
+    const char *v3 = apr_pstrcat(heat_test_pool, fk.base, "/v3", NULL);
+    heat_keystone_password_result_t r;
+    static const struct {
+        const char *project, *password;
+        heat_ks_status_t status;
+        const char *error_type;
+    } cases[] = {
+        {"p1", "wrong", HEAT_KS_INVALID, "Unauthorized"},
+        {"forbidden", "wonderland", HEAT_KS_INVALID, "Forbidden"},
+        {"gone", "wonderland", HEAT_KS_INVALID, "NotFound"},
+        {"receipt", "wonderland", HEAT_KS_UNAVAILABLE, "MissingAuthMethods"},
+        {"boom", "wonderland", HEAT_KS_UNAVAILABLE, "InternalServerError"},
+        {"teapot", "wonderland", HEAT_KS_UNAVAILABLE, "HTTPClientError"},
+        {"garbage", "wonderland", HEAT_KS_UNAVAILABLE, "InvalidResponse"},
+        {"notoken", "wonderland", HEAT_KS_UNAVAILABLE, "KeyError"},
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = pw(ks, v3, "alice", cases[i].password, "default", cases[i].project);
+        ck_assert_msg(r.status == cases[i].status, "%s", cases[i].project);
+        ck_assert_str_eq(r.error_type, cases[i].error_type);
+        ck_assert_ptr_null(r.token);
+        ck_assert_ptr_null(r.token_body);
+    }
+    ck_assert_int_eq(fk.n_user_post, (int)i);
+    ck_assert_int_eq(fk.n_v3, 1); /* a versioned URL is discovered too, once */
+
+    /* transport: refused at once (heat's Session has no connect retries), no URL */
+    {
+        apr_time_t t0 = apr_time_now();
+        r = pw(ks, apr_psprintf(heat_test_pool, "http://127.0.0.1:%d/v3", heat_test_closed_port()),
+               "alice", "wonderland", "default", "p1");
+        /* discovery fails, the URL names v3: the POST is tried and refused */
+        ck_assert_int_eq(r.status, HEAT_KS_UNAVAILABLE);
+        ck_assert_str_eq(r.error_type, "ConnectFailure");
+        ck_assert_int_lt(apr_time_now() - t0, apr_time_from_msec(400));
+    }
+    r = pw(ks, NULL, "alice", "wonderland", "default", "p1");
+    ck_assert_str_eq(r.error_type, "DiscoveryFailure");
+    r = pw(ks, "", "alice", "wonderland", "default", "p1");
+    ck_assert_str_eq(r.error_type, "DiscoveryFailure");
+}
+END_TEST
+
+START_TEST(test_password_auth_discovery)
+{
+    heat_keystone_t *ks = standalone_client();
+    heat_keystone_password_result_t r;
+
+    /* a version document without v3: DiscoveryFailure, nothing posted */
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/nov3", NULL), "alice", "wonderland",
+           "default", "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_UNAVAILABLE);
+    ck_assert_str_eq(r.error_type, "DiscoveryFailure");
+    ck_assert_int_eq(fk.n_user_post, 0);
+    /* discovery fails (HTTP 404, not JSON): the version is parsed from the path */
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/broken/v3", NULL), "alice", "wonderland",
+           "default", "p1");
+    ck_assert_str_eq(r.error_type, "DiscoveryFailure"); /* the path does not start with /v3 */
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/text", NULL), "alice", "wonderland",
+           "default", "p1");
+    ck_assert_str_eq(r.error_type, "DiscoveryFailure");
+    ck_assert_int_eq(fk.n_user_post, 0);
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/V3/", NULL), "alice", "wonderland",
+           "default", "p1");
+    ck_assert_int_eq(fk.n_v3, 0); /* "/V3/" is not "/v3": 404 from the fake */
+    ck_assert_int_eq(r.status, HEAT_KS_VALID);
+    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk.base, "/V3/v3/auth/tokens",
+                                              NULL));
+    /* ... because keystoneauth appends /v3 to a token URL not ending in "v3" */
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/odd", NULL), "alice", "wonderland",
+           "default", "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_VALID);
+    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk.base,
+                                              "/odd/v3.14/v3/auth/tokens", NULL));
+    /* failures are not remembered */
+    fk.n_other_disc = 0;
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/nov3", NULL), "alice", "wonderland",
+           "default", "p1");
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/odd", NULL), "alice", "wonderland",
+           "default", "p1");
+    ck_assert_int_eq(fk.n_other_disc, 1);
+}
+END_TEST
+
+START_TEST(test_discover_v3_url_for)
+{
+    heat_keystone_t *ks = standalone_client();
+    const char *err = "unset";
+
+    /* the advertised href as it is, also for a URL that names v3 already */
+    ck_assert_str_eq(heat_keystone_discover_v3(ks, heat_test_pool, fk.base, NULL, &err),
+                     apr_pstrcat(heat_test_pool, fk.base, "/v3/", NULL));
+    ck_assert_str_eq(heat_keystone_discover_v3(ks, heat_test_pool,
+                                               apr_pstrcat(heat_test_pool, fk.base, "/v3", NULL),
+                                               NULL, &err),
+                     apr_pstrcat(heat_test_pool, fk.base, "/v3/", NULL));
+    ck_assert_int_eq(fk.n_root, 1);
+    ck_assert_int_eq(fk.n_v3, 1);
+    /* no v3 listed: None, no error */
+    ck_assert_ptr_null(heat_keystone_discover_v3(
+        ks, heat_test_pool, apr_pstrcat(heat_test_pool, fk.base, "/nov3", NULL), NULL, &err));
+    ck_assert_ptr_null(err);
+    /* what Discover raises */
+    fk.root_status = 503;
+    ck_assert_ptr_null(heat_keystone_discover_v3(ks, heat_test_pool, fk.base, NULL, &err));
+    ck_assert_str_eq(err, "ServiceUnavailable");
+    ck_assert_ptr_null(heat_keystone_discover_v3(
+        ks, heat_test_pool, apr_pstrcat(heat_test_pool, fk.base, "/text", NULL), NULL, &err));
+    ck_assert_str_eq(err, "DiscoveryFailure");
+    ck_assert_ptr_null(heat_keystone_discover_v3(
+        ks, heat_test_pool, apr_psprintf(heat_test_pool, "http://127.0.0.1:%d",
+                                         heat_test_closed_port()), NULL, &err));
+    ck_assert_str_eq(err, "ConnectFailure");
+}
+END_TEST
+
 Suite *heat_test_keystone_suite(void)
 {
     Suite *s = suite_create("keystone");
@@ -1072,6 +1374,10 @@ Suite *heat_test_keystone_suite(void)
     tcase_add_test(client_tc, test_authenticate_cache);
     tcase_add_test(client_tc, test_authenticate_no_caching);
     tcase_add_test(client_tc, test_authenticate_service_tokens);
+    tcase_add_test(client_tc, test_password_auth_shape);
+    tcase_add_test(client_tc, test_password_auth_outcomes);
+    tcase_add_test(client_tc, test_password_auth_discovery);
+    tcase_add_test(client_tc, test_discover_v3_url_for);
     suite_add_tcase(s, client_tc);
     return s;
 }
