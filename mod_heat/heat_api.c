@@ -10,6 +10,7 @@
 
 #include "heat_json.h"
 #include "heat_log.h"
+#include "heat_events.h"
 #include "heat_stacks.h"
 #include "heat_util.h"
 #include "heat_webob.h"
@@ -365,5 +366,7 @@ heat_handler_fn *heat_api_handler(const heat_route_t *route)
 {
     if (strcmp(route->group, "stacks") == 0)
         return heat_stacks_handler(route->action);
+    if (strcmp(route->group, "events") == 0)
+        return heat_events_handler(route->action);
     return NULL;
 }

@@ -59,6 +59,69 @@ int heat_fault_status_of(const char *cls)
     return 500;
 }
 
+/* The constructors of heat.common.exception that are not HeatException's (**kwargs only):
+ * their parameters in order, how many are required, and whether they take *args / **kwargs. */
+static const struct {
+    const char *cls;
+    const char *params[4];
+    int nrequired;
+    int varargs;
+    int varkw;
+} constructors[] = {
+    {"AuthorizationFailure", {"failure_reason"}, 0, 0, 0},
+    {"EntityNotFound", {"entity", "name"}, 0, 0, 1},
+    {"Error", {"msg"}, 1, 0, 0},
+    {"Forbidden", {"action"}, 0, 0, 0},
+    {"HTTPExceptionDisguise", {"exception"}, 1, 0, 0},
+    {"HeatExceptionWithPath", {"error", "path", "message"}, 0, 0, 0},
+    {"ImmutableParameterModified", {NULL}, 0, 1, 1},
+    {"NotAuthorized", {"action"}, 0, 0, 0},
+    {"NotFound", {"msg_fmt"}, 0, 0, 0},
+    {"PropertyUnspecifiedError", {NULL}, 0, 1, 1},
+    {"ResourceFailure", {"exception_or_error", "resource", "action"}, 2, 0, 0},
+    {"ResourceInError", {"status_reason"}, 0, 0, 1},
+    {"ResourceNotFound", {"entity", "name"}, 0, 0, 1},
+    {"ResourcePropertyConflict", {NULL}, 0, 1, 1},
+    {"ResourceUnknownStatus", {"result", "status_reason"}, 0, 0, 1},
+    {"SnapshotNotFound", {"entity", "name"}, 0, 0, 1},
+    {"StackValidationFailed", {"error", "path", "message", "resource"}, 0, 0, 0},
+    {"UpdateInProgress", {"resource_name"}, 0, 0, 0},
+    {"UpdateReplace", {"resource_name"}, 0, 0, 0},
+};
+
+/* Whether cls(*args, **kwargs) binds, as Python would bind it. */
+static int rebuild_fits(const char *cls, const json_t *args, const json_t *kwargs)
+{
+    size_t nargs = args ? json_array_size(args) : 0, i, nparams = 0, k;
+    const char *key;
+    json_t *value;
+
+    for (i = 0; i < sizeof(constructors) / sizeof(constructors[0]); i++)
+        if (strcmp(constructors[i].cls, cls) == 0)
+            break;
+    if (i == sizeof(constructors) / sizeof(constructors[0]))
+        return nargs == 0; /* HeatException.__init__(self, **kwargs) */
+    while (nparams < 4 && constructors[i].params[nparams])
+        nparams++;
+    if (nargs > nparams && !constructors[i].varargs)
+        return 0;
+    if (kwargs) {
+        json_object_foreach((json_t *)kwargs, key, value) {
+            for (k = 0; k < nparams; k++)
+                if (strcmp(constructors[i].params[k], key) == 0)
+                    break;
+            if (k < nparams && k < nargs)
+                return 0; /* got multiple values for the argument */
+            if (k == nparams && !constructors[i].varkw)
+                return 0; /* unexpected keyword argument */
+        }
+    }
+    for (k = nargs; k < (size_t)constructors[i].nrequired; k++)
+        if (!kwargs || !json_object_get(kwargs, constructors[i].params[k]))
+            return 0; /* missing required argument */
+    return 1;
+}
+
 static const char *kwarg_str(const json_t *kwargs, const char *key)
 {
     const json_t *v = kwargs ? json_object_get(kwargs, key) : NULL;
@@ -72,11 +135,9 @@ void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, 
     out->traceback = (debug && traceback && *traceback) ? traceback : NULL;
     out->message = NULL;
     if (module && strcmp(module, "heat.common.exception") == 0) {
-        /* oslo rebuilds cls(*args, **kwargs); HeatException takes keywords only, and these
-         * two have constructors that the serialised kwargs do not fit: a TypeError, which
-         * oslo turns into RemoteError. */
-        if ((args && json_array_size(args) > 0) || strcmp(cls, "ResourceFailure") == 0 ||
-            strcmp(cls, "Error") == 0) {
+        /* oslo rebuilds cls(*args, **kwargs); when the arguments do not fit the class'
+         * constructor that is a TypeError, which oslo turns into RemoteError */
+        if (!rebuild_fits(cls, args, kwargs)) {
             out->status = 500;
             out->type = "RemoteError";
             return;

@@ -108,11 +108,23 @@ START_TEST(fault_remote_rebuild_rules)
     ck_assert_int_eq(f.status, 400);
     ck_assert_str_eq(f.message, "Property error: : resources.srv.properties.flavor: : bad");
 
-    heat_fault_from_remote(heat_test_pool, "Forbidden", "heat.common.exception", "m", one, NULL, NULL, 0, &f);
+    /* Forbidden('x') serialises args ['x'] and kwargs {action: 'x'}: Forbidden('x', action='x') fails */
+    heat_fault_from_remote(heat_test_pool, "Forbidden", "heat.common.exception", "m", one,
+                           heat_json_own(heat_test_pool, json_pack("{s:s}", "action", "positional")), NULL, 0, &f);
     ck_assert_int_eq(f.status, 500);
     ck_assert_str_eq(f.type, "RemoteError");
     ck_assert_ptr_null(f.message);
-    heat_fault_from_remote(heat_test_pool, "ResourceFailure", "heat.common.exception", "m", NULL, NULL, NULL, 0, &f);
+    heat_fault_from_remote(heat_test_pool, "ResourceFailure", "heat.common.exception", "m", NULL, svf, NULL, 0, &f);
+    ck_assert_str_eq(f.type, "RemoteError");
+    /* NotFound(msg) takes its message positionally: oslo rebuilds it (show_output of a missing key) */
+    heat_fault_from_remote(heat_test_pool, "NotFound", "heat.common.exception", "Specified output key nope not found.",
+                           one, NULL, NULL, 0, &f);
+    ck_assert_int_eq(f.status, 404);
+    ck_assert_str_eq(f.type, "NotFound");
+    ck_assert_str_eq(f.message, "Specified output key nope not found.");
+    /* Error(msg) serialises message= as well: Error(msg, message=msg) cannot be rebuilt */
+    heat_fault_from_remote(heat_test_pool, "Error", "heat.common.exception", "m", one,
+                           heat_json_own(heat_test_pool, json_pack("{s:s}", "message", "m")), NULL, 0, &f);
     ck_assert_str_eq(f.type, "RemoteError");
 
     heat_fault_from_remote(heat_test_pool, "ValueError", "builtins", "bad value", one, NULL, NULL, 0, &f);
