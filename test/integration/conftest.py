@@ -7,6 +7,10 @@ Fixtures:
     httpd_main       (session) one httpd serving heat-api and heat-api-cfn with a plain heat.conf
     httpd_opts       (session) the same with the options of the Python "opts" instances
     reference        (session) the Python services (heat_reference.ReferenceSet), started on first use
+    real_stack       (session) test/stack/stack.sh's stack with the Python heat-api (heat_stack.RealStack);
+                     stopped at the end only if this session started it
+    stack_httpd      (session) mod_heat with the stack's heat.conf on 127.0.0.1:8004 / :8000, where the
+                     stack's Keystone catalog points (test_stack_*.py)
     hc_disable_file  (session) the [healthcheck] disable_by_file_path both "opts" variants watch
 
 After every test the error log of every running httpd is checked (heat_httpd.ErrorLog): a line at
@@ -21,12 +25,14 @@ import pytest
 from heat_env import GEN, MODULE_SO, gen_dir
 from heat_httpd import HttpdServer, base_heat_conf
 from heat_reference import ReferenceSet
+import heat_stack
 
 _servers = []
 
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'python_reference: compares with the Python heat services')
+    config.addinivalue_line('markers', 'real_stack: uses test/stack/stack.sh (root; `-m "not real_stack"` skips)')
 
 
 @pytest.fixture(scope='session')
@@ -39,8 +45,8 @@ def heat_module():
 
 @pytest.fixture(scope='session')
 def httpd_factory(heat_module):
-    def make(name, **kwargs):
-        server = HttpdServer(name, **kwargs)
+    def make(name, cls=HttpdServer, **kwargs):
+        server = cls(name, **kwargs)
         server.persistent = False
         _servers.append(server)
         return server
@@ -88,6 +94,27 @@ def reference(hc_disable_file):
     refs = ReferenceSet(hc_disable_file)
     yield refs
     refs.stop()
+
+
+@pytest.fixture(scope='session')
+def real_stack():
+    stack = heat_stack.RealStack()
+    try:
+        stack.up()
+        problem = None
+    except heat_stack.StackError as e:
+        problem = str(e)
+    if problem:
+        stack.down()
+        pytest.fail(problem, pytrace=False)
+    yield stack
+    stack.down()
+
+
+@pytest.fixture(scope='session')
+def stack_httpd(httpd_factory, real_stack):
+    return heat_stack.stack_server(httpd_factory, real_stack, 'stack',
+                                   fixed_ports={'api': real_stack.api_port, 'cfn': real_stack.cfn_port})
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# stack.sh start [--with-python-api] | stop | status | env
+# stack.sh start [--with-python-api] | stop | status | env | stop-service SERVICE...
 #
 # Brings up the real backing stack mod_heat talks to, on 127.0.0.1 only, from Debian's packages
 # (test/stack/install-deps.sh installs them): MariaDB, RabbitMQ (with its own epmd), Keystone
@@ -788,6 +788,28 @@ cmd_stop() {
     say "stopped ($(elapsed "$t0") s)"
 }
 
+# stop-service SERVICE...: stops only those services (outage tests), the same way `stop` does;
+# `start` brings back whatever is down. Names as in `status` (engine, rabbit, db also accepted).
+cmd_stop_service() {
+    local s
+    local -a names=()
+    [ $# -gt 0 ] || usage
+    for s in "$@"; do
+        case $s in
+            engine) s=heat-engine ;;
+            rabbit) s=rabbitmq ;;
+            db | mysql) s=mariadb ;;
+        esac
+        case " $ALL_SERVICES " in
+            *" $s "*) names+=("$s") ;;
+            *) err "unknown service $s (one of: $ALL_SERVICES)"; exit 2 ;;
+        esac
+    done
+    if [ ! -d "$RUN" ]; then say "nothing to stop ($RUN does not exist)"; return 0; fi
+    lock
+    stop_wave 30 "${names[@]}"
+}
+
 cmd_status() {
     local s pid rc=0 n
     for s in $ALL_SERVICES; do
@@ -830,13 +852,14 @@ cmd_env() {
 }
 
 usage() {
-    echo "usage: $0 start [--with-python-api] | stop | status | env" >&2
+    echo "usage: $0 start [--with-python-api] | stop | status | env | stop-service SERVICE..." >&2
     exit 2
 }
 
 case ${1:-} in
     start) shift; cmd_start "$@" ;;
     stop) cmd_stop ;;
+    stop-service) shift; cmd_stop_service "$@" ;;
     status) cmd_status ;;
     env) cmd_env ;;
     *) usage ;;
