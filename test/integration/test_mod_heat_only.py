@@ -30,7 +30,7 @@ def assert_request_id(resp):
 
 HEAD_PATHS = {
     'api': ['/', '/versions', '/v2', '/nope', '/v1/t/nope', '/v1/t/stacks/', UNIMPLEMENTED_NATIVE[1],
-            '/v1/t/resource_types', '/v1/t/stacks/s/i/events', '/v1/t/build_info'],
+            '/v1/t/resource_types', '/v1/t/stacks/s/i/snapshots', '/v1/t/build_info'],
     'cfn': ['/', '/versions', '/nope', '/v1/nope', UNIMPLEMENTED_CFN[1]],
 }
 
