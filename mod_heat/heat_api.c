@@ -202,7 +202,8 @@ json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_
                  ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "timeout");
         fault.status = 500;
         fault.type = "MessagingTimeout";
-        fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time.", method);
+        fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time (%d s).", method,
+                                     call->rpc_response_timeout);
         fault.traceback = NULL;
         heat_api_reply_fault(call, reply, &fault);
         return NULL;

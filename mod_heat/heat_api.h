@@ -42,6 +42,7 @@ typedef struct {
     const char *url_base;           /* stack URLs: [heat_api] heat_api_root, else application URL */
     const char *path_url;           /* application URL + quoted PATH_INFO (next links) */
     int debug;                      /* [DEFAULT] debug */
+    int rpc_response_timeout;       /* [DEFAULT] rpc_response_timeout, seconds (for messages) */
     apr_int64_t max_template_size;
     apr_int64_t max_json_body_size;
     const char *revision;           /* [revision] heat_revision */

@@ -313,6 +313,7 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
     call.path_url = apr_pstrcat(r->pool, application_url(st), heat_front_quote_path(r->pool, st->path_info),
                                 NULL);
     call.debug = set->debug;
+    call.rpc_response_timeout = set->rpc_response_timeout;
     call.max_template_size = set->max_template_size;
     call.max_json_body_size = set->max_json_body_size;
     call.revision = set->revision;
