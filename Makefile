@@ -5,6 +5,7 @@
 #   make stop         stop it
 #   make check        unit tests (ASan/UBSan with --enable-sanitizers) + integration tests
 #   make check-unit / make check-integration
+#   make tools        build/heat-rpc-call, a CLI over the RPC client
 #   make install      install the module, the conf snippets and the sample vhosts (DESTDIR honoured)
 #   make clean
 # The core (mod_heat/heat_*.c, no httpd headers) becomes build/module/libheat.a, linked into the
@@ -62,6 +63,12 @@ build/unit/libheat.a: $(CORE_SRCS:mod_heat/%.c=build/unit/core/%.o)
 build/unit/test_heat: $(UNIT_SRCS:test/unit/%.c=build/unit/test/%.o) build/unit/libheat.a
 	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS:test/unit/%.c=build/unit/test/%.o) build/unit/libheat.a $(CHECK_LIBS) $(DEP_LIBS)
 
+# heat-rpc-call: a CLI over the core's RPC client (test/tools/heat-rpc-call.c).
+build/heat-rpc-call: test/tools/heat-rpc-call.c build/module/libheat.a
+	$(CC) $(BASE_CFLAGS) -Imod_heat -o $@ $< build/module/libheat.a $(DEP_LIBS)
+
+tools: build/heat-rpc-call
+
 check-unit: build/unit/test_heat
 	@if [ "$(HAVE_CHECK)" != yes ]; then echo "Check not found: install the 'check' package and re-run ./configure"; exit 1; fi
 	HEAT_TEST_GOLDEN=test/golden build/unit/test_heat
@@ -97,4 +104,4 @@ clean:
 distclean: clean
 	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/heat_version.h
 
-.PHONY: all deps check check-unit check-integration run stop install clean distclean
+.PHONY: all tools deps check check-unit check-integration run stop install clean distclean

@@ -2,7 +2,7 @@
  * heat_amqp.c), for checking the client against a real broker and engine.
  *
  * Build (from the top of the tree):
- *   gcc -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Werror -Imod_heat -o build/heat-rpc-call test/tools/heat-rpc-call.c mod_heat/heat_rpc.c mod_heat/heat_amqp.c mod_heat/heat_json.c mod_heat/heat_log.c $(pkg-config --cflags --libs apr-1 apr-util-1 jansson librabbitmq)
+ *   make tools      (builds build/heat-rpc-call against the core's libheat.a)
  *
  * Usage:
  *   heat-rpc-call --transport-url URL [--context-json FILE] --method NAME [--args JSON]
