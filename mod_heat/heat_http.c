@@ -316,6 +316,12 @@ apr_status_t heat_http_perform(heat_http_t *http, apr_pool_t *p, const heat_http
     errbuf[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
+    /* One connection per request. An idle keep-alive connection per Apache thread pins a
+     * worker of a threaded Keystone (uwsgi http11-socket) until its keep-alive timeout: with
+     * a burst of validations the threads' parked connections starved Keystone for seconds
+     * (bench/RESULTS.md), and reusing one the server had just closed failed a request.
+     * Keystone is asked only on a cache miss, so the handshakes cost little. */
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");

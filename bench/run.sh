@@ -1,0 +1,256 @@
+#!/bin/bash
+# bench/run.sh: mod_heat and the Python heat-api side by side, on the same real stack.
+#
+# Installs wrk if it is missing, builds the module (make), brings up the real stack with the
+# Python heat-api (test/stack/stack.sh start --with-python-api) unless it already runs, starts
+# an Apache of its own with build/mod_heat.so on a free loopback port (config and logs in
+# $BENCH_OUT, default bench/out/), then bench/bench.py measures: startup time, the wrk cases
+# a-e against both servers, Keystone / engine / server CPU, RSS. At the end it stops its
+# Apache, and the stack (or only the Python API services) only if this run started it.
+# Run as root. See bench/README.md; the environment knobs are listed below.
+set -euo pipefail
+set +m
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin # no pyenv shims
+export LC_ALL=C.UTF-8
+umask 022
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(dirname "$HERE")
+PY=/usr/bin/python3
+
+# ---- settings (environment) -------------------------------------------------------------
+if [ "${BENCH_QUICK:-0}" = 1 ]; then # smoke run: about 1 minute of load in all
+    : "${BENCH_DURATION:=3}" "${BENCH_RUNS:=1}" "${BENCH_WARMUP:=1}" "${BENCH_STARTUP_TRIES:=1}"
+fi
+DURATION=${BENCH_DURATION:-15}      # seconds per wrk run (NOTES: 15)
+RUNS=${BENCH_RUNS:-3}               # measured runs per case and server (NOTES: 3, medians)
+WARMUP=${BENCH_WARMUP:-3}           # seconds of warm-up wrk per case and server (NOTES: 3)
+THREADS=${BENCH_THREADS:-2}         # wrk -t (NOTES: 2)
+CONNS=${BENCH_CONNS:-16}            # wrk -c (NOTES: 16)
+WRK_TIMEOUT=${BENCH_TIMEOUT:-10}    # wrk --timeout, seconds (NOTES: 10)
+STARTUP_TRIES=${BENCH_STARTUP_TRIES:-3}
+CASES=${BENCH_CASES:-a b c d e}
+APACHE_PROCS=${BENCH_APACHE_PROCS:-2}       # event MPM: StartServers = ServerLimit
+APACHE_THREADS=${BENCH_APACHE_THREADS:-25}  # ThreadsPerChild
+PORT=${BENCH_PORT:-}                # mod_heat's port; default: the first free one from 28404
+PY_WORKERS=${BENCH_PY_WORKERS:-0}   # 0: the stack's heat-api (18004); N: a private one, N workers
+PY_STARTUP=${BENCH_PY_STARTUP:-1}   # 1: time a private Python heat-api's startup too
+OUT=${BENCH_OUT:-$HERE/out}
+# shared: the project's stack (HEAT_STACK_DIR, default /var/tmp/mod_heat-stack), as the tests
+# use it. private: a stack of the bench's own in BENCH_STACK_DIR on other ports, so that tests
+# that stop or restart services of the shared one cannot disturb the figures and the load of
+# the bench does not slow their Keystone down. Either is started and stopped here only if it
+# was not running; BENCH_KEEP_STACK=1 leaves a stack this run started running (private only).
+STACK_MODE=${BENCH_STACK:-shared}
+KEEP_STACK=${BENCH_KEEP_STACK:-0}
+case $STACK_MODE in
+shared)
+    STACK_DIR=${HEAT_STACK_DIR:-/var/tmp/mod_heat-stack}
+    ;;
+private)
+    STACK_DIR=${BENCH_STACK_DIR:-/var/tmp/mod_heat-bench-stack}
+    # every port differs from the shared stack's (test/stack/README.md lists the overrides);
+    # HEAT_API_PORT/HEAT_CFN_PORT only feed the catalog (nothing listens there)
+    export HEAT_STACK_DB_PORT=${BENCH_STACK_DB_PORT:-23306}
+    export HEAT_STACK_EPMD_PORT=${BENCH_STACK_EPMD_PORT:-24369}
+    export HEAT_STACK_RABBIT_PORT=${BENCH_STACK_RABBIT_PORT:-35680}
+    export HEAT_STACK_RABBIT_DIST_PORT=${BENCH_STACK_RABBIT_DIST_PORT:-35681}
+    export HEAT_STACK_RABBIT_NODE=${BENCH_STACK_RABBIT_NODE:-modheatbench@localhost}
+    export HEAT_STACK_KEYSTONE_PORT=${BENCH_STACK_KEYSTONE_PORT:-25000}
+    export PY_HEAT_API_PORT=${BENCH_STACK_PY_API_PORT:-28014}
+    export PY_HEAT_CFN_PORT=${BENCH_STACK_PY_CFN_PORT:-28010}
+    export PY_EC2_SHIM_PORT=${BENCH_STACK_EC2_SHIM_PORT:-25001}
+    export HEAT_API_PORT=${BENCH_STACK_CATALOG_API_PORT:-28024}
+    export HEAT_CFN_PORT=${BENCH_STACK_CATALOG_CFN_PORT:-28020}
+    ;;
+*) echo "bench: ERROR: BENCH_STACK must be shared or private" >&2; exit 2 ;;
+esac
+export HEAT_STACK_DIR=$STACK_DIR
+HTTPD=${HTTPD:-/usr/sbin/apache2}
+MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (the stack and Apache's User www-data need it)"
+case $PORT in 8004 | 8000) die "BENCH_PORT $PORT is the tests' port: choose another" ;; esac
+
+mkdir -p "$OUT/logs"
+chmod 755 "$OUT" "$OUT/logs"
+exec 8> "$OUT/.lock"
+flock -n 8 || die "another bench/run.sh is running ($OUT/.lock)"
+
+# ---- wrk, the module ----------------------------------------------------------------------
+if ! command -v wrk > /dev/null; then
+    say "installing wrk (apt-get)"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk > "$OUT/logs/apt.log" 2>&1; then
+        apt-get update >> "$OUT/logs/apt.log" 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk >> "$OUT/logs/apt.log" 2>&1 ||
+            die "apt-get install wrk failed; see $OUT/logs/apt.log"
+    fi
+fi
+for m in mod_mpm_event.so mod_authz_core.so mod_socache_shmcb.so; do
+    [ -f "$MODULES/$m" ] || die "$MODULES/$m is missing (apache2 not installed? APACHE_MODULES=...)"
+done
+say "building the module (make)"
+make -C "$REPO" > "$OUT/logs/make.log" 2>&1 || { tail -n 30 "$OUT/logs/make.log" >&2; die "make failed; see $OUT/logs/make.log"; }
+[ -f "$REPO/build/mod_heat.so" ] || die "build/mod_heat.so is missing after make"
+
+# ---- the stack ------------------------------------------------------------------------------
+# alive NAME: the stack's recorded process NAME runs (not a zombie)
+alive() {
+    local pid stat
+    pid=$(cat "$STACK_DIR/run/$1.pid" 2>/dev/null) || return 1
+    case $pid in '' | *[!0-9]*) return 1 ;; esac
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+STARTED_STACK=0 STARTED_PY=0
+core_down=0 core_any=0
+for s in mariadb epmd rabbitmq keystone heat-engine; do
+    if alive "$s"; then core_any=1; else core_down=1; fi
+done
+if [ $core_down = 1 ] && [ $core_any = 1 ]; then
+    # part of it is down: maybe another helper's outage test stopped a service on purpose
+    HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" status >&2 8>&- || true
+    die "the stack in $STACK_DIR is only partly running (another test may have stopped a service on purpose); start it or wait, then rerun"
+fi
+if [ $core_any = 0 ]; then
+    STARTED_STACK=1
+elif ! alive heat-api; then
+    STARTED_PY=1
+fi
+
+APACHE_CONF=$OUT/httpd.conf
+APACHE_PID=$OUT/httpd.pid
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    if [ -f "$APACHE_PID" ] && pid=$(cat "$APACHE_PID" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
+        say "stopping our Apache (pid $pid)"
+        "$HTTPD" -f "$APACHE_CONF" -k stop 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    if [ -f "$OUT/py-heat-api.pid" ] && pid=$(cat "$OUT/py-heat-api.pid" 2>/dev/null); then
+        # bench.py's private Python heat-api, if bench.py died before stopping it (own session)
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            say "stopping the private Python heat-api (pgid $pid)"
+            kill -TERM -- "-$pid" 2>/dev/null || true
+            for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+        rm -f "$OUT/py-heat-api.pid"
+    fi
+    if [ $STARTED_STACK = 1 ] && [ "$KEEP_STACK" = 1 ] && [ "$STACK_MODE" = private ]; then
+        say "leaving the private stack in $STACK_DIR running (BENCH_KEEP_STACK=1; stop: HEAT_STACK_DIR=$STACK_DIR test/stack/stack.sh stop)"
+    elif [ $STARTED_STACK = 1 ]; then
+        say "stopping the stack in $STACK_DIR (this run started it)"
+        HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" stop >&2 8>&- || true
+    elif [ $STARTED_PY = 1 ]; then
+        say "stopping the Python API services (this run started them)"
+        HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" stop-service heat-api heat-api-cfn ec2-shim >&2 8>&- || true
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ $STARTED_STACK = 1 ] || [ $STARTED_PY = 1 ]; then
+    say "starting the $STACK_MODE stack in $STACK_DIR with the Python heat-api (test/stack/stack.sh start --with-python-api)"
+    HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" start --with-python-api >&2 8>&-
+else
+    say "the $STACK_MODE stack in $STACK_DIR and its Python heat-api are already running: using them, leaving them running"
+fi
+[ -f "$STACK_DIR/stack.env" ] || die "$STACK_DIR/stack.env is missing"
+# shellcheck disable=SC1091
+HEAT_CONF=$(. "$STACK_DIR/stack.env" && echo "$HEAT_CONF")
+PY_PORT=$(. "$STACK_DIR/stack.env" && echo "$PY_HEAT_API_PORT")
+[ -r "$HEAT_CONF" ] || die "$HEAT_CONF is not readable"
+
+# ---- ports ------------------------------------------------------------------------------------
+port_free() { ! (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Hltn "sport = :$1" | grep -q .; }
+free_port_from() { # FIRST [EXCEPT]
+    local p=$1
+    while [ "$p" -lt $(($1 + 200)) ]; do
+        if [ "$p" != "${2:-}" ] && [ "$p" != 8004 ] && [ "$p" != 8000 ] && port_free "$p"; then
+            echo "$p"
+            return 0
+        fi
+        p=$((p + 1))
+    done
+    return 1
+}
+if [ -n "$PORT" ]; then
+    port_free "$PORT" || die "BENCH_PORT $PORT is in use"
+else
+    PORT=$(free_port_from 28404) || die "no free port from 28404"
+fi
+PRIV_PY_PORT=$(free_port_from 28504 "$PORT") || die "no free port from 28504"
+
+# ---- our Apache -------------------------------------------------------------------------------
+MAX_WORKERS=$((APACHE_PROCS * APACHE_THREADS))
+cat > "$APACHE_CONF" <<CONF
+# Generated by bench/run.sh: mod_heat for the benchmark only (stopped at the end)
+ServerRoot $OUT
+ServerName 127.0.0.1
+PidFile $APACHE_PID
+DefaultRuntimeDir $OUT/logs
+ErrorLog $OUT/logs/error.log
+LogLevel warn
+LoadModule mpm_event_module $MODULES/mod_mpm_event.so
+LoadModule authz_core_module $MODULES/mod_authz_core.so
+LoadModule socache_shmcb_module $MODULES/mod_socache_shmcb.so
+LoadModule heat_module $REPO/build/mod_heat.so
+User www-data
+Group www-data
+
+# event MPM: a fixed $APACHE_PROCS processes x $APACHE_THREADS threads (no spawning during a run)
+StartServers $APACHE_PROCS
+ServerLimit $APACHE_PROCS
+ThreadsPerChild $APACHE_THREADS
+ThreadLimit $APACHE_THREADS
+MaxRequestWorkers $MAX_WORKERS
+MinSpareThreads 1
+MaxSpareThreads $MAX_WORKERS
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 5
+
+# an access log, as a production vhost has (heat-api logs every request too)
+LogFormat "%h %t \"%r\" %>s %b %D %{heat-request-id}n" heat
+CustomLog $OUT/logs/access.log heat
+
+HeatConfigFile $HEAT_CONF
+Listen 127.0.0.1:$PORT
+<VirtualHost 127.0.0.1:$PORT>
+    SetHandler heat-api
+    LimitRequestFieldSize 16384
+    AllowEncodedSlashes On
+    MergeSlashes Off
+    TraceEnable off
+    <Location />
+        Require all granted
+    </Location>
+</VirtualHost>
+CONF
+: > "$OUT/logs/access.log"
+"$HTTPD" -f "$APACHE_CONF" -t > "$OUT/logs/configtest.log" 2>&1 || { cat "$OUT/logs/configtest.log" >&2; die "apache2 -t failed"; }
+
+CMD="bench/run.sh"
+for v in BENCH_QUICK BENCH_DURATION BENCH_RUNS BENCH_WARMUP BENCH_THREADS BENCH_CONNS BENCH_TIMEOUT \
+    BENCH_STARTUP_TRIES BENCH_CASES BENCH_APACHE_PROCS BENCH_APACHE_THREADS BENCH_PORT \
+    BENCH_PY_WORKERS BENCH_PY_STARTUP BENCH_STACK BENCH_KEEP_STACK BENCH_STACK_DIR; do
+    if [ -n "${!v:-}" ]; then CMD="$v='${!v}' $CMD"; fi
+done
+
+say "mod_heat on 127.0.0.1:$PORT ($APACHE_PROCS x $APACHE_THREADS), Python heat-api on 127.0.0.1:$PY_PORT; output in $OUT"
+"$PY" "$HERE/bench.py" \
+    --stack-json "$STACK_DIR/stack.json" --stack-dir "$STACK_DIR" --heat-conf "$HEAT_CONF" \
+    --out "$OUT" --httpd "$HTTPD" --httpd-conf "$APACHE_CONF" --httpd-pidfile "$APACHE_PID" \
+    --port "$PORT" --apache-desc "Apache event MPM :$PORT, $APACHE_PROCS x $APACHE_THREADS threads" \
+    --py-url "http://127.0.0.1:$PY_PORT" --py-workers "$PY_WORKERS" --py-port "$PRIV_PY_PORT" \
+    --py-startup "$PY_STARTUP" --duration "$DURATION" --runs "$RUNS" --warmup "$WARMUP" \
+    --threads "$THREADS" --conns "$CONNS" --timeout "$WRK_TIMEOUT" \
+    --startup-tries "$STARTUP_TRIES" --cases "$CASES" --command "$CMD" 8>&-
