@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "heat_json.h"
+#include "heat_snapshots.h"
 #include "heat_stacks_write.h"
 #include "heat_util.h"
 
@@ -405,6 +406,11 @@ static const struct {
     {"update_patch", heat_stacks_update_patch},
     {"preview_update", heat_stacks_preview_update},
     {"preview_update_patch", heat_stacks_preview_update_patch},
+    {"snapshot", heat_snapshots_create},
+    {"show_snapshot", heat_snapshots_show},
+    {"delete_snapshot", heat_snapshots_delete},
+    {"list_snapshots", heat_snapshots_list},
+    {"restore_snapshot", heat_snapshots_restore},
 };
 
 heat_handler_fn *heat_stacks_handler(const char *action)

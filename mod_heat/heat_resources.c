@@ -1,0 +1,418 @@
+/* heat_resources.c: the native API's resource routes, as heat/api/openstack/v1/resources.py
+ * (19.0.0) answers them: index (the only route that refuses unknown query keys), show (with
+ * with_attr), metadata, signal and mark_unhealthy (PATCH). Events of a resource are in
+ * heat_events.c. */
+#include "heat_resources.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heat_body.h"
+#include "heat_json.h"
+
+/* ---- Python reprs (for heat's error messages) ------------------------------------------- */
+
+/* repr(str): single quotes unless the text has a ' and no ", backslash escapes for the quote,
+ * backslash and control characters; other characters (UTF-8) as they are. */
+static const char *py_repr_str(apr_pool_t *p, const char *s)
+{
+    char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
+    char *out = apr_palloc(p, strlen(s) * 4 + 3), *o = out;
+    const unsigned char *c;
+
+    *o++ = quote;
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (*c == quote || *c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*c;
+        }
+        else if (*c == '\n')
+            o += sprintf(o, "\\n");
+        else if (*c == '\r')
+            o += sprintf(o, "\\r");
+        else if (*c == '\t')
+            o += sprintf(o, "\\t");
+        else if (*c < 0x20 || *c == 0x7f)
+            o += sprintf(o, "\\x%02x", *c);
+        else
+            *o++ = (char)*c;
+    }
+    *o++ = quote;
+    *o = '\0';
+    return out;
+}
+
+/* repr(float): the shortest digits that read back; positional notation when the exponent is
+ * in [-4, 16), else d[.ddd]e+XX; ".0" added to integral positional values. */
+static const char *py_repr_float(apr_pool_t *p, double d)
+{
+    char buf[64];
+    const char *e;
+    int prec, exp;
+
+    if (isnan(d))
+        return "nan";
+    if (isinf(d))
+        return d > 0 ? "inf" : "-inf";
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    e = strchr(buf, 'e');
+    exp = e ? atoi(e + 1) : 0;
+    if (exp < -4 || exp >= 16)
+        return apr_pstrdup(p, buf);
+    snprintf(buf, sizeof(buf), "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
+    if (!strchr(buf, '.'))
+        return apr_pstrcat(p, buf, ".0", NULL);
+    return apr_pstrdup(p, buf);
+}
+
+/* repr() of a JSON value as Python holds it. */
+static const char *py_repr(apr_pool_t *p, const json_t *v)
+{
+    const char *out, *key;
+    json_t *item;
+    size_t i;
+
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return py_repr_str(p, json_string_value(v));
+    case JSON_INTEGER:
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    case JSON_REAL:
+        return py_repr_float(p, json_real_value(v));
+    case JSON_TRUE:
+        return "True";
+    case JSON_FALSE:
+        return "False";
+    case JSON_ARRAY:
+        out = "[";
+        json_array_foreach(v, i, item) {
+            out = apr_pstrcat(p, out, i ? ", " : "", py_repr(p, item), NULL);
+        }
+        return apr_pstrcat(p, out, "]", NULL);
+    case JSON_OBJECT:
+        out = "{";
+        i = 0;
+        json_object_foreach((json_t *)v, key, item) {
+            out = apr_pstrcat(p, out, i++ ? ", " : "", py_repr_str(p, key), ": ", py_repr(p, item), NULL);
+        }
+        return apr_pstrcat(p, out, "}", NULL);
+    case JSON_NULL:
+    default:
+        return "None";
+    }
+}
+
+/* str() of a JSON value: a string as it is, anything else as its repr. */
+static const char *py_str(apr_pool_t *p, const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : py_repr(p, v);
+}
+
+/* ---- view --------------------------------------------------------------------------------- */
+
+static json_t *make_link(heat_call_t *call, const json_t *identity, const char *path, const char *rel)
+{
+    json_t *id = json_pack("{s:O?, s:O?, s:O?, s:s}", "tenant", json_object_get(identity, "tenant"),
+                           "stack_name", json_object_get(identity, "stack_name"), "stack_id",
+                           json_object_get(identity, "stack_id"), "path", path);
+    const char *url = id ? heat_api_stack_url(call, id) : NULL;
+    json_decref(id);
+    return json_pack("{s:s?, s:s}", "href", url, "rel", rel);
+}
+
+/* ResourceIdentifier.stack(): the path's components less the last two, joined by "/" (no
+ * leading slash: "/resources/r" gives ""). */
+static const char *stack_path(apr_pool_t *p, const char *path)
+{
+    char *copy = apr_pstrdup(p, path), *c;
+    int i;
+
+    while (*copy == '/')
+        copy++;
+    for (i = 0; i < 2; i++) {
+        c = strrchr(copy, '/');
+        if (!c) {
+            *copy = '\0';
+            break;
+        }
+        *c = '\0';
+    }
+    return copy;
+}
+
+json_t *heat_resources_format(heat_call_t *call, const json_t *resource)
+{
+    json_t *out = json_object(), *value;
+    const json_t *action = json_object_get(resource, "resource_action");
+    const char *key;
+
+    if (!json_is_object(resource))
+        return out;
+    json_object_foreach((json_t *)resource, key, value) {
+        if (strcmp(key, "resource_identity") == 0) {
+            const char *path = json_string_value(json_object_get(value, "path"));
+            const json_t *nested = json_object_get(resource, "nested_stack_id");
+            json_t *links = json_array();
+            json_array_append_new(links, make_link(call, value, path ? path : "", "self"));
+            json_array_append_new(links, make_link(call, value, stack_path(call->p, path ? path : ""), "stack"));
+            if (json_is_object(nested) && json_object_size(nested)) {
+                const char *npath = json_string_value(json_object_get(nested, "path"));
+                json_array_append_new(links, make_link(call, nested, npath ? npath : "", "nested"));
+            }
+            json_object_set_new(out, "links", links);
+        }
+        else if (strcmp(key, "stack_name") == 0 || strcmp(key, "stack_identity") == 0 ||
+                 strcmp(key, "resource_action") == 0 || strcmp(key, "nested_stack_id") == 0 ||
+                 strcmp(key, "metadata") == 0)
+            continue;
+        else if (strcmp(key, "resource_status") == 0 && json_is_string(action) && json_is_string(value))
+            json_object_set_new(out, key, json_string(apr_pstrcat(call->p, json_string_value(action), "_",
+                                                                  json_string_value(value), NULL)));
+        else if (strcmp(key, "resource_name") == 0) {
+            json_object_set(out, "logical_resource_id", value);
+            json_object_set(out, key, value);
+        }
+        else
+            json_object_set(out, key, value);
+    }
+    return out;
+}
+
+/* ---- bodies ------------------------------------------------------------------------------- */
+
+/* JSONRequestDeserializer. Returns 1 with *body (NULL when there is none) or 0 with the reply. */
+static int read_body(heat_call_t *call, heat_reply_t *reply, json_t **body)
+{
+    heat_body_request_t req;
+    heat_error_t err;
+
+    memset(&req, 0, sizeof(req));
+    req.method = call->method;
+    req.content_type = call->content_type;
+    req.content_length = call->content_length;
+    req.body = call->body;
+    req.len = call->body_len;
+    *body = NULL;
+    switch (heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size, body, &err)) {
+    case HEAT_BODY_OK:
+        return 1;
+    case HEAT_BODY_ERROR: {
+        heat_fault_t fault = {err.status, err.type, err.message, NULL};
+        heat_api_reply_fault(call, reply, &fault);
+        return 0;
+    }
+    case HEAT_BODY_NONE:
+    default:
+        *body = NULL;
+        return 1;
+    }
+}
+
+/* ---- index -------------------------------------------------------------------------------- */
+
+/* util.get_allowed_params, mixed type: one value as itself, several as a list; "" left out. */
+static json_t *mixed_param(heat_call_t *call, const char *name)
+{
+    apr_array_header_t *all = heat_api_params_all(call, name);
+    json_t *list;
+    int i;
+
+    if (all->nelts == 0)
+        return NULL;
+    if (all->nelts == 1) {
+        const char *v = APR_ARRAY_IDX(all, 0, const char *);
+        return *v ? json_string(v) : NULL;
+    }
+    list = json_array();
+    for (i = 0; i < all->nelts; i++)
+        json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
+    return list;
+}
+
+static const char *const filter_names[] = {"type", "status", "name", "action", "id", "physical_resource_id",
+                                           NULL};
+
+static int index_key_allowed(const char *key)
+{
+    const char *const *k;
+    if (strcmp(key, "nested_depth") == 0 || strcmp(key, "with_detail") == 0)
+        return 1;
+    for (k = filter_names; *k; k++)
+        if (strcmp(*k, key) == 0)
+            return 1;
+    return 0;
+}
+
+static void resources_index(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *filters, *list, *out, *v;
+    const char *invalid = NULL, *text;
+    const char *const *k;
+    json_int_t nested_depth = 0;
+    int with_detail = 0, i, j;
+    size_t n;
+
+    /* the unknown keys, once each: str(list(set)) */
+    for (i = 0; i < call->params->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(call->params, i, heat_param_t).name;
+        int seen = 0;
+        if (index_key_allowed(name))
+            continue;
+        for (j = 0; j < i; j++)
+            if (strcmp(APR_ARRAY_IDX(call->params, j, heat_param_t).name, name) == 0)
+                seen = 1;
+        if (!seen)
+            invalid = apr_pstrcat(call->p, invalid ? invalid : "[", invalid ? ", " : "",
+                                  py_repr_str(call->p, name), NULL);
+    }
+    if (invalid) {
+        heat_api_reply_http_error(call, reply, 400,
+                                  apr_psprintf(call->p, "Invalid filter parameters %s]", invalid));
+        return;
+    }
+    if ((text = heat_api_param(call, "nested_depth")) &&
+        !heat_api_extract_int(call, reply, "nested_depth", text, &nested_depth))
+        return;
+    if ((text = heat_api_param(call, "with_detail")) &&
+        !heat_api_extract_bool(call, reply, "with_detail", text, &with_detail))
+        return;
+    filters = json_object();
+    for (k = filter_names; *k; k++)
+        if ((v = mixed_param(call, *k)))
+            json_object_set_new(filters, *k, v);
+    list = heat_api_rpc(call, reply, call->ctx, "list_stack_resources",
+                        json_pack("{s:o, s:I, s:b, s:o}", "stack_identity", heat_api_identity(call),
+                                  "nested_depth", nested_depth, "with_detail", with_detail, "filters", filters),
+                        "1.25");
+    if (!list)
+        return;
+    out = json_array();
+    json_array_foreach(list, n, v) {
+        json_array_append_new(out, heat_resources_format(call, v));
+    }
+    heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "resources", out));
+}
+
+/* ---- show, metadata ------------------------------------------------------------------------ */
+
+static json_t *describe(heat_call_t *call, heat_reply_t *reply, json_t *with_attr)
+{
+    return heat_api_rpc(call, reply, call->ctx, "describe_stack_resource",
+                        json_pack("{s:o, s:s, s:o}", "stack_identity", heat_api_identity(call), "resource_name",
+                                  apr_table_get(call->vars, "resource_name"), "with_attr", with_attr),
+                        "1.2");
+}
+
+static void resources_show(heat_call_t *call, heat_reply_t *reply)
+{
+    apr_array_header_t *attrs = heat_api_params_all(call, "with_attr");
+    json_t *with_attr = json_null(), *res;
+    int i;
+
+    if (attrs->nelts) {
+        with_attr = json_array();
+        for (i = 0; i < attrs->nelts; i++)
+            json_array_append_new(with_attr, json_string(APR_ARRAY_IDX(attrs, i, const char *)));
+    }
+    if (!(res = describe(call, reply, with_attr)))
+        return;
+    heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "resource", heat_resources_format(call, res)));
+}
+
+static void resources_metadata(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *res = describe(call, reply, json_false()), *metadata;
+
+    if (!res)
+        return;
+    if (!(metadata = json_object_get(res, "metadata"))) {
+        /* res[RES_METADATA]: a KeyError */
+        heat_fault_t fault = {500, "KeyError", NULL, NULL};
+        heat_api_reply_fault(call, reply, &fault);
+        return;
+    }
+    heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "metadata", metadata));
+}
+
+/* ---- signal, mark_unhealthy ---------------------------------------------------------------- */
+
+static void resources_signal(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *body;
+
+    if (!read_body(call, reply, &body))
+        return;
+    if (!heat_api_rpc(call, reply, call->ctx, "resource_signal",
+                      json_pack("{s:o, s:s, s:O?, s:b}", "stack_identity", heat_api_identity(call),
+                                "resource_name", apr_table_get(call->vars, "resource_name"), "details", body,
+                                "sync_call", 0),
+                      "1.3"))
+        return;
+    heat_api_reply_json(call, reply, 200, json_null());
+}
+
+static void resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *body, *value, *reason;
+    const char *key, *invalid = NULL, *text;
+    int mark = 0;
+
+    if (!read_body(call, reply, &body))
+        return;
+    if (!body) {
+        /* the required body argument is missing: a TypeError */
+        heat_api_reply_http_error(call, reply, 400, HEAT_BAD_REQUEST_TEXT);
+        return;
+    }
+    json_object_foreach(body, key, value) {
+        if (strcmp(key, "mark_unhealthy") != 0 && strcmp(key, "resource_status_reason") != 0)
+            invalid = apr_pstrcat(call->p, invalid ? invalid : "{", invalid ? ", " : "",
+                                  py_repr_str(call->p, key), NULL);
+    }
+    if (invalid) {
+        heat_api_reply_http_error(call, reply, 400,
+                                  apr_psprintf(call->p, "Invalid keys in resource mark unhealthy %s}", invalid));
+        return;
+    }
+    if (!(value = json_object_get(body, "mark_unhealthy"))) {
+        heat_api_reply_http_error(call, reply, 400,
+                                  "Missing mandatory (mark_unhealthy) key from mark unhealthy request");
+        return;
+    }
+    /* extract_bool(name, value) looks at str(value) */
+    text = py_str(call->p, value);
+    if (!heat_api_extract_bool(call, reply, "mark_unhealthy", text, &mark))
+        return;
+    reason = json_object_get(body, "resource_status_reason");
+    reason = reason ? json_incref(reason) : json_string("");
+    if (!heat_api_rpc(call, reply, call->ctx, "resource_mark_unhealthy",
+                      json_pack("{s:o, s:s, s:b, s:o}", "stack_identity", heat_api_identity(call),
+                                "resource_name", apr_table_get(call->vars, "resource_name"), "mark_unhealthy",
+                                mark, "resource_status_reason", reason),
+                      "1.26"))
+        return;
+    heat_api_reply_json(call, reply, 200, json_null());
+}
+
+heat_handler_fn *heat_resources_handler(const char *action)
+{
+    if (strcmp(action, "index") == 0)
+        return resources_index;
+    if (strcmp(action, "show") == 0)
+        return resources_show;
+    if (strcmp(action, "metadata") == 0)
+        return resources_metadata;
+    if (strcmp(action, "signal") == 0)
+        return resources_signal;
+    if (strcmp(action, "mark_unhealthy") == 0)
+        return resources_mark_unhealthy;
+    return NULL;
+}
