@@ -10,7 +10,11 @@
 
 #include "heat_json.h"
 #include "heat_log.h"
+#include "heat_actions.h"
 #include "heat_events.h"
+#include "heat_misc.h"
+#include "heat_resources.h"
+#include "heat_software.h"
 #include "heat_stacks.h"
 #include "heat_util.h"
 #include "heat_webob.h"
@@ -171,8 +175,8 @@ void heat_api_reply_no_content(heat_reply_t *reply)
 
 /* ---- RPC --------------------------------------------------------------------------------- */
 
-json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
-                     const char *method, json_t *args, const char *version)
+static json_t *api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+                       const char *method, json_t *args, const char *version, int *timed_out)
 {
     heat_rpc_reply_t r;
     heat_fault_t fault;
@@ -200,6 +204,10 @@ json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_
         /* the RPC layer has logged the method at error level; this ties it to the request */
         heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)",
                  ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "timeout");
+        if (timed_out) {
+            *timed_out = 1;
+            return NULL;
+        }
         fault.status = 500;
         fault.type = "MessagingTimeout";
         fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time (%d s).", method,
@@ -218,6 +226,19 @@ json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_
         heat_api_reply_fault(call, reply, &fault);
         return NULL;
     }
+}
+
+json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+                     const char *method, json_t *args, const char *version)
+{
+    return api_rpc(call, reply, ctx, method, args, version, NULL);
+}
+
+json_t *heat_api_rpc_timeout(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+                             const char *method, json_t *args, const char *version, int *timed_out)
+{
+    *timed_out = 0;
+    return api_rpc(call, reply, ctx, method, args, version, timed_out);
 }
 
 /* ---- param_utils --------------------------------------------------------------------------- */
@@ -365,9 +386,19 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
 
 heat_handler_fn *heat_api_handler(const heat_route_t *route)
 {
-    if (strcmp(route->group, "stacks") == 0)
-        return heat_stacks_handler(route->action);
+    if (strcmp(route->group, "stacks") == 0) {
+        heat_handler_fn *fn = heat_stacks_handler(route->action);
+        return fn ? fn : heat_misc_handler(route->group, route->action);
+    }
     if (strcmp(route->group, "events") == 0)
         return heat_events_handler(route->action);
+    if (strcmp(route->group, "resources") == 0)
+        return heat_resources_handler(route->action);
+    if (strcmp(route->group, "actions") == 0)
+        return heat_actions_handler(route->action);
+    if (strcmp(route->group, "build_info") == 0 || strcmp(route->group, "services") == 0)
+        return heat_misc_handler(route->group, route->action);
+    if (strncmp(route->group, "software_", 9) == 0)
+        return heat_software_handler(route->group, route->action);
     return NULL;
 }

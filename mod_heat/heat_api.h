@@ -96,6 +96,10 @@ void heat_api_reply_no_content(heat_reply_t *reply);
  * args is stolen. version NULL: "1.0". */
 json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
                      const char *method, json_t *args, const char *version);
+/* The same, but when heat-engine does not answer in time, sets *timed_out and leaves reply
+ * for the caller (services.index answers 503 "All heat engines are down."). */
+json_t *heat_api_rpc_timeout(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+                             const char *method, json_t *args, const char *version, int *timed_out);
 
 /* param_utils: extract_bool / extract_int / extract_tags with heat's 400 messages; return 0
  * and fill reply when the value is refused. */
