@@ -4,6 +4,7 @@
  * capture.py recorded from heat 19.0.0's real Routes mapper. */
 #include "heat_test.h"
 
+#include "heat_api.h"
 #include "heat_routes.h"
 
 #include <apr_strings.h>
@@ -709,6 +710,21 @@ START_TEST(test_golden_cfn)
 }
 END_TEST
 
+/* Every real native route has a handler: no 501 is left in the native API. */
+START_TEST(every_native_route_has_a_handler)
+{
+    heat_routes_t *routes;
+    int i;
+
+    ck_assert_ptr_null(heat_routes_native_create(heat_test_pool, &routes));
+    for (i = 0; i < heat_routes_count(routes); i++) {
+        const heat_route_t *r = heat_routes_get(routes, i);
+        ck_assert_msg(heat_api_handler(r) != NULL, "no handler for %s %s (%s.%s)", r->method, r->path, r->group,
+                      r->action);
+    }
+}
+END_TEST
+
 Suite *heat_test_routes_suite(void)
 {
     Suite *s = suite_create("routes");
@@ -738,6 +754,7 @@ Suite *heat_test_routes_suite(void)
     tcase_add_checked_fixture(tc, heat_test_pool_setup, heat_test_pool_teardown);
     tcase_add_test(tc, test_golden_native);
     tcase_add_test(tc, test_golden_cfn);
+    tcase_add_test(tc, every_native_route_has_a_handler);
     suite_add_tcase(s, tc);
     return s;
 }
