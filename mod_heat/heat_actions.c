@@ -24,24 +24,13 @@ static const struct {
 
 static void actions_action(heat_call_t *call, heat_reply_t *reply)
 {
-    heat_body_request_t req;
-    heat_error_t err;
     heat_policy_denial_t denial;
     json_t *body = NULL, *args, *value;
     const char *key = NULL;
     size_t i;
 
-    memset(&req, 0, sizeof(req));
-    req.method = call->method;
-    req.content_type = call->content_type;
-    req.content_length = call->content_length;
-    req.body = call->body;
-    req.len = call->body_len;
-    if (heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size, &body, &err) == HEAT_BODY_ERROR) {
-        heat_fault_t fault = {err.status, err.type, err.message, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+    if (heat_api_body(call, reply, &body) == HEAT_BODY_ERROR)
         return;
-    }
     if (!body || json_object_size(body) < 1) {
         heat_api_reply_http_error(call, reply, 400, "No action specified");
         return;

@@ -119,6 +119,12 @@ void heat_api_reply_fault(heat_call_t *call, heat_reply_t *reply, const heat_fau
     reply->location = NULL;
 }
 
+void heat_api_reply_error(heat_call_t *call, heat_reply_t *reply, const heat_error_t *err)
+{
+    heat_fault_t fault = {err->status, err->type, err->message, NULL};
+    heat_api_reply_fault(call, reply, &fault);
+}
+
 /* webob's exception class name for a status, as FaultWrapper reports it in error.type. */
 static const char *webob_class(int status)
 {
@@ -171,6 +177,29 @@ void heat_api_reply_no_content(heat_reply_t *reply)
     reply->status = 204;
     reply->content_type = NULL;
     reply->body = NULL;
+}
+
+/* ---- the body ---------------------------------------------------------------------------- */
+
+heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t **body)
+{
+    if (!call->body_decoded) {
+        heat_body_request_t req;
+        memset(&req, 0, sizeof(req));
+        req.method = call->method;
+        req.content_type = call->content_type;
+        req.content_length = call->content_length;
+        req.body = call->body;
+        req.len = call->body_len;
+        call->json_body = NULL;
+        call->body_status = heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size,
+                                             &call->json_body, &call->body_error);
+        call->body_decoded = 1;
+    }
+    *body = call->body_status == HEAT_BODY_OK ? call->json_body : NULL;
+    if (call->body_status == HEAT_BODY_ERROR)
+        heat_api_reply_error(call, reply, &call->body_error);
+    return call->body_status;
 }
 
 /* ---- RPC --------------------------------------------------------------------------------- */
@@ -357,6 +386,11 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
     const char *tenant = apr_table_get(call->vars, "tenant_id");
     heat_policy_denial_t denial;
 
+    json_t *body;
+
+    /* wsgi.Resource decodes the body before the controller's decorators run */
+    if (heat_api_body(call, reply, &body) == HEAT_BODY_ERROR)
+        return;
     if (!handler) {
         heat_fault_t fault = {501, "HTTPNotImplemented",
                               apr_psprintf(call->p, "mod_heat does not implement %s.%s yet.", route->group,

@@ -9,6 +9,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
+#include "heat_body.h"
 #include "heat_context.h"
 #include "heat_fault.h"
 #include "heat_http.h"
@@ -46,6 +47,12 @@ typedef struct {
     apr_int64_t max_template_size;
     apr_int64_t max_json_body_size;
     const char *revision;           /* [revision] heat_revision */
+
+    /* The decoded body, once per request (heat_api_body). */
+    int body_decoded;
+    heat_body_status_t body_status;
+    json_t *json_body;
+    heat_error_t body_error;
 } heat_call_t;
 
 typedef struct {
@@ -82,6 +89,8 @@ const char *heat_api_quote(apr_pool_t *p, const char *s, const char *safe);
 /* Replies. */
 void heat_api_reply_json(heat_call_t *call, heat_reply_t *reply, int status, json_t *body);
 void heat_api_reply_fault(heat_call_t *call, heat_reply_t *reply, const heat_fault_t *fault);
+/* An error of the body/template layer (heat_error_t) as a fault. */
+void heat_api_reply_error(heat_call_t *call, heat_reply_t *reply, const heat_error_t *err);
 /* A webob HTTP error raised by a controller: a fault with type HTTP<Name> and the message. */
 void heat_api_reply_http_error(heat_call_t *call, heat_reply_t *reply, int status, const char *message);
 /* A heat exception raised in the API (type = class name, status from FaultWrapper's table). */
@@ -91,6 +100,11 @@ void heat_api_reply_heat_error(heat_call_t *call, heat_reply_t *reply, const cha
 void heat_api_reply_accepted(heat_call_t *call, heat_reply_t *reply);
 void heat_api_reply_found(heat_call_t *call, heat_reply_t *reply, const char *location);
 void heat_api_reply_no_content(heat_reply_t *reply);
+
+/* The request body as heat's JSONRequestDeserializer decodes it: HEAT_BODY_NONE, HEAT_BODY_OK
+ * (*body set, owned by the pool) or HEAT_BODY_ERROR (the fault is in reply). Decoded once;
+ * the dispatcher does it before heat's decorators, as wsgi.Resource does. */
+heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t **body);
 
 /* Calls the engine; on any failure fills reply with heat-api's answer and returns NULL.
  * args is stolen. version NULL: "1.0". */

@@ -14,12 +14,6 @@
 #include "heat_template.h"
 #include "heat_urlfetch.h"
 
-static void reply_error(heat_call_t *call, heat_reply_t *reply, const heat_error_t *err)
-{
-    heat_fault_t fault = {err->status, err->type, err->message, NULL};
-    heat_api_reply_fault(call, reply, &fault);
-}
-
 /* A raw query value as JSON (req.params.get): a string, or null when absent. */
 static json_t *raw_param(heat_call_t *call, const char *name)
 {
@@ -140,21 +134,12 @@ static void list_template_functions(heat_call_t *call, heat_reply_t *reply)
  * argument: a TypeError, which wsgi.Resource answers with its generic 400). */
 static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
 {
-    heat_body_request_t req;
-    heat_error_t err;
     json_t *body = NULL;
 
-    memset(&req, 0, sizeof(req));
-    req.method = call->method;
-    req.content_type = call->content_type;
-    req.content_length = call->content_length;
-    req.body = call->body;
-    req.len = call->body_len;
-    switch (heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size, &body, &err)) {
+    switch (heat_api_body(call, reply, &body)) {
     case HEAT_BODY_OK:
         return body;
-    case HEAT_BODY_ERROR:
-        reply_error(call, reply, &err);
+    case HEAT_BODY_ERROR: /* the fault is in reply */
         return NULL;
     case HEAT_BODY_NONE:
     default:
@@ -210,7 +195,7 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
     conf.fetch = fetch_template;
     conf.fetch_baton = call;
     if (!heat_inst_build(call->p, body, HEAT_INST_VALIDATE, &conf, &inst, &err)) {
-        reply_error(call, reply, &err);
+        heat_api_reply_error(call, reply, &err);
         return;
     }
     result = heat_api_rpc(call, reply, call->ctx, "validate_template",

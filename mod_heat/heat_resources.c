@@ -191,24 +191,13 @@ json_t *heat_resources_format(heat_call_t *call, const json_t *resource)
 /* JSONRequestDeserializer. Returns 1 with *body (NULL when there is none) or 0 with the reply. */
 static int read_body(heat_call_t *call, heat_reply_t *reply, json_t **body)
 {
-    heat_body_request_t req;
-    heat_error_t err;
 
-    memset(&req, 0, sizeof(req));
-    req.method = call->method;
-    req.content_type = call->content_type;
-    req.content_length = call->content_length;
-    req.body = call->body;
-    req.len = call->body_len;
     *body = NULL;
-    switch (heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size, body, &err)) {
+    switch (heat_api_body(call, reply, body)) {
     case HEAT_BODY_OK:
         return 1;
-    case HEAT_BODY_ERROR: {
-        heat_fault_t fault = {err.status, err.type, err.message, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+    case HEAT_BODY_ERROR: /* the fault is in reply */
         return 0;
-    }
     case HEAT_BODY_NONE:
     default:
         *body = NULL;

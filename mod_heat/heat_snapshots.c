@@ -18,24 +18,13 @@ static json_t *snapshot_call(heat_call_t *call, heat_reply_t *reply, const char 
 
 void heat_snapshots_create(heat_call_t *call, heat_reply_t *reply)
 {
-    heat_body_request_t req;
-    heat_error_t err;
     json_t *body = NULL, *name, *result;
 
-    memset(&req, 0, sizeof(req));
-    req.method = call->method;
-    req.content_type = call->content_type;
-    req.content_length = call->content_length;
-    req.body = call->body;
-    req.len = call->body_len;
-    switch (heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size, &body, &err)) {
+    switch (heat_api_body(call, reply, &body)) {
     case HEAT_BODY_OK:
         break;
-    case HEAT_BODY_ERROR: {
-        heat_fault_t fault = {err.status, err.type, err.message, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+    case HEAT_BODY_ERROR: /* the fault is in reply */
         return;
-    }
     case HEAT_BODY_NONE:
     default:
         /* the required body argument is missing: a TypeError */

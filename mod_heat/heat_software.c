@@ -11,27 +11,13 @@
 #include "heat_body.h"
 #include "heat_json.h"
 
-static void reply_error(heat_call_t *call, heat_reply_t *reply, const heat_error_t *err)
-{
-    heat_fault_t fault = {err->status, err->type, err->message, NULL};
-    heat_api_reply_fault(call, reply, &fault);
-}
-
 /* JSONRequestDeserializer: create and update require a body (without one the action lacks its
  * `body` argument: a TypeError, wsgi.Resource's generic 400). The body is an object. */
 static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
 {
-    heat_body_request_t req;
-    heat_error_t err;
     json_t *body = NULL;
 
-    memset(&req, 0, sizeof(req));
-    req.method = call->method;
-    req.content_type = call->content_type;
-    req.content_length = call->content_length;
-    req.body = call->body;
-    req.len = call->body_len;
-    switch (heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size, &body, &err)) {
+    switch (heat_api_body(call, reply, &body)) {
     case HEAT_BODY_OK:
         if (json_is_object(body))
             return body;
@@ -41,8 +27,7 @@ static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
             heat_api_reply_fault(call, reply, &fault);
         }
         return NULL;
-    case HEAT_BODY_ERROR:
-        reply_error(call, reply, &err);
+    case HEAT_BODY_ERROR: /* the fault is in reply */
         return NULL;
     case HEAT_BODY_NONE:
     default:
