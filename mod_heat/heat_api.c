@@ -65,6 +65,29 @@ apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *nam
     return out;
 }
 
+json_t *heat_api_allowed_param(const heat_call_t *call, const char *name, heat_param_type_t type)
+{
+    apr_array_header_t *all;
+    json_t *list;
+    int i;
+
+    if (type == HEAT_PARAM_SINGLE) {
+        const char *v = heat_api_param(call, name);
+        return (v && *v) ? json_string(v) : NULL;
+    }
+    all = heat_api_params_all(call, name);
+    if (all->nelts == 0)
+        return NULL;
+    if (type == HEAT_PARAM_MIXED && all->nelts == 1) {
+        const char *v = APR_ARRAY_IDX(all, 0, const char *);
+        return *v ? json_string(v) : NULL;
+    }
+    list = json_array();
+    for (i = 0; i < all->nelts; i++)
+        json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
+    return list;
+}
+
 const char *heat_api_quote(apr_pool_t *p, const char *s, const char *safe)
 {
     const unsigned char *c;

@@ -81,6 +81,11 @@ apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query);
 const char *heat_api_param(const heat_call_t *call, const char *name);
 /* All values of name, in order. */
 apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *name);
+/* util.get_allowed_params for one key: single = the last value, multi = all values (a list),
+ * mixed = one value as itself or several as a list; a falsy result ("" or no value) is NULL.
+ * A new reference. */
+typedef enum { HEAT_PARAM_SINGLE, HEAT_PARAM_MULTI, HEAT_PARAM_MIXED } heat_param_type_t;
+json_t *heat_api_allowed_param(const heat_call_t *call, const char *name, heat_param_type_t type);
 /* urlencode(pairs, doseq) as Python writes it (quote_plus). */
 const char *heat_api_urlencode(apr_pool_t *p, const apr_array_header_t *pairs);
 /* Python's urllib.parse.quote(s, safe): letters, digits, "_.-~" and safe stay. */

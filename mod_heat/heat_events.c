@@ -105,31 +105,6 @@ static json_t *list_events(heat_call_t *call, heat_reply_t *reply, json_t *filte
     return heat_api_rpc(call, reply, call->ctx, "list_events", args, "1.31");
 }
 
-static json_t *single_param(heat_call_t *call, const char *name)
-{
-    const char *v = heat_api_param(call, name);
-    return (v && *v) ? json_string(v) : NULL;
-}
-
-/* util.get_allowed_params' mixed type: one value as itself, several as a list. */
-static json_t *mixed_param(heat_call_t *call, const char *name)
-{
-    apr_array_header_t *all = heat_api_params_all(call, name);
-    json_t *list;
-    int i;
-
-    if (all->nelts == 0)
-        return NULL;
-    if (all->nelts == 1) {
-        const char *v = APR_ARRAY_IDX(all, 0, const char *);
-        return *v ? json_string(v) : NULL;
-    }
-    list = json_array();
-    for (i = 0; i < all->nelts; i++)
-        json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
-    return list;
-}
-
 static void events_index(heat_call_t *call, heat_reply_t *reply)
 {
     static const char *const filter_names[] = {"resource_status", "resource_action", "resource_name",
@@ -137,13 +112,12 @@ static void events_index(heat_call_t *call, heat_reply_t *reply)
     const char *resource = apr_table_get(call->vars, "resource_name");
     json_t *filters = json_object(), *ints[2] = {NULL, NULL}, *sort_keys = NULL, *events, *list, *v;
     const char *int_names[2] = {"limit", "nested_depth"};
-    apr_array_header_t *keys;
     size_t n;
     int i;
 
     heat_json_own(call->p, filters);
     for (i = 0; i < 4; i++)
-        if ((v = mixed_param(call, filter_names[i])))
+        if ((v = heat_api_allowed_param(call, filter_names[i], HEAT_PARAM_MIXED)))
             json_object_set_new(filters, filter_names[i], v);
     for (i = 0; i < 2; i++) {
         const char *text = heat_api_param(call, int_names[i]);
@@ -154,16 +128,12 @@ static void events_index(heat_call_t *call, heat_reply_t *reply)
             ints[i] = json_integer(value);
         }
     }
-    keys = heat_api_params_all(call, "sort_keys");
-    if (keys->nelts) {
-        sort_keys = json_array();
-        for (i = 0; i < keys->nelts; i++)
-            json_array_append_new(sort_keys, json_string(APR_ARRAY_IDX(keys, i, const char *)));
-    }
+    sort_keys = heat_api_allowed_param(call, "sort_keys", HEAT_PARAM_MULTI);
     if (resource)
         json_object_set_new(filters, "resource_name", json_string(resource));
     events = list_events(call, reply, (resource || json_object_size(filters)) ? json_incref(filters) : NULL,
-                         ints[0], single_param(call, "marker"), sort_keys, single_param(call, "sort_dir"), ints[1]);
+                         ints[0], heat_api_allowed_param(call, "marker", HEAT_PARAM_SINGLE), sort_keys,
+                         heat_api_allowed_param(call, "sort_dir", HEAT_PARAM_SINGLE), ints[1]);
     if (!events)
         return;
     if (resource && json_array_size(events) == 0) {

@@ -207,25 +207,6 @@ static int read_body(heat_call_t *call, heat_reply_t *reply, json_t **body)
 
 /* ---- index -------------------------------------------------------------------------------- */
 
-/* util.get_allowed_params, mixed type: one value as itself, several as a list; "" left out. */
-static json_t *mixed_param(heat_call_t *call, const char *name)
-{
-    apr_array_header_t *all = heat_api_params_all(call, name);
-    json_t *list;
-    int i;
-
-    if (all->nelts == 0)
-        return NULL;
-    if (all->nelts == 1) {
-        const char *v = APR_ARRAY_IDX(all, 0, const char *);
-        return *v ? json_string(v) : NULL;
-    }
-    list = json_array();
-    for (i = 0; i < all->nelts; i++)
-        json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
-    return list;
-}
-
 static const char *const filter_names[] = {"type", "status", "name", "action", "id", "physical_resource_id",
                                            NULL};
 
@@ -275,7 +256,7 @@ static void resources_index(heat_call_t *call, heat_reply_t *reply)
         return;
     filters = json_object();
     for (k = filter_names; *k; k++)
-        if ((v = mixed_param(call, *k)))
+        if ((v = heat_api_allowed_param(call, *k, HEAT_PARAM_MIXED)))
             json_object_set_new(filters, *k, v);
     list = heat_api_rpc(call, reply, call->ctx, "list_stack_resources",
                         json_pack("{s:o, s:I, s:b, s:o}", "stack_identity", heat_api_identity(call),

@@ -67,33 +67,6 @@ json_t *heat_stacks_format(heat_call_t *call, const json_t *stack, const char *c
 
 /* ---- index -------------------------------------------------------------------------------- */
 
-/* util.get_allowed_params for one key: single = the last value, multi = all values,
- * mixed = one value as itself or several as a list; falsy results are left out. */
-typedef enum { PARAM_SINGLE, PARAM_MULTI, PARAM_MIXED } param_type_t;
-
-static json_t *allowed_param(heat_call_t *call, const char *name, param_type_t type)
-{
-    apr_array_header_t *all;
-    json_t *list;
-    int i;
-
-    if (type == PARAM_SINGLE) {
-        const char *v = heat_api_param(call, name);
-        return (v && *v) ? json_string(v) : NULL;
-    }
-    all = heat_api_params_all(call, name);
-    if (all->nelts == 0)
-        return NULL;
-    if (type == PARAM_MIXED && all->nelts == 1) {
-        const char *v = APR_ARRAY_IDX(all, 0, const char *);
-        return *v ? json_string(v) : NULL;
-    }
-    list = json_array();
-    for (i = 0; i < all->nelts; i++)
-        json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
-    return list;
-}
-
 /* The filters of stacks.index: rpc_api.STACK_KEYS less the unsupported ones, then the legacy
  * names, in heat's dict order. */
 static const char *const filter_keys[] = {
@@ -116,7 +89,7 @@ static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_c
     size_t n;
 
     for (k = filter_keys; *k; k++) {
-        if ((v = allowed_param(call, *k, PARAM_MIXED)))
+        if ((v = heat_api_allowed_param(call, *k, HEAT_PARAM_MIXED)))
             json_object_set_new(filters, *k, v);
     }
     for (i = 0; i < 3; i++) {
@@ -141,11 +114,11 @@ static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_c
 
     args = json_object();
     json_object_set_new(args, "limit", (limit_text && *limit_text) ? json_integer(limit) : json_null());
-    v = allowed_param(call, "sort_keys", PARAM_MULTI);
+    v = heat_api_allowed_param(call, "sort_keys", HEAT_PARAM_MULTI);
     json_object_set_new(args, "sort_keys", v ? v : json_null());
-    v = allowed_param(call, "marker", PARAM_SINGLE);
+    v = heat_api_allowed_param(call, "marker", HEAT_PARAM_SINGLE);
     json_object_set_new(args, "marker", v ? v : json_null());
-    v = allowed_param(call, "sort_dir", PARAM_SINGLE);
+    v = heat_api_allowed_param(call, "sort_dir", HEAT_PARAM_SINGLE);
     json_object_set_new(args, "sort_dir", v ? v : json_null());
     json_object_set(args, "filters", json_object_size(filters) ? filters : json_null());
     json_object_set_new(args, "show_deleted", json_boolean(flags[0]));
