@@ -441,6 +441,16 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
     handler(call, reply);
 }
 
+heat_handler_fn *heat_api_find_handler(const heat_handler_entry_t *table, size_t n, const char *group,
+                                       const char *action)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (strcmp(table[i].group, group) == 0 && strcmp(table[i].action, action) == 0)
+            return table[i].fn;
+    return NULL;
+}
+
 heat_handler_fn *heat_api_handler(const heat_route_t *route)
 {
     if (strcmp(route->group, "stacks") == 0) {

@@ -64,6 +64,17 @@ typedef struct {
 
 typedef void heat_handler_fn(heat_call_t *call, heat_reply_t *reply);
 
+/* One row of a handler table: the route's group and action, and its handler. */
+typedef struct {
+    const char *group;
+    const char *action;
+    heat_handler_fn *fn;
+} heat_handler_entry_t;
+
+/* The handler of group + action in a table of n rows, NULL if absent. */
+heat_handler_fn *heat_api_find_handler(const heat_handler_entry_t *table, size_t n, const char *group,
+                                       const char *action);
+
 /* The handler of a native route (by its group and action); NULL if mod_heat does not
  * implement it yet (the glue answers 501). */
 heat_handler_fn *heat_api_handler(const heat_route_t *route);

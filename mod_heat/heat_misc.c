@@ -221,10 +221,7 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- table ---------------------------------------------------------------------------------- */
 
-static const struct {
-    const char *group, *action;
-    heat_handler_fn *fn;
-} handlers[] = {
+static const heat_handler_entry_t handlers[] = {
     {"build_info", "build_info", build_info},
     {"services", "index", services_index},
     {"stacks", "validate_template", validate_template},
@@ -237,9 +234,5 @@ static const struct {
 
 heat_handler_fn *heat_misc_handler(const char *group, const char *action)
 {
-    size_t i;
-    for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-        if (strcmp(handlers[i].group, group) == 0 && strcmp(handlers[i].action, action) == 0)
-            return handlers[i].fn;
-    return NULL;
+    return heat_api_find_handler(handlers, sizeof(handlers) / sizeof(handlers[0]), group, action);
 }

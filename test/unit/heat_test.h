@@ -34,6 +34,10 @@ void heat_test_pool_teardown(void);
 /* Path of a golden file or folder below test/golden (HEAT_TEST_GOLDEN, default test/golden). */
 const char *heat_test_golden(const char *relpath);
 
+/* JSON equality that also checks key order (Python dicts keep it, and so does heat-engine). */
+#include <jansson.h>
+int heat_test_json_same(const json_t *a, const json_t *b);
+
 /* Reads a whole file into the pool (NUL-terminated); fails the test if it cannot. */
 char *heat_test_read_file(const char *path, apr_size_t *len);
 

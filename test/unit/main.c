@@ -4,8 +4,10 @@
 #include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_strings.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 apr_pool_t *heat_test_pool;
 static apr_pool_t *root_pool;
@@ -46,6 +48,47 @@ char *heat_test_read_file(const char *path, apr_size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+/* Equality that also checks key order (Python dicts keep it, and so does heat-engine). */
+int heat_test_json_same(const json_t *a, const json_t *b)
+{
+    if (json_typeof(a) != json_typeof(b))
+        return 0;
+    switch (json_typeof(a)) {
+    case JSON_OBJECT: {
+        void *ia = json_object_iter((json_t *)a), *ib = json_object_iter((json_t *)b);
+        if (json_object_size(a) != json_object_size(b))
+            return 0;
+        while (ia && ib) {
+            if (json_object_iter_key_len(ia) != json_object_iter_key_len(ib) ||
+                memcmp(json_object_iter_key(ia), json_object_iter_key(ib), json_object_iter_key_len(ia)) ||
+                !heat_test_json_same(json_object_iter_value(ia), json_object_iter_value(ib)))
+                return 0;
+            ia = json_object_iter_next((json_t *)a, ia);
+            ib = json_object_iter_next((json_t *)b, ib);
+        }
+        return !ia && !ib;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        if (json_array_size(a) != json_array_size(b))
+            return 0;
+        for (i = 0; i < json_array_size(a); i++)
+            if (!heat_test_json_same(json_array_get(a, i), json_array_get(b, i)))
+                return 0;
+        return 1;
+    }
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b) &&
+               !memcmp(json_string_value(a), json_string_value(b), json_string_length(a));
+    case JSON_INTEGER:
+        return json_integer_value(a) == json_integer_value(b);
+    case JSON_REAL:
+        return json_real_value(a) == json_real_value(b);
+    default:
+        return 1;
+    }
 }
 
 int main(void)

@@ -14,45 +14,6 @@
 #include "heat_json.h"
 #include "heat_template.h"
 
-static int json_same(const json_t *a, const json_t *b)
-{
-    if (json_typeof(a) != json_typeof(b))
-        return 0;
-    switch (json_typeof(a)) {
-    case JSON_OBJECT: {
-        void *ia = json_object_iter((json_t *)a), *ib = json_object_iter((json_t *)b);
-        if (json_object_size(a) != json_object_size(b))
-            return 0;
-        while (ia && ib) {
-            if (json_object_iter_key_len(ia) != json_object_iter_key_len(ib) ||
-                memcmp(json_object_iter_key(ia), json_object_iter_key(ib), json_object_iter_key_len(ia)) ||
-                !json_same(json_object_iter_value(ia), json_object_iter_value(ib)))
-                return 0;
-            ia = json_object_iter_next((json_t *)a, ia);
-            ib = json_object_iter_next((json_t *)b, ib);
-        }
-        return !ia && !ib;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        if (json_array_size(a) != json_array_size(b))
-            return 0;
-        for (i = 0; i < json_array_size(a); i++)
-            if (!json_same(json_array_get(a, i), json_array_get(b, i)))
-                return 0;
-        return 1;
-    }
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b) &&
-               !memcmp(json_string_value(a), json_string_value(b), json_string_length(a));
-    case JSON_INTEGER:
-        return json_integer_value(a) == json_integer_value(b);
-    case JSON_REAL:
-        return json_real_value(a) == json_real_value(b);
-    default:
-        return 1;
-    }
-}
 
 static char *unhex(apr_pool_t *p, const char *hex, apr_size_t *len)
 {
@@ -168,7 +129,7 @@ static const char *run_inst(apr_pool_t *p, json_t *c, const json_t *want)
         rpc = heat_inst_validate_template_args(p, &inst, 0, NULL);
         break;
     }
-    if (!json_same(rpc, json_object_get(want, "rpc")))
+    if (!heat_test_json_same(rpc, json_object_get(want, "rpc")))
         return apr_psprintf(p, "rpc args differ\n--- want %s\n--- got  %s",
                             heat_json_dump(p, json_object_get(want, "rpc"), 0), heat_json_dump(p, rpc, 0));
     if (json_object_get(want, "no_change") && json_is_true(json_object_get(want, "no_change")) != inst.no_change)
@@ -207,7 +168,7 @@ static const char *run_body(apr_pool_t *p, const json_t *c, const json_t *want)
         return st == HEAT_BODY_ERROR ? compare_fault(p, &err, json_object_get(want, "fault")) : "expected a fault";
     if (st != HEAT_BODY_OK)
         return apr_psprintf(p, "unexpected %d %s", st, st == HEAT_BODY_ERROR ? err.message : "");
-    return json_same(body, json_object_get(want, "body")) ? NULL
+    return heat_test_json_same(body, json_object_get(want, "body")) ? NULL
                                                           : apr_psprintf(p, "body differs: %s", heat_json_dump(p, body, 0));
 }
 
@@ -237,7 +198,7 @@ static const char *run_parse(apr_pool_t *p, const json_t *c, const json_t *want)
         return t ? "expected an exception" : compare_exc(p, &exc, want);
     if (!t)
         return apr_psprintf(p, "unexpected %s %s", exc.type, exc.message);
-    return json_same(t, json_object_get(want, "template")) ? NULL : "template differs";
+    return heat_test_json_same(t, json_object_get(want, "template")) ? NULL : "template differs";
 }
 
 static const char *run_env(apr_pool_t *p, const json_t *c, const json_t *want)
@@ -248,7 +209,7 @@ static const char *run_env(apr_pool_t *p, const json_t *c, const json_t *want)
         return env ? "expected an exception" : compare_exc(p, &exc, want);
     if (!env)
         return apr_psprintf(p, "unexpected %s %s", exc.type, exc.message);
-    return json_same(env, json_object_get(want, "env")) ? NULL : "environment differs";
+    return heat_test_json_same(env, json_object_get(want, "env")) ? NULL : "environment differs";
 }
 
 START_TEST(template_golden_cases)

@@ -16,46 +16,6 @@
 #include "heat_json.h"
 #include "heat_yaml.h"
 
-/* Equality that also checks key order (Python dicts keep it, and so does heat-engine). */
-static int json_same(const json_t *a, const json_t *b)
-{
-    if (json_typeof(a) != json_typeof(b))
-        return 0;
-    switch (json_typeof(a)) {
-    case JSON_OBJECT: {
-        void *ia = json_object_iter((json_t *)a), *ib = json_object_iter((json_t *)b);
-        if (json_object_size(a) != json_object_size(b))
-            return 0;
-        while (ia && ib) {
-            if (json_object_iter_key_len(ia) != json_object_iter_key_len(ib) ||
-                memcmp(json_object_iter_key(ia), json_object_iter_key(ib), json_object_iter_key_len(ia)) ||
-                !json_same(json_object_iter_value(ia), json_object_iter_value(ib)))
-                return 0;
-            ia = json_object_iter_next((json_t *)a, ia);
-            ib = json_object_iter_next((json_t *)b, ib);
-        }
-        return !ia && !ib;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        if (json_array_size(a) != json_array_size(b))
-            return 0;
-        for (i = 0; i < json_array_size(a); i++)
-            if (!json_same(json_array_get(a, i), json_array_get(b, i)))
-                return 0;
-        return 1;
-    }
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b) &&
-               !memcmp(json_string_value(a), json_string_value(b), json_string_length(a));
-    case JSON_INTEGER:
-        return json_integer_value(a) == json_integer_value(b);
-    case JSON_REAL:
-        return json_real_value(a) == json_real_value(b);
-    default:
-        return 1;
-    }
-}
 
 static char *file_or_null(const char *path, apr_size_t *len)
 {
@@ -91,7 +51,7 @@ static const char *run_case(apr_pool_t *p, const char *dir, const char *name)
             return apr_psprintf(p, "bad golden json: %s", msg);
         if (!got)
             return apr_psprintf(p, "expected a value, got %s: %s", err.type, err.message);
-        if (!json_same(got, want))
+        if (!heat_test_json_same(got, want))
             return apr_psprintf(p, "got %s\nwant %s", heat_json_dump(p, got, 0), heat_json_dump(p, want, 0));
         return NULL;
     }
