@@ -63,6 +63,7 @@ VHOST = """\
     AllowEncodedSlashes On
     MergeSlashes Off
     TraceEnable off
+    KeepAliveTimeout 60
 {sethandler}{extra}</VirtualHost>
 """
 

@@ -9,6 +9,7 @@ a2enmod's state markers go to APACHE_STATE_DIRECTORY, also in the copy). The rea
 
 import filecmp
 import grp
+import http.client
 import os
 import time
 import pwd
@@ -195,6 +196,7 @@ def test_debian_sites_serve(machine_unchanged, heat_module):
                     break
                 time.sleep(0.05)
             assert '"GET /healthcheck HTTP/1.1" 200' in text
+        assert_idle_connection_kept(ports['api'], ports['cfn'])
     finally:
         server.stop()
     server.log.check()
@@ -203,6 +205,28 @@ def test_debian_sites_serve(machine_unchanged, heat_module):
         if os.path.exists(path):
             ErrorLog(path).check()
 
+
+
+def assert_idle_connection_kept(*ports):
+    """A client that waits 5 s between requests on one connection, as heatclient's --wait polling
+    does, must find it still open: the sample vhosts' KeepAliveTimeout is longer than Apache's
+    default 5 s, which closes it just as the next request goes out ("Connection aborted")."""
+    conns = []
+    for port in ports:
+        conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
+        conn.request('GET', '/healthcheck')
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200 and not resp.will_close
+        conns.append(conn)
+    time.sleep(6)
+    for port, conn in zip(ports, conns):
+        sock = conn.sock
+        conn.request('GET', '/healthcheck')     # http.client reconnects only if sock is None
+        resp = conn.getresponse()
+        assert resp.status == 200 and conn.sock is sock, port
+        resp.read()
+        conn.close()
 
 def test_redhat_conf_modules_d(heat_module):
     """conf/10-heat.conf in conf.modules.d and the vhosts in conf.d, with ${APACHE_LOG_DIR}

@@ -194,7 +194,10 @@ def run_wait(life, *args):
         return None, out
     failure = '`openstack %s` through mod_heat failed (exit %d)\nstdout:\n%s\nstderr:\n%s' % (
         ' '.join(args), rc, out, err)
-    _, out, _ = life.cli(*[a for a in args if a != '--wait'])
+    try:
+        _, out, _ = life.cli(*[a for a in args if a != '--wait'])
+    except AssertionError as e:
+        raise AssertionError('%s\n\nand then without --wait:\n%s' % (failure, e))
     return failure, out
 
 
