@@ -37,6 +37,8 @@ $user
 LogFormat "%h %l %u %t \"%r\" %>s %b %D %{heat-request-id}n" heat
 CustomLog $ROOT/logs/access.log heat
 LimitRequestFieldSize 16384
+# as in httpd/files: longer than clients' 5 s polling
+KeepAliveTimeout 60
 HeatConfigFile $HEAT_CONF
 Listen 127.0.0.1:$NATIVE_PORT
 Listen 127.0.0.1:$CFN_PORT
