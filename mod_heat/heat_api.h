@@ -57,6 +57,7 @@ typedef struct {
 
 typedef struct {
     int status;
+    const char *status_line;        /* NULL: the standard reason phrase; CFN errors: "400 InvalidAction" */
     const char *content_type;       /* NULL: none (204) */
     const char *body;               /* NULL or "": none */
     const char *location;           /* 201 and 302 */

@@ -11,6 +11,7 @@
 #include <util_script.h>
 
 #include "heat_api.h"
+#include "heat_cfn.h"
 #include "heat_fault.h"
 #include "heat_json.h"
 #include "heat_webob.h"
@@ -55,17 +56,6 @@ static void respond_fault(heat_request_state_t *st, heat_response_t *resp, int s
     resp->status = status;
     resp->content_type = "application/json";
     resp->body = heat_fault_json(st->r->pool, status, type, message, NULL);
-}
-
-static void respond_cfn_error(heat_request_state_t *st, heat_response_t *resp, const char *code,
-                              const char *detail)
-{
-    const heat_cfn_error_t *err = heat_cfn_error(code);
-    resp->status = err->status;
-    /* heat's AWS errors use the AWS code as the reason phrase: "400 InvalidAction" */
-    resp->status_line = apr_psprintf(st->r->pool, "%d %s", err->status, err->code);
-    resp->content_type = "application/xml; charset=UTF-8";
-    resp->body = heat_fault_cfn_xml(st->r->pool, err, detail);
 }
 
 static const char *application_url(heat_request_state_t *st)
@@ -320,6 +310,7 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
     heat_api_dispatch(&call, &reply);
 
     resp->status = reply.status;
+    resp->status_line = reply.status_line;
     resp->content_type = reply.content_type;
     resp->body = reply.body;
     resp->location = reply.location;
@@ -330,6 +321,8 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
 static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
 {
     heat_route_match_t m;
+    heat_call_t call;
+    heat_reply_t reply;
 
     heat_routes_cfn_match(st->sc->cfn_routes, st->r->pool, st->r->method, st->path_info,
                           cfn_action(st), &m);
@@ -337,12 +330,17 @@ static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
         respond_webob(st, resp, HTTP_NOT_FOUND);
         return;
     }
-    if (strcmp(m.route->action, "InvalidAction") == 0)
-        respond_cfn_error(st, resp, "InvalidAction", NULL);
-    else
-        respond_cfn_error(st, resp, "APINotImplemented",
-                          apr_psprintf(st->r->pool, "mod_heat does not implement %s yet.",
-                                       m.route->action));
+    memset(&call, 0, sizeof(call));
+    memset(&reply, 0, sizeof(reply));
+    call.p = st->r->pool;
+    call.method = st->r->method;
+    call.route = m.route;
+    call.vars = m.params;
+    heat_cfn_dispatch(&call, &reply);
+    resp->status = reply.status;
+    resp->status_line = reply.status_line;
+    resp->content_type = reply.content_type;
+    resp->body = reply.body;
 }
 
 static void run_pipeline(heat_request_state_t *st, heat_response_t *resp)
