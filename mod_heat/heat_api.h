@@ -28,7 +28,8 @@ typedef struct {
     const char *method;             /* the real method (HEAD is routed as GET) */
     const heat_route_t *route;
     apr_table_t *vars;              /* route variables */
-    apr_array_header_t *params;     /* heat_param_t: the query string */
+    apr_array_header_t *params;     /* heat_param_t: the query string (CFN: then the form body) */
+    int n_query_params;             /* how many of params come from the query string */
     const char *accept;             /* for webob bodies (202, 302) */
     const char *body;               /* the request body, NULL when there is none */
     apr_size_t body_len;

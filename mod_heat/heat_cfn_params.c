@@ -1,0 +1,168 @@
+/* heat_cfn_params.c: heat-api-cfn's request parameters (see heat_cfn_params.h). */
+#include "heat_cfn_params.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heat_api.h"
+#include "heat_json.h"
+
+/* Length of the UTF-8 character at s, 0 if the bytes there are not UTF-8; *maximal gets the
+ * length of the longest valid prefix of a broken sequence (Python replaces it as one). */
+static int utf8_len(const unsigned char *s, int *maximal)
+{
+    int n, i;
+    unsigned char lo = 0x80, hi = 0xBF;
+
+    *maximal = 1;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 3;
+        if (s[0] == 0xE0)
+            lo = 0xA0; /* no overlong forms */
+        if (s[0] == 0xED)
+            hi = 0x9F; /* no surrogates */
+    }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 4;
+        if (s[0] == 0xF0)
+            lo = 0x90;
+        if (s[0] == 0xF4)
+            hi = 0x8F;
+    }
+    else
+        return 0;
+    for (i = 1; i < n; i++) {
+        unsigned char l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
+        if (s[i] < l || s[i] > h)
+            return 0;
+        *maximal = i + 1;
+    }
+    return n;
+}
+
+const char *heat_cfn_utf8(apr_pool_t *p, const char *s)
+{
+    const unsigned char *c = (const unsigned char *)s;
+    char *out, *o;
+    int len, maximal;
+
+    while (*c && (len = utf8_len(c, &maximal)) > 0)
+        c += len;
+    if (!*c)
+        return s; /* the usual case: already UTF-8 */
+    o = out = apr_palloc(p, strlen(s) * 3 + 1);
+    for (c = (const unsigned char *)s; *c;) {
+        len = utf8_len(c, &maximal);
+        if (len > 0) {
+            memcpy(o, c, (size_t)len);
+            o += len;
+            c += len;
+        }
+        else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            c += maximal;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *heat_cfn_param(const apr_array_header_t *params, int n_query, const char *name)
+{
+    int i, from_query = -1, from_form = -1;
+
+    if (!params)
+        return NULL;
+    for (i = 0; i < params->nelts; i++) {
+        const heat_param_t *pair = &APR_ARRAY_IDX(params, i, heat_param_t);
+        if (strcmp(pair->name, name) == 0) {
+            if (i < n_query)
+                from_query = i;
+            else
+                from_form = i;
+        }
+    }
+    i = from_query >= 0 ? from_query : from_form;
+    return i >= 0 ? APR_ARRAY_IDX(params, i, heat_param_t).value : NULL;
+}
+
+/* One "<prefix>.member.<N>.<field>" pair. */
+typedef struct {
+    const char *index; /* the digits of N without leading zeros ("" for 0) */
+    const char *field;
+    const char *value;
+    int order;
+} member_field_t;
+
+/* int(a) < int(b), compared on the digit strings (no overflow for any N) */
+static int index_cmp(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return strcmp(a, b);
+}
+
+static int field_cmp(const void *x, const void *y)
+{
+    const member_field_t *a = x, *b = y;
+    int c = index_cmp(a->index, b->index);
+    return c ? c : (a->order < b->order ? -1 : a->order > b->order);
+}
+
+json_t *heat_cfn_param_pairs(apr_pool_t *p, const apr_array_header_t *params, const char *prefix,
+                             const char *keyname, const char *valuename)
+{
+    const char *lead = apr_pstrcat(p, prefix, ".member.", NULL);
+    apr_size_t lead_len = strlen(lead);
+    member_field_t *fields;
+    json_t *out = heat_json_own(p, json_object());
+    int n = 0, i, j;
+
+    if (!params)
+        return out;
+    fields = apr_pcalloc(p, sizeof(*fields) * ((apr_size_t)params->nelts + 1));
+    for (i = 0; i < params->nelts; i++) {
+        const heat_param_t *pair = &APR_ARRAY_IDX(params, i, heat_param_t);
+        const char *c = pair->name + lead_len, *digits;
+        if (strncmp(pair->name, lead, lead_len) != 0 || *c < '0' || *c > '9')
+            continue;
+        digits = c;
+        while (*c >= '0' && *c <= '9')
+            c++;
+        if (*c != '.')
+            continue;
+        while (*digits == '0' && digits < c)
+            digits++;
+        fields[n].index = apr_pstrndup(p, digits, (apr_size_t)(c - digits));
+        /* group(2) is (.*): it stops at a newline */
+        fields[n].field = apr_pstrndup(p, c + 1, strcspn(c + 1, "\n"));
+        fields[n].value = pair->value;
+        fields[n].order = i;
+        n++;
+    }
+    /* sorted(..., key=index) is stable: qsort with the original position as tie-break */
+    qsort(fields, (size_t)n, sizeof(*fields), field_cmp);
+    for (i = 0; i < n; i = j) {
+        const char *key = NULL, *value = NULL;
+        json_t *v;
+        for (j = i; j < n && strcmp(fields[j].index, fields[i].index) == 0; j++) {
+            if (strcmp(fields[j].field, keyname) == 0)
+                key = fields[j].value;
+            else if (strcmp(fields[j].field, valuename) == 0)
+                value = fields[j].value;
+        }
+        if (!key || !value)
+            continue;
+        v = json_string(heat_cfn_utf8(p, value));
+        if (v)
+            json_object_set_new(out, heat_cfn_utf8(p, key), v);
+    }
+    return out;
+}
