@@ -1,24 +1,622 @@
-/* heat_cfn.c: heat-api-cfn's controllers. So far only the router's answers: InvalidAction for
- * the routes heat answers that way, APINotImplemented for the rest. */
+/* heat_cfn.c: heat-api-cfn's controllers (heat/api/cfn/v1/stacks.py and signal.py of 19.0.0,
+ * cfn-api.md §5, §7, §10): the policy check, the 13 stack actions, the wait-condition and
+ * signal routes. The answers are built by heat_cfn_views.c and written by heat_cfn_format.c.
+ *
+ * heat-api-cfn has two ways to fail, and clients see the difference with ContentType=JSON:
+ * errors it raises (policy, InvalidAction, DisableRollback with OnFailure) are always XML with
+ * their status; errors its actions return become "200 + a JSON string" in JSON mode
+ * (cfn-api.md §7.4, kept for compatibility, DECISIONS.md).
+ *
+ * Where heat-api-cfn lets an exception escape to the WSGI server (a bare 500), mod_heat answers
+ * the AWS error the client's mistake deserves (DECISIONS.md "Do better"); each place says so. */
 #include "heat_cfn.h"
 
 #include <apr_strings.h>
+#include <string.h>
 
-static void reply_cfn_error(heat_call_t *call, heat_reply_t *reply, const char *code, const char *detail)
+#include "heat_cfn_arn.h"
+#include "heat_cfn_format.h"
+#include "heat_cfn_params.h"
+#include "heat_cfn_remote.h"
+#include "heat_cfn_views.h"
+#include "heat_json.h"
+#include "heat_log.h"
+#include "heat_template.h"
+#include "heat_urlfetch.h"
+
+#define XML_TYPE "application/xml; charset=UTF-8"
+#define JSON_TYPE "application/json"
+
+/* One request on its way through an action. */
+typedef struct {
+    heat_call_t *call;
+    heat_reply_t *reply;
+    apr_pool_t *p;
+    int json; /* ContentType=JSON */
+} cfn_t;
+
+static heat_cfn_rpc_fn *rpc_hook;
+static void *rpc_hook_baton;
+
+void heat_cfn_set_rpc_hook(heat_cfn_rpc_fn *fn, void *baton)
+{
+    rpc_hook = fn;
+    rpc_hook_baton = baton;
+}
+
+/* req.params.get(name), as UTF-8 (webob decodes with errors='replace'). */
+static const char *param(cfn_t *c, const char *name)
+{
+    const char *v = heat_cfn_param(c->call->params, c->call->n_query_params, name);
+    return v ? heat_cfn_utf8(c->p, v) : NULL;
+}
+
+/* ---- answers ------------------------------------------------------------------------------ */
+
+/* The error document of HeatAPIException, written as lxml writes it (non-ASCII as &#N;). */
+static const char *error_document(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail)
+{
+    /* ActionInProgress is heat's HeatActionInProgressError, whose AWS Code is InvalidAction */
+    const char *code = strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code;
+    const char *message = detail ? apr_pstrcat(p, err->explanation, ":", detail, NULL) : err->explanation;
+    const char *text, *error;
+
+    text = heat_cfn_xml_text(p, message, &error);
+    if (!text) /* a control character in an engine message: lxml would fail, keep the explanation */
+        text = err->explanation;
+    return apr_pstrcat(p, "<ErrorResponse><Error><Type>", err->type, "</Type><Code>", code,
+                       "</Code><Message>", text, "</Message></Error></ErrorResponse>", NULL);
+}
+
+/* An error heat-api-cfn raises: the XML document with the status, whatever ContentType says. */
+static void raise_error(cfn_t *c, const char *code, const char *detail)
 {
     const heat_cfn_error_t *err = heat_cfn_error(code);
-    reply->status = err->status;
-    /* heat's AWS errors use the AWS code as the reason phrase: "400 InvalidAction" */
-    reply->status_line = apr_psprintf(call->p, "%d %s", err->status, err->code);
-    reply->content_type = "application/xml; charset=UTF-8";
-    reply->body = heat_fault_cfn_xml(call->p, err, detail);
+    if (!err)
+        err = heat_cfn_error("InternalFailure");
+    c->reply->status = err->status;
+    /* the AWS code is the reason phrase: "400 InvalidAction" */
+    c->reply->status_line = apr_psprintf(c->p, "%d %s", err->status,
+                                         strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code);
+    c->reply->content_type = XML_TYPE;
+    c->reply->body = error_document(c->p, err, detail);
 }
+
+/* An error an action returns: XML as raised, but with ContentType=JSON heat's JSON serializer
+ * writes str(exception) (the detail, else the explanation) as a JSON string with 200. */
+static void return_error(cfn_t *c, const char *code, const char *detail)
+{
+    const heat_cfn_error_t *err = heat_cfn_error(code);
+    if (!c->json) {
+        raise_error(c, code, detail);
+        return;
+    }
+    if (!err)
+        err = heat_cfn_error("InternalFailure");
+    c->reply->status = 200;
+    c->reply->status_line = NULL;
+    c->reply->content_type = JSON_TYPE;
+    c->reply->body = heat_json_dump(c->p, heat_json_own(c->p, json_string(detail ? detail : err->explanation)), 0);
+}
+
+/* A document in the requested format; XML that lxml could not write becomes InternalFailure
+ * (heat-api-cfn: a bare 500). */
+static void reply_document(cfn_t *c, json_t *doc)
+{
+    if (c->json) {
+        c->reply->status = 200;
+        c->reply->content_type = JSON_TYPE;
+        c->reply->body = heat_cfn_json(c->p, doc);
+    }
+    else {
+        const char *error = NULL;
+        char *xml = heat_cfn_xml(c->p, doc, &error);
+        if (!xml) {
+            heat_log(HEAT_LOG_INFO, "%s: the answer cannot be written as XML: %s",
+                     c->call->ctx && c->call->ctx->request_id ? c->call->ctx->request_id : "-", error);
+            raise_error(c, "InternalFailure", apr_pstrcat(c->p, "The answer cannot be written as XML (", error,
+                                                          ").", NULL));
+            return;
+        }
+        c->reply->status = 200;
+        c->reply->content_type = XML_TYPE;
+        c->reply->body = xml;
+    }
+}
+
+/* api_utils.format_response(action, result): {"<A>Response": {"<A>Result": result}}. */
+static void reply_result(cfn_t *c, const char *action, const json_t *result)
+{
+    json_t *doc = heat_json_own(c->p, json_object()), *inner = json_object();
+    json_object_set(inner, apr_pstrcat(c->p, action, "Result", NULL), (json_t *)result);
+    json_object_set_new(doc, apr_pstrcat(c->p, action, "Response", NULL), inner);
+    reply_document(c, doc);
+}
+
+/* A view that failed where heat's Python would have raised: InternalFailure. */
+static void reply_view(cfn_t *c, const char *action, const json_t *result, const char *error)
+{
+    if (!result) {
+        raise_error(c, "InternalFailure", error);
+        return;
+    }
+    reply_result(c, action, result);
+}
+
+/* ---- engine calls ---------------------------------------------------------------------- */
+
+/* Calls the engine. NULL with the error answered (map_remote_error, returned) on failure;
+ * args is stolen. */
+static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *version)
+{
+    heat_rpc_reply_t r;
+    const char *code, *detail;
+    const char *rid = c->call->ctx && c->call->ctx->request_id ? c->call->ctx->request_id : "-";
+
+    memset(&r, 0, sizeof(r));
+    if (!args)
+        args = json_object();
+    if (rpc_hook)
+        rpc_hook(rpc_hook_baton, c->p, method, args, version, &r);
+    else if (!c->call->rpc || !c->call->ctx) {
+        json_decref(args);
+        return_error(c, "ServiceUnavailable", "mod_heat has no message transport: [DEFAULT] transport_url "
+                                              "is not usable.");
+        return NULL;
+    }
+    else
+        heat_rpc_call(c->call->rpc, c->p, heat_context_to_dict(c->call->ctx, c->p), method, args, version, 0, &r);
+
+    switch (r.outcome) {
+    case HEAT_RPC_OK:
+        return r.result ? r.result : heat_json_own(c->p, json_null());
+    case HEAT_RPC_REMOTE_FAILURE:
+        heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", rid, method, r.failure.module, r.failure.cls);
+        heat_cfn_from_remote(c->p, &r.failure, c->call->debug, &code, &detail);
+        return_error(c, code, detail);
+        return NULL;
+    case HEAT_RPC_TIMEOUT:
+        /* heat-api-cfn: MessagingTimeout -> InternalFailure without detail; mod_heat says what
+         * happened (DECISIONS.md) */
+        heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)", rid, method,
+                 r.error ? r.error : "timeout");
+        return_error(c, "InternalFailure", apr_psprintf(c->p, "heat-engine did not answer %s in time (%d s).",
+                                                        method, c->call->rpc_response_timeout));
+        return NULL;
+    case HEAT_RPC_UNREACHABLE:
+    default:
+        heat_log(HEAT_LOG_DEBUG, "%s %s: message broker unreachable (%s)", rid, method, r.error ? r.error : "");
+        return_error(c, "ServiceUnavailable", "The message broker cannot be reached; heat-engine was not asked.");
+        return NULL;
+    }
+}
+
+/* _get_identity: an ARN is used as it is (no tenant check, as in heat), anything else is
+ * looked up with identify_stack. */
+static json_t *stack_identity(cfn_t *c, const char *name)
+{
+    const char *error;
+    json_t *identity = heat_cfn_arn_parse(c->p, name, &error);
+    if (identity)
+        return identity;
+    return rpc(c, "identify_stack", json_pack("{s:s}", "stack_name", name), "1.0");
+}
+
+/* A StackName heat-api-cfn reads with req.params['StackName']: when it is missing heat fails
+ * with a KeyError (InternalFailure, or a bare 500 in CancelUpdateStack); mod_heat answers
+ * MissingParameter with the parameter's name, as heat's get_param_value does. */
+static const char *required_stack_name(cfn_t *c)
+{
+    const char *name = param(c, "StackName");
+    if (!name)
+        return_error(c, "MissingParameter", "StackName");
+    return name;
+}
+
+/* ---- templates ---------------------------------------------------------------------------- */
+
+/* _get_template + template_format.parse: TemplateBody first, then TemplateUrl (mod_heat also
+ * takes AWS's spelling TemplateURL). NULL with the error answered. */
+static json_t *request_template(cfn_t *c)
+{
+    const char *body = param(c, "TemplateBody"), *url = NULL;
+    apr_size_t max = c->call->max_template_size > 0 ? (apr_size_t)c->call->max_template_size
+                                                    : HEAT_MAX_TEMPLATE_SIZE_DEFAULT;
+    heat_pyexc_t exc = {NULL, NULL};
+    json_t *tpl;
+
+    if (!body) {
+        url = param(c, "TemplateUrl");
+        if (!url)
+            url = param(c, "TemplateURL");
+    }
+    if (!body && !url) {
+        return_error(c, "MissingParameter", "TemplateBody or TemplateUrl were not given.");
+        return NULL;
+    }
+    if (body)
+        tpl = heat_template_parse(c->p, body, strlen(body), max, &exc);
+    else {
+        heat_urlfetch_options_t opts;
+        const char *data = NULL, *reason = "no HTTP client in this process";
+        apr_size_t len = 0;
+
+        memset(&opts, 0, sizeof(opts));
+        opts.max_template_size = max;
+        if (!c->call->http || heat_urlfetch_get(c->call->http, c->p, url, &opts, &data, &len, &reason) != APR_SUCCESS) {
+            return_error(c, "InvalidParameterValue", apr_psprintf(c->p, HEAT_URLFETCH_CFN_FMT, reason));
+            return NULL;
+        }
+        tpl = heat_template_parse_bytes(c->p, data, len, max, &exc);
+    }
+    if (tpl)
+        return tpl;
+    if (exc.type && strcmp(exc.type, "RequestLimitExceeded") == 0)
+        /* heat-api-cfn: escapes as a bare 500 */
+        return_error(c, "RequestLimitExceeded", exc.message);
+    else
+        /* ValueError in heat; the other parse exceptions (a bare 500 there) alike */
+        return_error(c, "InvalidParameterValue", "The Template must be a JSON or YAML document.");
+    return NULL;
+}
+
+/* ---- the actions --------------------------------------------------------------------------- */
+
+static void list_stacks(cfn_t *c)
+{
+    const char *error = NULL;
+    json_t *stacks = rpc(c, "list_stacks",
+                         json_pack("{s:n, s:n, s:n, s:n, s:n, s:b, s:b, s:b, s:n, s:n, s:n, s:n}", "limit",
+                                   "sort_keys", "marker", "sort_dir", "filters", "show_deleted", 0, "show_nested",
+                                   0, "show_hidden", 0, "tags", "tags_any", "not_tags", "not_tags_any"),
+                         "1.33");
+    if (stacks)
+        reply_view(c, "ListStacks", heat_cfn_view_list_stacks(c->p, stacks, !c->json, &error), error);
+}
+
+static void describe_stacks(cfn_t *c)
+{
+    const char *name = param(c, "StackName"), *error = NULL;
+    json_t *identity = name ? stack_identity(c, name) : json_null(), *stacks;
+
+    if (!identity)
+        return;
+    stacks = rpc(c, "show_stack", json_pack("{s:O, s:b}", "stack_identity", identity, "resolve_outputs", 1), "1.20");
+    if (stacks)
+        reply_view(c, "DescribeStacks", heat_cfn_view_describe_stacks(c->p, stacks, !c->json, &error), error);
+}
+
+/* create_or_update */
+static void create_or_update(cfn_t *c, int update)
+{
+    const char *action = update ? "UpdateStack" : "CreateStack", *v, *name;
+    json_t *params, *args, *tpl, *result, *identity = NULL;
+    heat_inst_t inst;
+
+    params = heat_cfn_param_pairs(c->p, c->call->params, "Parameters", "ParameterKey", "ParameterValue");
+    /* extract_args */
+    if (param(c, "DisableRollback") && param(c, "OnFailure")) {
+        raise_error(c, "InvalidParameterCombination", "DisableRollback and OnFailure may not be used together");
+        return;
+    }
+    args = heat_json_own(c->p, json_object());
+    if ((v = param(c, "TimeoutInMinutes")))
+        json_object_set_new(args, "timeout_mins", json_string(v));
+    if ((v = param(c, "DisableRollback")))
+        json_object_set_new(args, "disable_rollback", json_string(v));
+    if ((v = param(c, "OnFailure"))) {
+        if (strcmp(v, "DO_NOTHING") == 0)
+            json_object_set_new(args, "disable_rollback", json_string("true"));
+        else if (strcmp(v, "ROLLBACK") == 0 || strcmp(v, "DELETE") == 0)
+            json_object_set_new(args, "disable_rollback", json_string("false"));
+    }
+
+    if (!(tpl = request_template(c)))
+        return;
+    if (!(name = required_stack_name(c)))
+        return;
+
+    memset(&inst, 0, sizeof(inst));
+    inst.template = tpl;
+    inst.params = params;
+    inst.files = heat_json_own(c->p, json_object());
+    inst.args = args;
+    if (update) {
+        if (!(identity = stack_identity(c, name)))
+            return;
+        result = rpc(c, "update_stack", json_incref(heat_inst_update_stack_args(c->p, &inst, identity, 0)), "1.36");
+    }
+    else {
+        inst.stack_name = heat_json_own(c->p, json_string(name));
+        result = rpc(c, "create_stack", json_incref(heat_inst_create_stack_args(c->p, &inst)), "1.36");
+    }
+    if (result)
+        reply_result(c, action, heat_cfn_view_stack_id(c->p, result));
+}
+
+static void create_stack(cfn_t *c)
+{
+    create_or_update(c, 0);
+}
+
+static void update_stack(cfn_t *c)
+{
+    create_or_update(c, 1);
+}
+
+static void delete_stack(cfn_t *c)
+{
+    const char *name = required_stack_name(c);
+    json_t *identity, *res, *error;
+
+    if (!name || !(identity = stack_identity(c, name)))
+        return;
+    res = rpc(c, "delete_stack", json_pack("{s:O}", "stack_identity", identity), "1.0");
+    if (!res)
+        return;
+    if (json_is_null(res)) {
+        json_t *empty = heat_json_own(c->p, json_string(""));
+        reply_result(c, "DeleteStack", empty);
+        return;
+    }
+    /* format_response('DeleteStack', res['Error']) */
+    error = json_object_get(res, "Error");
+    if (!error) {
+        raise_error(c, "InternalFailure", "delete_stack returned an unexpected result");
+        return;
+    }
+    reply_result(c, "DeleteStack", error);
+}
+
+static void cancel_update_stack(cfn_t *c)
+{
+    /* heat looks the stack up outside its error mapping (a bare 500 for a missing or unknown
+     * StackName); mod_heat answers the mapped error */
+    const char *name = required_stack_name(c);
+    json_t *identity;
+
+    if (!name || !(identity = stack_identity(c, name)))
+        return;
+    if (rpc(c, "stack_cancel_update",
+            json_pack("{s:O, s:b}", "stack_identity", identity, "cancel_with_rollback", 1), "1.14"))
+        reply_result(c, "CancelUpdateStack", heat_json_own(c->p, json_object()));
+}
+
+static void describe_stack_events(cfn_t *c)
+{
+    const char *name = param(c, "StackName"), *error = NULL;
+    json_t *identity, *events;
+
+    /* identity = stack_name and self._get_identity(...): "" stays "" and None stays None */
+    if (!name)
+        identity = json_null();
+    else if (!*name)
+        identity = heat_json_own(c->p, json_string(""));
+    else if (!(identity = stack_identity(c, name)))
+        return;
+    events = rpc(c, "list_events",
+                 json_pack("{s:O, s:n, s:n, s:n, s:n, s:n, s:n}", "stack_identity", identity, "filters", "limit",
+                           "marker", "sort_keys", "sort_dir", "nested_depth"),
+                 "1.31");
+    if (events)
+        reply_view(c, "DescribeStackEvents", heat_cfn_view_events(c->p, events, &error), error);
+}
+
+static void validate_template(cfn_t *c)
+{
+    json_t *tpl = request_template(c), *res;
+    const char *error = NULL;
+    heat_inst_t inst;
+
+    if (!tpl)
+        return;
+    memset(&inst, 0, sizeof(inst));
+    inst.template = tpl;
+    res = rpc(c, "validate_template", json_incref(heat_inst_validate_template_args(c->p, &inst, 0, NULL)), "1.36");
+    if (res)
+        reply_view(c, "ValidateTemplate", heat_cfn_view_validate(c->p, res, &error), error);
+}
+
+static void get_template(cfn_t *c)
+{
+    const char *name = required_stack_name(c);
+    json_t *identity, *tpl, *result;
+
+    if (!name || !(identity = stack_identity(c, name)))
+        return;
+    if (!(tpl = rpc(c, "get_template", json_pack("{s:O}", "stack_identity", identity), "1.0")))
+        return;
+    result = heat_json_own(c->p, json_object());
+    json_object_set(result, "TemplateBody", tpl);
+    reply_result(c, "GetTemplate", result);
+}
+
+static void estimate_template_cost(cfn_t *c)
+{
+    reply_result(c, "EstimateTemplateCost",
+                 heat_json_own(c->p, json_pack("{s:s}", "Url", "http://en.wikipedia.org/wiki/Gratis")));
+}
+
+static void describe_stack_resource(cfn_t *c)
+{
+    const char *name = required_stack_name(c), *logical, *error = NULL;
+    json_t *identity, *res;
+
+    if (!name || !(identity = stack_identity(c, name)))
+        return;
+    logical = param(c, "LogicalResourceId");
+    res = rpc(c, "describe_stack_resource",
+              json_pack("{s:O, s:s?, s:b}", "stack_identity", identity, "resource_name", logical, "with_attr", 0),
+              "1.2");
+    if (res)
+        reply_view(c, "DescribeStackResource", heat_cfn_view_resource_detail(c->p, res, &error), error);
+}
+
+static void describe_stack_resources(cfn_t *c)
+{
+    const char *name = param(c, "StackName"), *physical = param(c, "PhysicalResourceId"), *error = NULL;
+    json_t *identity, *res;
+
+    if (name && *name && physical && *physical) {
+        return_error(c, "InvalidParameterCombination", "Use `StackName` or `PhysicalResourceId` but not both");
+        return;
+    }
+    if (name)
+        identity = stack_identity(c, name);
+    else
+        identity = rpc(c, "find_physical_resource", json_pack("{s:s?}", "physical_resource_id", physical), "1.0");
+    if (!identity)
+        return;
+    res = rpc(c, "describe_stack_resources",
+              json_pack("{s:O, s:s?}", "stack_identity", identity, "resource_name", param(c, "LogicalResourceId")),
+              "1.0");
+    if (res)
+        reply_view(c, "DescribeStackResources", heat_cfn_view_resources(c->p, res, &error), error);
+}
+
+static void list_stack_resources(cfn_t *c)
+{
+    const char *name = required_stack_name(c), *error = NULL;
+    json_t *identity, *res;
+
+    if (!name || !(identity = stack_identity(c, name)))
+        return;
+    res = rpc(c, "list_stack_resources",
+              json_pack("{s:O, s:i, s:b, s:n}", "stack_identity", identity, "nested_depth", 0, "with_detail", 0,
+                        "filters"),
+              "1.25");
+    if (res)
+        reply_view(c, "ListStackResources", heat_cfn_view_resource_summaries(c->p, res, &error), error);
+}
+
+/* ---- wait conditions and signals (signal.py) ------------------------------------------------- */
+
+/* resource_signal for the resource an ARN names; sync: the wait condition's call. */
+static void signal_resource(cfn_t *c, int sync)
+{
+    const char *arn = c->call->vars ? apr_table_get(c->call->vars, "arn") : NULL, *resource_name, *error = "";
+    json_t *stack, *body = NULL, *md, *doc;
+    heat_body_request_t req;
+    heat_error_t berr;
+    heat_body_status_t bs;
+
+    /* ResourceIdentifier.from_arn: heat lets its ValueError escape (a bare 500) */
+    stack = arn ? heat_cfn_resource_arn_parse(c->p, heat_cfn_utf8(c->p, arn), &resource_name, &error) : NULL;
+    if (!stack) {
+        return_error(c, "InvalidParameterValue", error);
+        return;
+    }
+    /* JSONRequestDeserializer */
+    memset(&req, 0, sizeof(req));
+    req.method = c->call->method;
+    req.content_type = c->call->content_type;
+    req.content_length = c->call->content_length;
+    req.body = c->call->body;
+    req.len = c->call->body_len;
+    bs = heat_body_decode(c->p, &req,
+                          c->call->max_json_body_size > 0 ? (apr_size_t)c->call->max_json_body_size : 1048576,
+                          &body, &berr);
+    if (bs == HEAT_BODY_ERROR) {
+        return_error(c, strcmp(berr.type, "RequestLimitExceeded") == 0 ? "RequestLimitExceeded"
+                                                                        : "InvalidParameterValue",
+                     berr.message);
+        return;
+    }
+    if (bs == HEAT_BODY_NONE && sync) {
+        /* update_waitcondition requires a body: heat fails with a TypeError (a bare 500) */
+        return_error(c, "MissingParameter", "The wait condition signal needs a JSON body.");
+        return;
+    }
+    md = rpc(c, "resource_signal",
+             json_pack("{s:O, s:s, s:O, s:b}", "stack_identity", stack, "resource_name", resource_name, "details",
+                       body ? body : json_null(), "sync_call", sync),
+             "1.3");
+    if (!md)
+        return;
+    if (!sync) {
+        /* signal() returns None: XML writes nothing (webob's default type), JSON "null" */
+        c->reply->status = 200;
+        c->reply->content_type = c->json ? JSON_TYPE : "text/html; charset=UTF-8";
+        c->reply->body = c->json ? "null" : "";
+        return;
+    }
+    /* {'resource': name, 'metadata': md}: the XML keeps only the first key */
+    doc = heat_json_own(c->p, json_pack("{s:s, s:O}", "resource", resource_name, "metadata", md));
+    reply_document(c, doc);
+}
+
+static void update_waitcondition(cfn_t *c)
+{
+    signal_resource(c, 1);
+}
+
+static void signal_async(cfn_t *c)
+{
+    signal_resource(c, 0);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+typedef void cfn_action_fn(cfn_t *c);
+
+static const struct {
+    const char *name;
+    cfn_action_fn *fn;
+} actions[] = {
+    {"ListStacks", list_stacks},
+    {"CreateStack", create_stack},
+    {"DescribeStacks", describe_stacks},
+    {"DeleteStack", delete_stack},
+    {"UpdateStack", update_stack},
+    {"CancelUpdateStack", cancel_update_stack},
+    {"DescribeStackEvents", describe_stack_events},
+    {"ValidateTemplate", validate_template},
+    {"GetTemplate", get_template},
+    {"EstimateTemplateCost", estimate_template_cost},
+    {"DescribeStackResource", describe_stack_resource},
+    {"DescribeStackResources", describe_stack_resources},
+    {"ListStackResources", list_stack_resources},
+};
 
 void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
 {
-    if (strcmp(call->route->action, "InvalidAction") == 0)
-        reply_cfn_error(call, reply, "InvalidAction", NULL);
-    else
-        reply_cfn_error(call, reply, "APINotImplemented",
-                        apr_psprintf(call->p, "mod_heat does not implement %s yet.", call->route->action));
+    cfn_t c;
+    const char *ct;
+    size_t i;
+
+    memset(&c, 0, sizeof(c));
+    c.call = call;
+    c.reply = reply;
+    c.p = call->p;
+    ct = param(&c, "ContentType");
+    c.json = ct && strcmp(ct, "JSON") == 0;
+
+    if (strcmp(call->route->group, "signal") == 0) {
+        /* no policy check on these two routes (heat has none) */
+        if (strcmp(call->route->action, "update_waitcondition") == 0)
+            update_waitcondition(&c);
+        else
+            signal_async(&c);
+        return;
+    }
+    for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (strcmp(call->route->action, actions[i].name) == 0)
+            break;
+    if (i == sizeof(actions) / sizeof(actions[0])) {
+        raise_error(&c, "InvalidAction", NULL);
+        return;
+    }
+    /* _enforce: authorize("cloudformation:<Action>", {}) before anything else */
+    {
+        heat_policy_denial_t denial;
+        if (!call->policy || !call->ctx) {
+            raise_error(&c, "InternalFailure", apr_pstrcat(c.p, "Error authorizing action ", actions[i].name, NULL));
+            return;
+        }
+        if (!heat_policy_cfn_authorize(call->policy, c.p, call->ctx, actions[i].name, &denial)) {
+            raise_error(&c, denial.type, denial.message);
+            return;
+        }
+    }
+    actions[i].fn(&c);
 }
