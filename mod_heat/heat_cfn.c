@@ -96,7 +96,7 @@ static void return_error(cfn_t *c, const char *code, const char *detail)
     c->reply->status = 200;
     c->reply->status_line = NULL;
     c->reply->content_type = JSON_TYPE;
-    c->reply->body = heat_json_dump(c->p, heat_json_own(c->p, json_string(detail ? detail : err->explanation)), 0);
+    c->reply->body = heat_cfn_json(c->p, heat_json_own(c->p, json_string(detail ? detail : err->explanation)));
 }
 
 /* A document in the requested format; XML that lxml could not write becomes InternalFailure
@@ -134,10 +134,11 @@ static void reply_result(cfn_t *c, const char *action, const json_t *result)
 }
 
 /* A view that failed where heat's Python would have raised: InternalFailure. */
-static void reply_view(cfn_t *c, const char *action, const json_t *result, const char *error)
+static void reply_view(cfn_t *c, const char *action, const json_t *result, const char *const *error)
 {
+    /* error is read here, after the view ran (argument evaluation order is unspecified) */
     if (!result) {
-        raise_error(c, "InternalFailure", error);
+        raise_error(c, "InternalFailure", *error);
         return;
     }
     reply_result(c, action, result);
@@ -271,7 +272,7 @@ static void list_stacks(cfn_t *c)
                                    0, "show_hidden", 0, "tags", "tags_any", "not_tags", "not_tags_any"),
                          "1.33");
     if (stacks)
-        reply_view(c, "ListStacks", heat_cfn_view_list_stacks(c->p, stacks, !c->json, &error), error);
+        reply_view(c, "ListStacks", heat_cfn_view_list_stacks(c->p, stacks, !c->json, &error), &error);
 }
 
 static void describe_stacks(cfn_t *c)
@@ -283,7 +284,7 @@ static void describe_stacks(cfn_t *c)
         return;
     stacks = rpc(c, "show_stack", json_pack("{s:O, s:b}", "stack_identity", identity, "resolve_outputs", 1), "1.20");
     if (stacks)
-        reply_view(c, "DescribeStacks", heat_cfn_view_describe_stacks(c->p, stacks, !c->json, &error), error);
+        reply_view(c, "DescribeStacks", heat_cfn_view_describe_stacks(c->p, stacks, !c->json, &error), &error);
 }
 
 /* create_or_update */
@@ -399,7 +400,7 @@ static void describe_stack_events(cfn_t *c)
                            "marker", "sort_keys", "sort_dir", "nested_depth"),
                  "1.31");
     if (events)
-        reply_view(c, "DescribeStackEvents", heat_cfn_view_events(c->p, events, &error), error);
+        reply_view(c, "DescribeStackEvents", heat_cfn_view_events(c->p, events, &error), &error);
 }
 
 static void validate_template(cfn_t *c)
@@ -414,7 +415,7 @@ static void validate_template(cfn_t *c)
     inst.template = tpl;
     res = rpc(c, "validate_template", json_incref(heat_inst_validate_template_args(c->p, &inst, 0, NULL)), "1.36");
     if (res)
-        reply_view(c, "ValidateTemplate", heat_cfn_view_validate(c->p, res, &error), error);
+        reply_view(c, "ValidateTemplate", heat_cfn_view_validate(c->p, res, &error), &error);
 }
 
 static void get_template(cfn_t *c)
@@ -449,7 +450,7 @@ static void describe_stack_resource(cfn_t *c)
               json_pack("{s:O, s:s?, s:b}", "stack_identity", identity, "resource_name", logical, "with_attr", 0),
               "1.2");
     if (res)
-        reply_view(c, "DescribeStackResource", heat_cfn_view_resource_detail(c->p, res, &error), error);
+        reply_view(c, "DescribeStackResource", heat_cfn_view_resource_detail(c->p, res, &error), &error);
 }
 
 static void describe_stack_resources(cfn_t *c)
@@ -471,7 +472,7 @@ static void describe_stack_resources(cfn_t *c)
               json_pack("{s:O, s:s?}", "stack_identity", identity, "resource_name", param(c, "LogicalResourceId")),
               "1.0");
     if (res)
-        reply_view(c, "DescribeStackResources", heat_cfn_view_resources(c->p, res, &error), error);
+        reply_view(c, "DescribeStackResources", heat_cfn_view_resources(c->p, res, &error), &error);
 }
 
 static void list_stack_resources(cfn_t *c)
@@ -486,7 +487,7 @@ static void list_stack_resources(cfn_t *c)
                         "filters"),
               "1.25");
     if (res)
-        reply_view(c, "ListStackResources", heat_cfn_view_resource_summaries(c->p, res, &error), error);
+        reply_view(c, "ListStackResources", heat_cfn_view_resource_summaries(c->p, res, &error), &error);
 }
 
 /* ---- wait conditions and signals (signal.py) ------------------------------------------------- */
@@ -588,6 +589,14 @@ void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
     c.call = call;
     c.reply = reply;
     c.p = call->p;
+    /* webob decodes the parameters strictly (UnicodeDecodeError, a bare 500 in heat) */
+    for (i = 0; call->params && i < (size_t)call->params->nelts; i++) {
+        const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
+        if (heat_cfn_utf8(c.p, pair->name) != pair->name || heat_cfn_utf8(c.p, pair->value) != pair->value) {
+            raise_error(&c, "InvalidParameterValue", "The request's parameters are not UTF-8 text.");
+            return;
+        }
+    }
     ct = param(&c, "ContentType");
     c.json = ct && strcmp(ct, "JSON") == 0;
 

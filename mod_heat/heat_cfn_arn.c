@@ -18,7 +18,7 @@ static const char *field(apr_pool_t *p, const json_t *identity, const char *key,
     if (json_is_string(v))
         return json_string_value(v);
     if (strcmp(key, "stack_id") == 0 && json_is_integer(v))
-        return apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); /* str(stack_id) */
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v)); /* str(stack_id) */
     return NULL;
 }
 
@@ -62,7 +62,8 @@ const char *heat_cfn_event_id(apr_pool_t *p, const json_t *identity)
 {
     const char *tenant, *name, *id, *path, *slash;
 
-    if (!fields(p, identity, "event_id", &tenant, &name, &id, &path))
+    /* EventIdentifier's path has no default */
+    if (!json_object_get(identity, "path") || !fields(p, identity, "event_id", &tenant, &name, &id, &path))
         return NULL;
     if (json_is_string(json_object_get(identity, "event_id")))
         return json_string_value(json_object_get(identity, "event_id")); /* path + /events/<id> */

@@ -74,13 +74,13 @@ const char *heat_cfn_py_str(apr_pool_t *p, const json_t *v)
     case JSON_FALSE:
         return "False";
     case JSON_INTEGER:
-        return apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
     case JSON_REAL:
         return heat_cfn_py_float(p, json_real_value(v));
     case JSON_STRING:
         return json_string_value(v);
     default:
-        return heat_json_dump(p, v, 0);
+        return heat_cfn_json(p, v);
     }
 }
 
@@ -263,7 +263,7 @@ static int write_content(xml_writer_t *w, const json_t *value, int json_text)
         /* JSON_ONLY_KEYS: jsonutils.dumps(value) as text, nothing when the value is falsy */
         if (!truthy(value))
             return 0;
-        if (!out_escaped(&w->o, heat_json_dump(w->o.p, value, 0))) {
+        if (!out_escaped(&w->o, heat_cfn_json(w->o.p, value))) {
             w->error = "text with a character XML cannot carry";
             return -1;
         }
@@ -336,7 +336,100 @@ char *heat_cfn_xml(apr_pool_t *p, const json_t *doc, const char **error)
     return w.o.data;
 }
 
+/* json.dumps's string encoding with ensure_ascii: every character outside ' '..'~' as an escape,
+ * \uXXXX in lowercase hex, characters beyond the BMP as a surrogate pair. */
+static void json_string_out(outbuf_t *o, const char *s)
+{
+    const unsigned char *c = (const unsigned char *)s;
+    char esc[32];
+    int len;
+
+    out_str(o, "\"");
+    while (*c) {
+        long cp = utf8_next(c, &len);
+        if (cp < 0) { /* not from jansson; never mind, keep going byte by byte */
+            cp = 0xFFFD;
+            len = 1;
+        }
+        if (cp == '"')
+            out_str(o, "\\\"");
+        else if (cp == '\\')
+            out_str(o, "\\\\");
+        else if (cp == '\n')
+            out_str(o, "\\n");
+        else if (cp == '\r')
+            out_str(o, "\\r");
+        else if (cp == '\t')
+            out_str(o, "\\t");
+        else if (cp == '\b')
+            out_str(o, "\\b");
+        else if (cp == '\f')
+            out_str(o, "\\f");
+        else if (cp >= 0x20 && cp <= 0x7E)
+            out_add(o, (const char *)c, 1);
+        else if (cp > 0xFFFF) {
+            long v = cp - 0x10000;
+            snprintf(esc, sizeof(esc), "\\u%04lx\\u%04lx", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+            out_str(o, esc);
+        }
+        else {
+            snprintf(esc, sizeof(esc), "\\u%04lx", cp);
+            out_str(o, esc);
+        }
+        c += len;
+    }
+    out_str(o, "\"");
+}
+
+static void json_out(outbuf_t *o, const json_t *v)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+    int first = 1;
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        out_str(o, "{");
+        json_object_foreach((json_t *)v, key, item) {
+            out_str(o, first ? "" : ", ");
+            first = 0;
+            json_string_out(o, key);
+            out_str(o, ": ");
+            json_out(o, item);
+        }
+        out_str(o, "}");
+        break;
+    case JSON_ARRAY:
+        out_str(o, "[");
+        json_array_foreach(v, i, item) {
+            out_str(o, i ? ", " : "");
+            json_out(o, item);
+        }
+        out_str(o, "]");
+        break;
+    case JSON_STRING:
+        json_string_out(o, json_string_value(v));
+        break;
+    case JSON_TRUE:
+        out_str(o, "true");
+        break;
+    case JSON_FALSE:
+        out_str(o, "false");
+        break;
+    case JSON_NULL:
+        out_str(o, "null");
+        break;
+    default:
+        /* numbers: int / float.__repr__, as json.dumps writes them */
+        out_str(o, heat_cfn_py_str(o->p, v));
+        break;
+    }
+}
+
 char *heat_cfn_json(apr_pool_t *p, const json_t *doc)
 {
-    return heat_json_dump(p, doc, 0);
+    outbuf_t o = {p, NULL, 0, 0};
+    json_out(&o, doc);
+    return o.data;
 }

@@ -35,7 +35,9 @@ const char *heat_cfn_xml_text(apr_pool_t *p, const char *text, const char **erro
  * that is not an XML name, text with a character XML cannot carry, doc not a non-empty object. */
 char *heat_cfn_xml(apr_pool_t *p, const json_t *doc, const char **error);
 
-/* JSONResponseSerializer.to_json(doc): json.dumps (", " / ": ", ensure_ascii). */
+/* JSONResponseSerializer.to_json(doc): json.dumps (", " / ": ", ensure_ascii, every character
+ * outside ' '..'~' escaped, floats as Python's repr; jansson's own dump would write 0.1 as
+ * 0.10000000000000001). Also the JSON text of TemplateBody / Metadata in the XML. */
 char *heat_cfn_json(apr_pool_t *p, const json_t *doc);
 
 #endif

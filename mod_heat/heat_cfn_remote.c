@@ -32,13 +32,13 @@ const char *heat_cfn_remote_code(const char *cls)
             return "InvalidParameterValue";
     if (strcmp(name, "Forbidden") == 0 || strcmp(name, "NotAuthorized") == 0)
         return "AccessDenied";
-    /* upstream tests these two against a plain string (a substring match); no heat
-     * exception name is a substring of them, so exact matching is the same */
-    if (strcmp(name, "StackExists") == 0)
+    /* upstream tests these two against a plain string, not a tuple: a substring match, so
+     * "Stack" or "Request" map here too (no heat exception is named so; kept as heat does) */
+    if (strstr("StackExists", name))
         return "AlreadyExists";
     if (strcmp(name, "ActionInProgress") == 0)
         return "ActionInProgress";
-    if (strcmp(name, "RequestLimitExceeded") == 0)
+    if (strstr("RequestLimitExceeded", name))
         return "RequestLimitExceeded";
     return "InternalFailure";
 }
