@@ -245,7 +245,8 @@ static json_t *request_template(cfn_t *c)
         memset(&opts, 0, sizeof(opts));
         opts.max_template_size = max;
         if (!c->call->http || heat_urlfetch_get(c->call->http, c->p, url, &opts, &data, &len, &reason) != APR_SUCCESS) {
-            return_error(c, "InvalidParameterValue", apr_psprintf(c->p, HEAT_URLFETCH_CFN_FMT, reason));
+            /* _get_template raises this one (XML even with ContentType=JSON) */
+            raise_error(c, "InvalidParameterValue", apr_psprintf(c->p, HEAT_URLFETCH_CFN_FMT, reason));
             return NULL;
         }
         tpl = heat_template_parse_bytes(c->p, data, len, max, &exc);
