@@ -2,7 +2,6 @@
 #include "heat_cfn_views.h"
 
 #include <apr_strings.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "heat_cfn_arn.h"
@@ -117,23 +116,18 @@ json_t *heat_cfn_view_list_stacks(apr_pool_t *p, const json_t *stacks, int xml, 
 /* transform(): ':' -> '.' in the keys of a dict and of the dicts among its values (not in
  * lists), so that they are not read as XML namespaces. A later key that maps onto an earlier
  * one replaces its value in the earlier place, as dict() does. */
-static json_t *replace_colons(const json_t *d)
+static json_t *replace_colons(apr_pool_t *p, const json_t *d)
 {
     json_t *out = json_object(), *v;
     const char *key;
 
     json_object_foreach((json_t *)d, key, v) {
-        json_t *value = json_is_object(v) ? replace_colons(v) : json_incref(v);
-        if (strchr(key, ':')) {
-            char *k = strdup(key), *c;
-            for (c = k; *c; c++)
-                if (*c == ':')
-                    *c = '.';
-            json_object_set_new(out, k, value);
-            free(k);
-        }
-        else
-            json_object_set_new(out, key, value);
+        json_t *value = json_is_object(v) ? replace_colons(p, v) : json_incref(v);
+        char *k = apr_pstrdup(p, key), *c;
+        for (c = k; *c; c++)
+            if (*c == ':')
+                *c = '.';
+        json_object_set_new(out, k, value);
     }
     return out;
 }
@@ -184,7 +178,7 @@ static json_t *stack_detail(apr_pool_t *p, const json_t *s, int xml, const char 
                 *error = "an engine output is not a dict";
                 return NULL;
             }
-            t = replace_colons(v);
+            t = replace_colons(p, v);
             reformat(o, t, output_keys);
             json_decref(t);
             json_array_append_new(outputs, o);

@@ -12,7 +12,8 @@ explicitly:
   - DescribeStackEvents answers when the stack has events (heat-api-cfn: 500), ResourceProperties null;
   - a missing StackName is 400 MissingParameter (heat-api-cfn: 500 InternalFailure, or a bare 500);
   - TemplateURL (AWS's spelling) is read as well as TemplateUrl;
-  - parameters that are not UTF-8, and a non-form body on "/", get no bare 500.
+  - parameters that are not UTF-8, a non-form body on "/", an oversize template, a wait condition
+    without a body and a signal path that is no ARN get an AWS error, not a bare 500.
 The stacks live in the demo project and are deleted at the end, even after a failure.
 """
 
@@ -392,6 +393,12 @@ def test_no_bare_500_for_odd_requests(env):
                         content_type='application/json') for side in ('mh', 'py')]
     assert answers[1].status == 500, answers[1].dump()
     assert answers[0].status == 200 and answers[0].body.startswith(b'<ListStacksResponse>'), answers[0].dump()
+    # a template over max_template_size (heat: RequestLimitExceeded escapes)
+    big = 'heat_template_version: 2018-08-31\n# ' + 'x' * 524288
+    answers = [env.send(side, act('ValidateTemplate', ('TemplateBody', big))) for side in ('mh', 'py')]
+    assert answers[1].status == 500, answers[1].dump()
+    assert (answers[0].status, answers[0].reason) == (400, 'RequestLimitExceeded'), answers[0].dump()
+    assert b'exceeds maximum allowed size (524288 bytes).' in answers[0].body, answers[0].dump()
     # a wait condition without a body, and a path that is no ARN
     answers = [env.send(side, [], method='PUT', path=resource_path(env, 'waitcondition', 'WaitHandle'))
                for side in ('mh', 'py')]

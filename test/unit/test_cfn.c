@@ -312,6 +312,67 @@ START_TEST(remote_detail_without_debug_is_the_first_line)
 }
 END_TEST
 
+/* ---- no crash on any input ------------------------------------------------------------------- */
+
+/* xorshift: the same "random" inputs on every run */
+static unsigned long next_rand(unsigned long *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+START_TEST(odd_inputs_never_crash)
+{
+    static const char alphabet[] = "arn:openstack:heat::/stacks/resources%2F%FF%00.member.1ParameterKeyValue\xc3\xa9\x01\n{}";
+    unsigned long seed = 0x9E3779B97F4A7C15UL;
+    int round, accepted = 0;
+
+    for (round = 0; round < 20000; round++) {
+        char buf[64];
+        size_t len = next_rand(&seed) % (sizeof(buf) - 1), i;
+        const char *error = NULL, *rname = NULL;
+        apr_array_header_t *params = apr_array_make(heat_test_pool, 2, sizeof(heat_param_t));
+        heat_param_t *pair;
+        json_t *doc;
+
+        for (i = 0; i < len; i++)
+            buf[i] = next_rand(&seed) % 4 ? alphabet[next_rand(&seed) % (sizeof(alphabet) - 1)]
+                                          : (char)(1 + next_rand(&seed) % 255);
+        buf[len] = '\0';
+        if (round % 2) {
+            /* half of them shaped like ARNs, so that the parser's inner paths run too */
+            const char *arn = apr_psprintf(heat_test_pool, "arn:openstack:heat::%.8s:stacks/%.12s/%.12s%s", buf,
+                                           buf + len / 3, buf + len / 2, buf + 2 * len / 3);
+            json_t *id = heat_cfn_arn_parse(heat_test_pool, arn, &error), *again;
+            if (id) {
+                /* HeatIdentifier round trip: from_arn(arn()) gives the same identity */
+                const char *back = heat_cfn_arn(heat_test_pool, id);
+                ck_assert_msg(back != NULL, "%s: parsed but cannot be written", arn);
+                again = heat_cfn_arn_parse(heat_test_pool, back, &error);
+                ck_assert_msg(again && heat_test_json_same(id, again), "%s -> %s does not read back", arn, back);
+                accepted++;
+            }
+        }
+        heat_cfn_arn_parse(heat_test_pool, buf, &error);
+        heat_cfn_resource_arn_parse(heat_test_pool, buf, &rname, &error);
+        heat_cfn_xml_text(heat_test_pool, buf, &error);
+        heat_cfn_xml_name_ok(buf);
+        pair = apr_array_push(params);
+        pair->name = buf;
+        pair->value = buf;
+        heat_cfn_param_pairs(heat_test_pool, params, "Parameters", "ParameterKey", "ParameterValue");
+        /* whatever the bytes, after heat_cfn_utf8 they are a JSON string and serialize */
+        doc = heat_json_own(heat_test_pool, json_pack("{s:{s:s}}", "R", "k", heat_cfn_utf8(heat_test_pool, buf)));
+        ck_assert_ptr_nonnull(doc);
+        ck_assert_ptr_nonnull(heat_cfn_json(heat_test_pool, doc));
+        heat_cfn_xml(heat_test_pool, doc, &error);
+    }
+    ck_assert_int_ge(accepted, 1000);
+}
+END_TEST
+
 Suite *heat_test_cfn_suite(void)
 {
     Suite *s = suite_create("cfn");
@@ -329,6 +390,7 @@ Suite *heat_test_cfn_suite(void)
     tcase_add_test(tc, utf8_replacement_like_python);
     tcase_add_test(tc, remote_errors_as_map_remote_error);
     tcase_add_test(tc, remote_detail_without_debug_is_the_first_line);
+    tcase_add_test(tc, odd_inputs_never_crash);
     suite_add_tcase(s, tc);
     return s;
 }
