@@ -44,7 +44,8 @@ void heat_cfn_set_rpc_hook(heat_cfn_rpc_fn *fn, void *baton)
     rpc_hook_baton = baton;
 }
 
-/* req.params.get(name), as UTF-8 (webob decodes with errors='replace'). */
+/* req.params.get(name). heat_cfn_dispatch has refused bytes that are not UTF-8 (webob decodes
+ * strictly); heat_cfn_utf8 only guards jansson, which takes nothing else. */
 static const char *param(cfn_t *c, const char *name)
 {
     const char *v = heat_cfn_param(c->call->params, c->call->n_query_params, name);

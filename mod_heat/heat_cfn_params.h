@@ -9,7 +9,8 @@
 #include <jansson.h>
 
 /* s with every byte sequence that is not UTF-8 replaced by U+FFFD, as Python decodes with
- * errors='replace' (webob's url decoding, urllib's unquote): jansson only takes UTF-8. */
+ * errors='replace' (urllib's unquote, which from_arn uses): jansson only takes UTF-8. Returns s
+ * itself when it is UTF-8 already. */
 const char *heat_cfn_utf8(apr_pool_t *p, const char *s);
 
 /* req.params[name] / .get(name): webob's NestedMultiDict looks in the query first and takes its
