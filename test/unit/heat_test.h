@@ -18,7 +18,8 @@
     X(context)              \
     X(policy)               \
     X(yaml)                 \
-    X(template)
+    X(template)             \
+    X(ec2)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));
