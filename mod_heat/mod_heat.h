@@ -28,7 +28,6 @@ extern module AP_MODULE_DECLARE_DATA heat_module;
 #define HEAT_HANDLER_CFN "heat-api-cfn"
 #define HEAT_DEFAULT_CONFIG_FILE "/etc/heat/heat.conf"
 /* CFN form bodies are read up to this size (heat's max_json_body_size default). */
-#define HEAT_MAX_FORM_BYTES 1048576
 
 /* The heat.conf settings the request path reads, taken from heat_conf_t once at startup. */
 typedef struct {

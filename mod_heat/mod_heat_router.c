@@ -4,6 +4,9 @@
  * core's dispatcher (heat_api.c), builds one heat_response_t and writes it. */
 #include "mod_heat.h"
 
+#include <strings.h>
+
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_protocol.h>
@@ -83,27 +86,85 @@ static json_t *noauth_token(request_rec *r)
                      user, "project", "id", project, "name", project, "roles", "name", "admin");
 }
 
-/* authurl, authtoken and context: 1 with st->ctx set, or 0 with the answer in resp. */
+static void respond_auth(heat_response_t *resp, const heat_auth_response_t *ar)
+{
+    resp->status = ar->status;
+    resp->content_type = ar->content_type;
+    resp->body = ar->body;
+    resp->www_authenticate = ar->www_authenticate;
+}
+
+/* The request's own fields of the context (request ids, X-Region-Name, X-Auth-User/Key). */
+static void context_request_init(heat_request_state_t *st, heat_context_request_t *creq)
+{
+    request_rec *r = st->r;
+    memset(creq, 0, sizeof(*creq));
+    creq->request_id = st->request_id;
+    creq->global_request_id = apr_table_get(r->notes, "heat-global-request-id");
+    creq->region_name = apr_table_get(r->headers_in, "X-Region-Name");
+    creq->auth_user = apr_table_get(r->headers_in, "X-Auth-User");
+    creq->auth_key = apr_table_get(r->headers_in, "X-Auth-Key");
+}
+
+static void noauth_request(request_rec *r, heat_context_request_t *creq)
+{
+    creq->token = heat_json_own(r->pool, noauth_token(r));
+    creq->auth_url = "url";
+    creq->auth_key = creq->auth_key ? creq->auth_key : "unset";
+    creq->auth_user = creq->auth_user ? creq->auth_user : "admin";
+}
+
+/* keystonemiddleware's auth_token on X-Auth-Token: 1 with creq's token fields set, or 0 with
+ * the answer (401, 503) in resp. */
+static int check_token(heat_request_state_t *st, heat_response_t *resp, heat_context_request_t *creq)
+{
+    request_rec *r = st->r;
+    heat_auth_result_t res;
+    heat_auth_response_t ar;
+    int status = heat_auth_check(st->sc->auth, r, r->uri, &res);
+
+    if (status != OK) {
+        heat_auth_error_response(st->sc->auth, r, status, &ar);
+        respond_auth(resp, &ar);
+        return 0;
+    }
+    creq->auth_token = res.token;
+    creq->token = res.token_info;
+    creq->service_token = apr_table_get(r->headers_in, "X-Service-Token");
+    creq->service_token_body = res.service_token_valid ? res.service_token_info : NULL;
+    return 1;
+}
+
+/* ContextMiddleware: 1 with *ctx set, or 0 with the answer in resp. */
+static int make_context(heat_request_state_t *st, heat_response_t *resp, const heat_context_request_t *creq,
+                        heat_context_t **ctx)
+{
+    heat_policy_outcome_t outcome;
+    const char *err;
+
+    if ((err = heat_context_from_token(ctx, st->r->pool, creq, st->sc->policy, &outcome))) {
+        heat_policy_denial_t d;
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r, "HEAT0102: request context: %s", err);
+        heat_policy_context_error(&outcome, st->api == HEAT_API_CFN, &d);
+        respond_fault(st, resp, d.status, d.type ? d.type : "HTTPInternalServerError", d.message);
+        return 0;
+    }
+    if (st->sc->settings.standalone)
+        (*ctx)->auth_token_info = NULL; /* authpassword sets no keystone.token_info */
+    return 1;
+}
+
+/* heat-api's authurl, authtoken (or authpassword, noauth) and context: 1 with *ctx set, or 0
+ * with the answer in resp. */
 static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_context_t **ctx)
 {
     request_rec *r = st->r;
     const heat_server_conf_t *sc = st->sc;
     heat_context_request_t creq;
-    heat_policy_outcome_t outcome;
-    const char *err;
 
-    memset(&creq, 0, sizeof(creq));
-    creq.request_id = st->request_id;
-    creq.global_request_id = apr_table_get(r->notes, "heat-global-request-id");
-    creq.region_name = apr_table_get(r->headers_in, "X-Region-Name");
-    creq.auth_user = apr_table_get(r->headers_in, "X-Auth-User");
-    creq.auth_key = apr_table_get(r->headers_in, "X-Auth-Key");
-    if (sc->settings.noauth) {
-        creq.token = heat_json_own(r->pool, noauth_token(r));
-        creq.auth_url = "url";
-        creq.auth_key = creq.auth_key ? creq.auth_key : "unset";
-        creq.auth_user = creq.auth_user ? creq.auth_user : "admin";
-    }
+    context_request_init(st, &creq);
+    if (sc->settings.noauth)
+        noauth_request(r, &creq);
     else if (sc->settings.standalone) {
         /* authurl + authpassword */
         heat_auth_result_t res;
@@ -113,10 +174,7 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
         if (status == OK)
             status = heat_auth_password(sc->auth, r, st->path_info, auth_url, &res, &ar);
         if (status != OK) {
-            resp->status = ar.status;
-            resp->content_type = ar.content_type;
-            resp->body = ar.body;
-            resp->www_authenticate = ar.www_authenticate;
+            respond_auth(resp, &ar);
             return 0;
         }
         creq.auth_token = res.token;
@@ -125,35 +183,17 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
         creq.auth_url = auth_url;
     }
     else {
-        heat_auth_result_t res;
         heat_auth_response_t ar;
         const char *auth_url;
-        int status = heat_auth_url_check(sc->auth, r, &auth_url, &ar);
-        if (status == OK && (status = heat_auth_check(sc->auth, r, r->uri, &res)) != OK)
-            heat_auth_error_response(sc->auth, r, status, &ar);
-        if (status != OK) {
-            resp->status = ar.status;
-            resp->content_type = ar.content_type;
-            resp->body = ar.body;
-            resp->www_authenticate = ar.www_authenticate;
+        if (heat_auth_url_check(sc->auth, r, &auth_url, &ar) != OK) {
+            respond_auth(resp, &ar);
             return 0;
         }
-        creq.auth_token = res.token;
-        creq.token = res.token_info;
-        creq.service_token = apr_table_get(r->headers_in, "X-Service-Token");
-        creq.service_token_body = res.service_token_valid ? res.service_token_info : NULL;
+        if (!check_token(st, resp, &creq))
+            return 0;
         creq.auth_url = auth_url;
     }
-    if ((err = heat_context_from_token(ctx, r->pool, &creq, sc->policy, &outcome))) {
-        heat_policy_denial_t d;
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0102: request context: %s", err);
-        heat_policy_context_error(&outcome, st->api == HEAT_API_CFN, &d);
-        respond_fault(st, resp, d.status, d.type ? d.type : "HTTPInternalServerError", d.message);
-        return 0;
-    }
-    if (sc->settings.standalone)
-        (*ctx)->auth_token_info = NULL; /* authpassword sets no keystone.token_info */
-    return 1;
+    return make_context(st, resp, &creq, ctx);
 }
 
 /* Reads the request body, up to limit + 1 bytes (so that the size check can refuse it).
@@ -195,56 +235,45 @@ static int read_body(request_rec *r, apr_off_t limit, const char **body, apr_siz
     return OK;
 }
 
-/* The last value of a key in an application/x-www-form-urlencoded string, NULL if absent. */
-static const char *urlencoded_last(apr_pool_t *p, const char *text, const char *key)
-{
-    char *copy, *pair, *state = NULL;
-    const char *found = NULL;
-
-    if (!text)
-        return NULL;
-    copy = apr_pstrdup(p, text);
-    for (pair = apr_strtok(copy, "&", &state); pair; pair = apr_strtok(NULL, "&", &state)) {
-        char *eq = strchr(pair, '=');
-        if (eq)
-            *eq = '\0';
-        ap_unescape_urlencoded(pair);
-        if (strcmp(pair, key) == 0) {
-            char *value = eq ? eq + 1 : "";
-            ap_unescape_urlencoded(value);
-            found = value;
-        }
-    }
-    return found;
-}
-
-/* The CFN Action: from the query string, else from a form body (webob req.params). */
-static const char *cfn_action(heat_request_state_t *st)
+/* What both APIs' calls share: the request, its context and the server's settings. */
+static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_route_match_t *m,
+                      heat_context_t *ctx)
 {
     request_rec *r = st->r;
-    const char *action = urlencoded_last(r->pool, r->args, "Action");
-    apr_array_header_t *pairs = NULL;
-    int i;
+    const heat_settings_t *set = &st->sc->settings;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
 
-    if (action)
-        return action;
-    if (ap_parse_form_data(r, NULL, &pairs, -1, HEAT_MAX_FORM_BYTES) != OK || !pairs)
-        return NULL;
-    for (i = 0; i < pairs->nelts; i++) {
-        ap_form_pair_t *pair = &APR_ARRAY_IDX(pairs, i, ap_form_pair_t);
-        if (strcmp(pair->name, "Action") == 0) {
-            apr_off_t len;
-            apr_size_t size;
-            char *buf;
-            apr_brigade_length(pair->value, 1, &len);
-            size = (apr_size_t)len;
-            buf = apr_palloc(r->pool, size + 1);
-            apr_brigade_flatten(pair->value, buf, &size);
-            buf[size] = '\0';
-            action = buf;
-        }
-    }
-    return action;
+    memset(call, 0, sizeof(*call));
+    call->p = r->pool;
+    call->method = r->method;
+    call->route = m ? m->route : NULL;
+    call->vars = m ? m->params : NULL;
+    call->params = heat_api_parse_params(r->pool, r->args);
+    call->n_query_params = call->params->nelts;
+    call->accept = st->accept;
+    call->content_type = apr_table_get(r->headers_in, "Content-Type");
+    call->content_length = cl ? apr_atoi64(cl) : -1;
+    call->ctx = ctx;
+    call->policy = st->sc->policy;
+    call->rpc = st->sc->rpc;
+    call->http = heat_child_http();
+    call->url_base = set->api_root ? set->api_root : application_url(st);
+    call->path_url = apr_pstrcat(r->pool, application_url(st), heat_front_quote_path(r->pool, st->path_info),
+                                 NULL);
+    call->debug = set->debug;
+    call->rpc_response_timeout = set->rpc_response_timeout;
+    call->max_template_size = set->max_template_size;
+    call->max_json_body_size = set->max_json_body_size;
+    call->revision = set->revision;
+}
+
+static void respond_reply(heat_response_t *resp, const heat_reply_t *reply)
+{
+    resp->status = reply->status;
+    resp->status_line = reply->status_line;
+    resp->content_type = reply->content_type;
+    resp->body = reply->body;
+    resp->location = reply->location;
 }
 
 static void route_native(heat_request_state_t *st, heat_response_t *resp)
@@ -278,69 +307,135 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
         break;
     }
 
-    memset(&call, 0, sizeof(call));
+    call_init(st, &call, &m, ctx);
     memset(&reply, 0, sizeof(reply));
-    call.p = r->pool;
-    call.method = r->method;
-    call.route = m.route;
-    call.vars = m.params;
-    call.params = heat_api_parse_params(r->pool, r->args);
-    call.accept = st->accept;
-    call.content_type = apr_table_get(r->headers_in, "Content-Type");
-    {
-        const char *cl = apr_table_get(r->headers_in, "Content-Length");
-        call.content_length = cl ? apr_atoi64(cl) : -1;
-    }
     if ((status = read_body(r, set->max_json_body_size, &call.body, &call.body_len)) != OK) {
         respond_webob(st, resp, status);
         return;
     }
-    call.ctx = ctx;
-    call.policy = st->sc->policy;
-    call.rpc = st->sc->rpc;
-    call.http = heat_child_http();
-    call.url_base = set->api_root ? set->api_root : application_url(st);
-    call.path_url = apr_pstrcat(r->pool, application_url(st), heat_front_quote_path(r->pool, st->path_info),
-                                NULL);
-    call.debug = set->debug;
-    call.rpc_response_timeout = set->rpc_response_timeout;
-    call.max_template_size = set->max_template_size;
-    call.max_json_body_size = set->max_json_body_size;
-    call.revision = set->revision;
     heat_api_dispatch(&call, &reply);
-
-    resp->status = reply.status;
-    resp->status_line = reply.status_line;
-    resp->content_type = reply.content_type;
-    resp->body = reply.body;
-    resp->location = reply.location;
+    respond_reply(resp, &reply);
     if (reply.status == HTTP_UNAUTHORIZED && st->sc->auth && !set->standalone)
         resp->www_authenticate = heat_auth_www_authenticate(st->sc->auth);
 }
 
+static void respond_cfn_error(heat_request_state_t *st, heat_response_t *resp, const char *code,
+                              const char *detail)
+{
+    const heat_cfn_error_t *err = heat_cfn_error(code);
+    resp->status = err->status;
+    /* heat's AWS errors use the AWS code as the reason phrase: "400 InvalidAction" */
+    resp->status_line = apr_psprintf(st->r->pool, "%d %s", err->status, err->code);
+    resp->content_type = "application/xml; charset=UTF-8";
+    resp->body = heat_fault_cfn_xml(st->r->pool, err, detail);
+}
+
+/* webob's req.POST has pairs for an url-encoded form, and for a POST without Content-Type.
+ * (multipart/form-data is not read: no CFN client sends it.) */
+static int has_form_body(request_rec *r, const char *content_type)
+{
+    const char *media = content_type ? content_type : "";
+    apr_size_t len = strcspn(media, ";");
+    while (len && apr_isspace(media[len - 1]))
+        len--;
+    if (len == 0)
+        return r->method_number == M_POST;
+    return len == strlen("application/x-www-form-urlencoded") &&
+           strncasecmp(media, "application/x-www-form-urlencoded", len) == 0;
+}
+
+/* heat's ec2authtoken (not written yet: a signed request is answered APINotImplemented) and
+ * its X-Auth-User escape hatch, then authtoken and context: 1 with *ctx set, or 0 with the
+ * answer in resp. */
+static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, const heat_call_t *call,
+                            heat_context_t **ctx)
+{
+    request_rec *r = st->r;
+    heat_context_request_t creq;
+    const char *authorization = apr_table_get(r->headers_in, "Authorization");
+    int has_signature = heat_api_params_get(call, "Signature") || heat_api_params_get(call, "X-Amz-Signature") ||
+                        (authorization && strstr(authorization, "Signature="));
+    int has_key = heat_api_params_get(call, "AWSAccessKeyId") || heat_api_params_get(call, "X-Amz-Credential") ||
+                  (authorization && strstr(authorization, "Credential="));
+
+    context_request_init(st, &creq);
+    if (st->sc->settings.noauth) {
+        noauth_request(r, &creq);
+        return make_context(st, resp, &creq, ctx);
+    }
+    if (!creq.auth_user) {
+        if (!has_signature)
+            respond_cfn_error(st, resp, "IncompleteSignature", NULL);
+        else if (!has_key)
+            respond_cfn_error(st, resp, "MissingAuthenticationToken", NULL);
+        else
+            respond_cfn_error(st, resp, "APINotImplemented",
+                              "mod_heat does not check EC2 signatures yet; send X-Auth-User and X-Auth-Token.");
+        return 0;
+    }
+    /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
+     * flavor has no authtoken: heat-api-cfn then builds the context from the client's own
+     * X-User-Id, X-Roles... headers; mod_heat trusts none of them and goes on without one. */
+    if (st->sc->settings.standalone) {
+        *ctx = NULL;
+        return 1;
+    }
+    if (!check_token(st, resp, &creq))
+        return 0;
+    return make_context(st, resp, &creq, ctx);
+}
+
+/* heat-api-cfn: ec2authtoken, authtoken and context come before the router, so an unsigned
+ * request is refused whatever its path. Parameters are webob's req.params: the query's, then
+ * the form body's. */
 static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
 {
+    request_rec *r = st->r;
+    const heat_settings_t *set = &st->sc->settings;
+    /* a form body carries the url-encoded template (up to three bytes per byte) and more */
+    apr_off_t limit = set->max_json_body_size + 3 * set->max_template_size;
     heat_route_match_t m;
+    heat_context_t *ctx;
     heat_call_t call;
     heat_reply_t reply;
+    int status;
 
-    heat_routes_cfn_match(st->sc->cfn_routes, st->r->pool, st->r->method, st->path_info,
-                          cfn_action(st), &m);
+    call_init(st, &call, NULL, NULL);
+    if ((status = read_body(r, limit, &call.body, &call.body_len)) != OK) {
+        respond_webob(st, resp, status);
+        return;
+    }
+    if ((apr_off_t)call.body_len > limit) {
+        respond_cfn_error(st, resp, "RequestLimitExceeded",
+                          apr_psprintf(r->pool, "Request body exceeds the maximum allowed size (%" APR_OFF_T_FMT
+                                       " bytes).", limit));
+        return;
+    }
+    if (call.body && has_form_body(r, call.content_type)) {
+        apr_array_header_t *form = heat_api_parse_params(r->pool, call.body);
+        apr_array_cat(call.params, form);
+    }
+    if (!authenticate_cfn(st, resp, &call, &ctx))
+        return;
+
+    heat_routes_cfn_match(st->sc->cfn_routes, r->pool, r->method, st->path_info,
+                          heat_api_params_get(&call, "Action"), &m);
     if (m.result != HEAT_ROUTE_MATCHED) {
         respond_webob(st, resp, HTTP_NOT_FOUND);
         return;
     }
-    memset(&call, 0, sizeof(call));
-    memset(&reply, 0, sizeof(reply));
-    call.p = st->r->pool;
-    call.method = st->r->method;
+    if (!ctx) {
+        /* no identity (standalone flavor, unsigned): the router's own answer, nothing else */
+        respond_cfn_error(st, resp, strcmp(m.route->action, "InvalidAction") == 0 ? "InvalidAction"
+                                                                                 : "AccessDenied", NULL);
+        return;
+    }
     call.route = m.route;
     call.vars = m.params;
+    call.ctx = ctx;
+    memset(&reply, 0, sizeof(reply));
     heat_cfn_dispatch(&call, &reply);
-    resp->status = reply.status;
-    resp->status_line = reply.status_line;
-    resp->content_type = reply.content_type;
-    resp->body = reply.body;
+    respond_reply(resp, &reply);
 }
 
 static void run_pipeline(heat_request_state_t *st, heat_response_t *resp)

@@ -54,6 +54,8 @@ class HeatReference:
             ],
             'paste_deploy': [('api_paste_config', API_PASTE)],
             bind_section: [('bind_host', '127.0.0.1'), ('bind_port', str(self.port)), ('workers', '1')],
+            # as in base_heat_conf: what authtoken's 401 names in WWW-Authenticate (nobody listens)
+            'keystone_authtoken': [('www_authenticate_uri', 'http://127.0.0.1:%d/v3' % free_port())],
         }
         if flavor:
             sections['paste_deploy'].append(('flavor', flavor))

@@ -225,6 +225,18 @@ def cfn_plain():
     for m in ('POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'):
         P(m, '/healthcheck')
     P('GET', '/healthcheck/')
+    # ec2authtoken comes before the router: an unsigned request is refused whatever its path,
+    # a signature without an access key too; X-Auth-User sends it on to authtoken (no token: 401)
+    for p in ('/v1/', '/v1/?Action=ListStacks', '/v1/?Action=Nope', '/v1/nope', '/v1/stacks'):
+        P('GET', p)
+    P('POST', '/v1/', ('Content-Type', 'application/x-www-form-urlencoded'), body=b'Action=ListStacks')
+    P('PUT', '/v1/waitcondition/arn%3Aopenstack%3Aheat%3A%3At%3Astacks%2Fs%2Fi%2Fresources%2Fw')
+    P('GET', '/v1/?Action=ListStacks&ContentType=JSON')
+    P('GET', '/v1/?Action=ListStacks&Signature=abc')
+    P('GET', '/v1/?Action=ListStacks&X-Amz-Signature=abc')
+    P('GET', '/v1/?Action=ListStacks', ('Authorization', 'AWS4-HMAC-SHA256 SignedHeaders=host, Signature=abc'))
+    P('GET', '/v1/?Action=ListStacks', ('X-Auth-User', 'someone'))
+    P('GET', '/v1/nope', ('X-Auth-User', 'someone'))
     for host in ('cfn.example.com', 'cfn.example.com:80', 'cfn.example.com:8000', '[::1]:8000'):
         P('GET', '/', host=host)
     P('GET', '/', host=None, version='HTTP/1.0')
@@ -241,9 +253,8 @@ def cfn_opts():
     for h in ACCEPTS_HC[:4]:
         P('GET', '/healthcheck', *h)
     P('HEAD', '/healthcheck')
-    # The CFN router without Keystone: Python's standalone flavor lets a request with X-Auth-User
-    # and no signature through ec2authtoken. mod_heat has no authentication yet and ignores the
-    # header. Valid until mod_heat authenticates CFN requests (then these need a signed request).
+    # The CFN router without Keystone: the standalone flavor (ec2authtoken, no authtoken) lets a
+    # request with X-Auth-User and no signature through to the router.
     U = ('X-Auth-User', 'someone')
     for p in ('/v1/', '/v1/?Action=Nope', '/v1/?Action=liststacks', '/v1/?Action=', '/v1/?ContentType=JSON',
               '/v1/?Action=Nope&ContentType=JSON', '/v1/stacks', '/v1/stacks/x', '/v1/stacks/detail',
