@@ -56,13 +56,18 @@ typedef struct {
     const char *signature;
     const char *host;          /* req.host: the Host header as received */
     const char *verb;          /* the HTTP method */
-    const char *path;          /* SCRIPT_NAME + PATH_INFO, percent-decoded */
+    const char *path;          /* req.path (heat_ec2_path) */
     const json_t *params;      /* heat_ec2_params(); "Signature" is left out of the body */
     const apr_table_t *headers; /* request headers (values already UTF-8); names are turned
                                    into webob's form, a later duplicate name wins */
     const char *body;          /* raw request body, NULL: none */
     apr_size_t body_len;
 } heat_ec2_request_t;
+
+/* webob's req.path from the percent-decoded SCRIPT_NAME + PATH_INFO: quoted again, with
+ * letters, digits, "_.-~" and "/~!$&'()*+,;=:@" kept (so "%3A" arrives as ":", a space as
+ * "%20"). */
+const char *heat_ec2_path(apr_pool_t *p, const char *decoded);
 
 /* {"ec2Credentials": {"access", "signature", "host", "verb", "path", "params", "headers",
  * "body_hash"}} as Python's json.dumps writes it; body_hash is the lower-case hex SHA-256 of

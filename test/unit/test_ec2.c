@@ -139,7 +139,7 @@ START_TEST(test_cases_like_python)
             json_error_t jerr;
             json_t *got, *reply = json_object_get(in, "reply_body");
             heat_ec2_outcome_t o;
-            const char *path = heat_unquote(p, str(in, "path"), strlen(str(in, "path")), 0, NULL);
+            const char *path = heat_ec2_path(p, heat_unquote(p, str(in, "path"), strlen(str(in, "path")), 0, NULL));
 
             memset(&req, 0, sizeof(req));
             req.access = creds.access;

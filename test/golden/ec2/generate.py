@@ -49,6 +49,8 @@ CASES = [
      '&SignatureVersion=2&Signature=w%2Bw%3D', None,
      [('Host', '127.0.0.1:8000'), ('Content-Type', 'application/json'), ('Content-Length', None)],
      'ok'),
+    ('path_requoted', 'POST', '/v1/signal/arn%3Aopenstack%3Aheat%3A%3Ap1%3Astacks/a%20b%C3%A9%25x/i/resources/r%2Bq~%21',
+     'AWSAccessKeyId=AKs&SignatureVersion=2&Signature=sig', None, [('Host', '127.0.0.1:8000')], 'ok'),
     ('no_signature', 'GET', '/v1/', 'Action=ListStacks&AWSAccessKeyId=AK1', None,
      [('Host', 'h')], 'ok'),
     ('no_signature_auth_user', 'GET', '/v1/', 'Action=ListStacks', None,
