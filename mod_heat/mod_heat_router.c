@@ -396,7 +396,13 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
         return 0;
     }
     creq.auth_url = ec2.auth_url;
-    return make_context(st, resp, &creq, ctx);
+    if (!make_context(st, resp, &creq, ctx))
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0328: %s: EC2-signed request of access key %s: "
+                  "context user %s, project %s, auth_url %s", st->request_id, ec2.access,
+                  (*ctx)->user_id ? (*ctx)->user_id : "-", (*ctx)->project_id ? (*ctx)->project_id : "-",
+                  (*ctx)->auth_url ? (*ctx)->auth_url : "-");
+    return 1;
 }
 
 /* heat-api-cfn: ec2authtoken, authtoken and context come before the router, so an unsigned
