@@ -1086,6 +1086,15 @@ heat_ks_status_t heat_keystone_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, con
         }
         out->http_status = resp->status;
         out->body = heat_json_own(p, json_loadb(resp->body, resp->body_len, 0, &jerr));
+        if (!out->body && resp->status >= 400 && resp->status < 500) {
+            /* a refusal all the same (a wrong path answers an HTML 404): heat would crash on
+             * response.json(); mod_heat takes it as an error without message (AccessDenied) */
+            out->error = apr_psprintf(p, "Keystone's answer (HTTP %d) is not JSON", resp->status);
+            heat_log(HEAT_LOG_WARNING, "POST %s: %s; taken as a refusal",
+                     heat_http_url_for_log(p, url), out->error);
+            out->body = heat_json_own(p, json_object());
+            break;
+        }
         if (!out->body) {
             out->error = apr_psprintf(p, "Keystone's answer (HTTP %d) is not JSON", resp->status);
             heat_log(HEAT_LOG_ERR, "POST %s: %s", heat_http_url_for_log(p, url), out->error);

@@ -198,8 +198,9 @@ typedef struct {
  * own token as X-Auth-Token (Keystone 22 refuses an anonymous ec2tokens call; DECISIONS.md);
  * when Keystone answers 401 with its generic "requires authentication" message the service
  * token is renewed and the call sent once more.
- * Returns VALID when Keystone answered with JSON (any status: heat_ec2_outcome decides),
- * UNAVAILABLE for no answer, a non-JSON answer, or no service token. Never logs the body. */
+ * Returns VALID when Keystone answered with JSON (any status: heat_ec2_outcome decides) or
+ * with a 4xx that is not JSON (body then {}: a refusal without message), UNAVAILABLE for no
+ * answer, another non-JSON answer, or no service token. Never logs the body. */
 heat_ks_status_t heat_keystone_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, const char *url,
                                          const char *body, const heat_http_options_t *options,
                                          int with_service_token, heat_keystone_ec2_result_t *out);

@@ -784,13 +784,18 @@ int heat_auth_ec2(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_setting
 
 json_t *heat_auth_ec2_standalone_token(apr_pool_t *p, const heat_auth_ec2_result_t *res)
 {
-    json_t *roles = json_array();
+    json_t *roles = json_array(), *t;
+    const json_t *user = json_object_get(json_object_get(res->token_body, "token"), "user");
     char *copy, *tok, *state = NULL;
 
     copy = apr_pstrdup(p, res->roles ? res->roles : "");
     for (tok = apr_strtok(copy, ",", &state); tok; tok = apr_strtok(NULL, ",", &state))
         json_array_append_new(roles, json_pack("{s:s}", "name", tok));
-    return heat_json_own(p, json_pack("{s:{s:{s:s, s:s}, s:o}}", "token", "project", "id",
-                                      res->project_id ? res->project_id : "", "name",
-                                      res->project_name ? res->project_name : "", "roles", roles));
+    t = json_pack("{s:{s:s, s:s}, s:o}", "project", "id", res->project_id ? res->project_id : "",
+                  "name", res->project_name ? res->project_name : "", "roles", roles);
+    /* the credential's owner as Keystone names it (heat-api-cfn would read the client's own
+     * X-User-Id / X-User-Name headers here) */
+    if (json_is_object(user))
+        json_object_set_new(t, "user", json_deep_copy(user));
+    return heat_json_own(p, json_pack("{s:o}", "token", t));
 }

@@ -197,8 +197,9 @@ int heat_auth_ec2(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_setting
                   heat_auth_ec2_result_t *res, heat_auth_response_t *out);
 
 /* The token body the standalone flavor's context sees after heat_auth_ec2 (no authtoken
- * there): only what ec2token hands on, {"token": {"project": {"id", "name"}, "roles":
- * [{"name"}...]}}; the client's own X-User-Id, X-Roles... headers are not trusted. */
+ * there): what ec2token hands on, {"token": {"project": {"id", "name"}, "roles": [{"name"}...]}},
+ * plus the user of Keystone's ec2tokens answer: heat-api-cfn takes the user from the client's
+ * own X-User-Id / X-User-Name headers, which mod_heat does not trust. */
 json_t *heat_auth_ec2_standalone_token(apr_pool_t *p, const heat_auth_ec2_result_t *res);
 
 #endif

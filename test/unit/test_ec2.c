@@ -315,6 +315,7 @@ typedef struct {
     int n_auth, n_ec2;
     int refuse_first_ec2;      /* answer the first ec2tokens call 401 "requires authentication" */
     int not_json;
+    int html_404;
     char last_ec2[8192];
 } fake_t;
 
@@ -355,6 +356,9 @@ static const char *fake_keystone(void *baton, apr_pool_t *p, const char *req, ap
             resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401, \"title\": "
                          "\"Unauthorized\", \"message\": \"The request you have made requires "
                          "authentication.\"}}");
+        else if (fe.html_404)
+            resp = "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n"
+                   "Connection: close\r\n\r\nnot found";
         else if (fe.not_json)
             resp = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 5\r\n"
                    "Connection: close\r\n\r\noops!";
@@ -477,7 +481,18 @@ START_TEST(test_ec2tokens_anonymous_and_failures)
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 1, &r),
                      HEAT_KS_UNAVAILABLE);
     ck_assert_ptr_nonnull(r.error);
-    /* not JSON */
+    /* a 4xx that is not JSON (a wrong path): a refusal without message */
+    fe.html_404 = 1;
+    ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 0, &r),
+                     HEAT_KS_VALID);
+    ck_assert_int_eq(r.http_status, 404);
+    {
+        heat_ec2_outcome_t o;
+        heat_ec2_outcome(heat_test_pool, r.subject_token, r.body, &o);
+        ck_assert_str_eq(o.error, "AccessDenied");
+    }
+    fe.html_404 = 0;
+    /* any other answer that is not JSON */
     fe.not_json = 1;
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 0, &r),
                      HEAT_KS_UNAVAILABLE);
