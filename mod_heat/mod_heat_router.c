@@ -355,7 +355,7 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
     heat_context_request_t creq;
     heat_auth_ec2_result_t ec2;
     heat_auth_response_t ar;
-    const char *path;
+    const char *path, *host;
     int status;
 
     context_request_init(st, &creq);
@@ -366,8 +366,16 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
     /* req.path: SCRIPT_NAME + PATH_INFO (mount point, proxy prefix and "/v1" included) */
     path = heat_ec2_path(r->pool, apr_pstrcat(r->pool, st->script_name ? st->script_name : "",
                                               st->path_info ? st->path_info : "", NULL));
+    /* req.host: the Host header, else SERVER_NAME with SERVER_PORT unless the scheme's default */
+    host = st->host;
+    if (!host) {
+        apr_port_t port = ap_get_server_port(r);
+        int dflt = (strcmp(st->scheme, "https") == 0 && port == 443) ||
+                   (strcmp(st->scheme, "https") != 0 && port == 80);
+        host = dflt ? ap_get_server_name(r) : apr_psprintf(r->pool, "%s:%u", ap_get_server_name(r), port);
+    }
     status = heat_auth_ec2(st->sc->auth, r, &st->sc->settings.ec2, call->params, call->n_query_params,
-                           st->host, path, call->body, call->body_len, &ec2, &ar);
+                           host, path, call->body, call->body_len, &ec2, &ar);
     if (status == DECLINED) {
         /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
          * flavor has no authtoken: heat-api-cfn then builds the context from the client's own

@@ -416,3 +416,47 @@ def test_standalone_flavor(httpd_factory, real_stack, sides):
     u = sides.users['demo']
     assert lines and 'context user %s, project %s' % (u['user_id'], u['project_id']) in lines[0], lines
     assert not any('HEAT0303' in l for l in srv.log.lines_since(0))   # no authtoken step
+
+
+# -- a pre-signed wait-condition URL made by heat-engine (cfn-api.md §10) ---------------------------
+
+WAIT_TEMPLATE = {'heat_template_version': '2018-08-31',
+                 'resources': {'wh': {'type': 'AWS::CloudFormation::WaitConditionHandle'}},
+                 'outputs': {'url': {'value': {'get_resource': 'wh'}}}}
+
+
+def test_engine_signed_waitcondition_url(sides):
+    """heat-engine signs the handle's URL (SigV2, PUT, the stack domain user's EC2 keypair, the
+    ARN percent-encoded in the path, host 127.0.0.1:8000 = mod_heat). mod_heat checks it as
+    received; the Python service is sent the same request with the same Host header."""
+    import uuid
+    stack = sides.stack
+    name = 'ec2-wait-' + uuid.uuid4().hex[:6]
+    sid = stack.create_stack('demo', name, WAIT_TEMPLATE)
+    try:
+        r = stack.py('demo', 'GET', '/stacks/%s/%s/outputs/url' % (name, sid))
+        assert r.status_code == 200, r.text
+        url = r.json()['output']['output_value']
+        split = urllib.parse.urlsplit(url)
+        assert split.netloc == '127.0.0.1:%d' % sides.ports['mh'], url
+        target = split.path + '?' + split.query
+        assert '%3A' in split.path      # the ARN is percent-encoded: the signature covers it decoded
+        body = json.dumps({'Status': 'SUCCESS', 'Reason': 'ec2 test', 'UniqueId': '1', 'Data': 'd'})
+        hdrs = [('Content-Type', 'application/json')]
+        py = request(sides.ports['py'], 'PUT', target, headers=hdrs, body=body, host=split.netloc, timeout=120)
+        mh = request(sides.ports['mh'], 'PUT', target, headers=hdrs, body=body, timeout=120)
+        assert (py.status, py.body) == (200, b'<resource>wh</resource>'), py.dump()
+        if CFN_ACTIONS_LANDED:
+            assert_same(mh, py)
+        else:
+            assert (mh.status, mh.reason) == (501, 'APINotImplemented'), mh.dump()
+        line = context_line(sides.httpd, mh.request_id)
+        # the stack domain user: not demo, in a project of its own
+        assert line and 'auth_url http://127.0.0.1:15000/v3' in line, line
+        assert 'context user %s,' % sides.users['demo']['user_id'] not in line, line
+        # the same URL with the path changed after signing is refused
+        bad = request(sides.ports['mh'], 'PUT', target.replace('/resources/wh', '/resources/wx'),
+                      headers=hdrs, body=body, timeout=120)
+        assert (bad.status, bad.reason) == (403, 'AccessDenied'), bad.dump()
+    finally:
+        stack.delete_stack('demo', name)
