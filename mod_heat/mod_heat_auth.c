@@ -732,6 +732,9 @@ int heat_auth_ec2(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_setting
     hc.r = r;
     hc.out = apr_table_make(r->pool, 16);
     apr_table_do(copy_header_utf8, &hc, r->headers_in, NULL);
+    /* webob's headers are the environ's: http_proxy_to_wsgi has put its host in HTTP_HOST */
+    if (ereq.host && apr_table_get(hc.out, "Host"))
+        apr_table_set(hc.out, "Host", ereq.host);
     ereq.headers = hc.out;
     ereq.body = body;
     ereq.body_len = body ? body_len : 0;

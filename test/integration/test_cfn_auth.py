@@ -460,3 +460,33 @@ def test_engine_signed_waitcondition_url(sides):
         assert (bad.status, bad.reason) == (403, 'AccessDenied'), bad.dump()
     finally:
         stack.delete_stack('demo', name)
+
+
+def test_behind_a_proxy(httpd_factory, real_stack, sides):
+    """[oslo_middleware] enable_proxy_headers_parsing: the client signed the proxy's host, which
+    arrives as X-Forwarded-Host; req.host (SigV2) and the Host header (SigV4's canonical
+    headers) are the forwarded host, as after heat's http_proxy_to_wsgi."""
+    pytest.importorskip('botocore')
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    srv = ec2_server(httpd_factory, real_stack, 'ec2-proxy', 'oslo_middleware enable_proxy_headers_parsing true')
+    port = srv.ports['cfn']
+    access, secret = sides.cred('demo')
+    fwd = [('X-Forwarded-Host', 'cfn.example.com'), ('X-Forwarded-Proto', 'https')]
+    # SigV2, signed for the public host
+    params = v2_params(access, secret, 'GET', 'cfn.example.com', '/v1/', {'Action': 'ListStacks'})
+    v2 = request(port, 'GET', '/v1/?' + urllib.parse.urlencode(params), headers=fwd)
+    # SigV4 by botocore for https://cfn.example.com/v1/
+    req = AWSRequest(method='POST', url='https://cfn.example.com/v1/', data='Action=ListStacks&Version=2010-05-15',
+                     headers={'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'})
+    SigV4Auth(Credentials(access, secret), 'cloudformation', 'RegionOne').add_auth(req)
+    p = req.prepare()
+    hdrs = [(k, v) for k, v in p.headers.items() if k.lower() not in ('host', 'content-length')] + fwd
+    v4 = request(port, 'POST', '/v1/', headers=hdrs, body=p.body)
+    for resp in (v2, v4):
+        assert resp.reason not in AUTH_ERRORS, resp.dump()
+        assert context_line(srv, resp.request_id), resp.dump()
+    # without the forwarded host the same SigV2 request no longer matches
+    bad = request(port, 'GET', '/v1/?' + urllib.parse.urlencode(params))
+    assert (bad.status, bad.reason) == (403, 'AccessDenied'), bad.dump()
