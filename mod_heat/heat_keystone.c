@@ -49,6 +49,7 @@ struct heat_keystone_t {
     const char *identity_url;
     apr_time_t expires;
     unsigned long generation; /* bumped by each renewal; invalidation targets one generation */
+    apr_time_t ec2_reauth_at; /* last renewal forced by an ec2tokens 401 (at most one a minute) */
     int warned_service_roles;
 
     apr_thread_mutex_t *pw_lock; /* guards pw_pool and pw_disc (never held during I/O) */
@@ -1103,6 +1104,20 @@ heat_ks_status_t heat_keystone_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, con
         if (!(with_service_token && attempt == 0 && resp->status == 401 &&
               refused_caller(out->body)))
             break;
+        /* Keystone gives the same generic 401 for a disabled user or project: renew the service
+         * token for it at most once a minute, so that such requests cannot make every call a
+         * password authentication */
+        {
+            apr_time_t now = apr_time_now();
+            int renew;
+            apr_thread_mutex_lock(ks->lock);
+            renew = !ks->ec2_reauth_at || now - ks->ec2_reauth_at > apr_time_from_sec(60);
+            if (renew)
+                ks->ec2_reauth_at = now;
+            apr_thread_mutex_unlock(ks->lock);
+            if (!renew)
+                break;
+        }
         heat_log(HEAT_LOG_INFO, "Keystone refused the service token on ec2tokens; "
                  "re-authenticating");
         invalidate_generation(ks, gen, 0);

@@ -197,7 +197,8 @@ typedef struct {
  * [ec2authtoken] TLS settings; NULL: the client's. with_service_token: send the service's
  * own token as X-Auth-Token (Keystone 22 refuses an anonymous ec2tokens call; DECISIONS.md);
  * when Keystone answers 401 with its generic "requires authentication" message the service
- * token is renewed and the call sent once more.
+ * token is renewed and the call sent once more (at most once a minute per process: Keystone
+ * says the same for a disabled user).
  * Returns VALID when Keystone answered with JSON (any status: heat_ec2_outcome decides) or
  * with a 4xx that is not JSON (body then {}: a refusal without message), UNAVAILABLE for no
  * answer, another non-JSON answer, or no service token. Never logs the body. */

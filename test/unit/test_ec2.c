@@ -314,6 +314,7 @@ typedef struct {
     char base[64];
     int n_auth, n_ec2;
     int refuse_first_ec2;      /* answer the first ec2tokens call 401 "requires authentication" */
+    int refuse_all_ec2;        /* ... and every one */
     int not_json;
     int html_404;
     char last_ec2[8192];
@@ -352,7 +353,7 @@ static const char *fake_keystone(void *baton, apr_pool_t *p, const char *req, ap
     else if (strcmp(method, "POST") == 0 && strcmp(path, "/v3/ec2tokens") == 0) {
         fe.n_ec2++;
         apr_cpystrn(fe.last_ec2, req, sizeof(fe.last_ec2));
-        if (fe.refuse_first_ec2 && fe.n_ec2 == 1)
+        if ((fe.refuse_first_ec2 && fe.n_ec2 == 1) || fe.refuse_all_ec2)
             resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401, \"title\": "
                          "\"Unauthorized\", \"message\": \"The request you have made requires "
                          "authentication.\"}}");
@@ -463,6 +464,13 @@ START_TEST(test_ec2tokens_service_token_refused_once)
     ck_assert_int_eq(fe.n_ec2, 2);
     ck_assert_int_eq(fe.n_auth, 2);
     ck_assert_ptr_nonnull(strcasestr(fe.last_ec2, "\r\nX-Auth-Token: svc-2\r\n"));
+    /* a generic 401 again (a disabled user answers so too): no second renewal within a minute */
+    fe.refuse_all_ec2 = 1;
+    ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 1, &r),
+                     HEAT_KS_VALID);
+    ck_assert_int_eq(r.http_status, 401);
+    ck_assert_int_eq(fe.n_ec2, 3);
+    ck_assert_int_eq(fe.n_auth, 2);
 }
 END_TEST
 
