@@ -21,7 +21,16 @@
  *   request:     st = heat_auth_url_check(auth, r, &auth_url, &resp);            authurl
  *                OK: st = heat_auth_password(auth, r, path_info, auth_url, &res, &resp);
  *                OK: context from res.token / res.token_info, then auth_token_info = NULL;
- *                else send resp. */
+ *                else send resp.
+ *
+ * heat-api-cfn ([ec2authtoken], before authtoken; both flavors):
+ *   request:     st = heat_auth_ec2(auth, r, &settings.ec2, params, n_query, host, path,
+ *                                   body, body_len, &ec2, &resp);
+ *                OK: X-Auth-Token is Keystone's new token: heat_auth_check as above (a cache
+ *                hit), or in the standalone flavor heat_auth_ec2_standalone_token; the context
+ *                gets ec2.ec2_creds and ec2.auth_url;
+ *                DECLINED: no signature and X-Auth-User: heat_auth_check on the client's token;
+ *                else send resp (AWS XML, resp.status_line). */
 #ifndef MOD_HEAT_AUTH_H
 #define MOD_HEAT_AUTH_H
 
