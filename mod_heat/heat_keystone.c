@@ -49,6 +49,7 @@ struct heat_keystone_t {
     const char *identity_url;
     apr_time_t expires;
     unsigned long generation; /* bumped by each renewal; invalidation targets one generation */
+    apr_time_t ec2_reauth_at; /* last renewal forced by an ec2tokens 401 (at most one a minute) */
     int warned_service_roles;
 
     apr_thread_mutex_t *pw_lock; /* guards pw_pool and pw_disc (never held during I/O) */
@@ -1040,6 +1041,123 @@ void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
     out->status = HEAT_KS_VALID;
     out->token = subject;
     out->token_body = body;
+}
+
+/* ---- EC2 signatures (heat's ec2authtoken) ---------------------------------------------------- */
+
+static apr_status_t send_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, const char *url,
+                                   const char *body, const heat_http_options_t *options,
+                                   const char *service_token, heat_http_response_t **resp)
+{
+    apr_table_t *h = apr_table_make(p, 3);
+    apr_table_setn(h, "Content-Type", "application/json");
+    if (service_token)
+        apr_table_setn(h, "X-Auth-Token", service_token);
+    return ks_send_ex(ks, p, "POST", url, h, body, options ? options : &ks->hopts, 0, resp);
+}
+
+/* Keystone's answer when it refused the caller's own token (not the EC2 signature) */
+static int refused_caller(const json_t *body)
+{
+    const char *msg = json_string_value(
+        json_object_get(json_object_get(body, "error"), "message"));
+    return msg && strcmp(msg, "The request you have made requires authentication.") == 0;
+}
+
+heat_ks_status_t heat_keystone_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, const char *url,
+                                         const char *body, const heat_http_options_t *options,
+                                         int with_service_token, heat_keystone_ec2_result_t *out)
+{
+    heat_http_response_t *resp = NULL;
+    const char *svc = NULL, *identity;
+    unsigned long gen = 0;
+    json_error_t jerr;
+    int attempt;
+
+    memset(out, 0, sizeof(*out));
+    for (attempt = 0; attempt < 2; attempt++) {
+        if (with_service_token &&
+            service_get(ks, p, &svc, &identity, &gen) != HEAT_KS_VALID) {
+            out->error = "no service token to call ec2tokens with";
+            return HEAT_KS_UNAVAILABLE;
+        }
+        if (send_ec2tokens(ks, p, url, body, options, svc, &resp) != APR_SUCCESS) {
+            out->error = resp && resp->error ? resp->error : "no answer";
+            return HEAT_KS_UNAVAILABLE;
+        }
+        out->http_status = resp->status;
+        out->body = heat_json_own(p, json_loadb(resp->body, resp->body_len, 0, &jerr));
+        if (!out->body && resp->status >= 400 && resp->status < 500) {
+            /* a refusal all the same (a wrong path answers an HTML 404): heat would crash on
+             * response.json(); mod_heat takes it as an error without message (AccessDenied) */
+            out->error = apr_psprintf(p, "Keystone's answer (HTTP %d) is not JSON", resp->status);
+            heat_log(HEAT_LOG_WARNING, "POST %s: %s; taken as a refusal",
+                     heat_http_url_for_log(p, url), out->error);
+            out->body = heat_json_own(p, json_object());
+            break;
+        }
+        if (!out->body) {
+            out->error = apr_psprintf(p, "Keystone's answer (HTTP %d) is not JSON", resp->status);
+            heat_log(HEAT_LOG_ERR, "POST %s: %s", heat_http_url_for_log(p, url), out->error);
+            return HEAT_KS_UNAVAILABLE;
+        }
+        if (!(with_service_token && attempt == 0 && resp->status == 401 &&
+              refused_caller(out->body)))
+            break;
+        /* Keystone gives the same generic 401 for a disabled user or project: renew the service
+         * token for it at most once a minute, so that such requests cannot make every call a
+         * password authentication */
+        {
+            apr_time_t now = apr_time_now();
+            int renew;
+            apr_thread_mutex_lock(ks->lock);
+            renew = !ks->ec2_reauth_at || now - ks->ec2_reauth_at > apr_time_from_sec(60);
+            if (renew)
+                ks->ec2_reauth_at = now;
+            apr_thread_mutex_unlock(ks->lock);
+            if (!renew)
+                break;
+        }
+        heat_log(HEAT_LOG_INFO, "Keystone refused the service token on ec2tokens; "
+                 "re-authenticating");
+        invalidate_generation(ks, gen, 0);
+    }
+    out->subject_token = apr_table_get(resp->headers, "X-Subject-Token");
+    out->raw = resp->body;
+    out->raw_len = resp->body_len;
+    return HEAT_KS_VALID;
+}
+
+void heat_keystone_cache_issued(heat_keystone_t *ks, apr_pool_t *p,
+                                const heat_keystone_cache_t *cache, const char *token,
+                                const json_t *token_body)
+{
+    unsigned char key[32];
+    apr_time_t now = apr_time_now(), expires, expiry;
+    json_t *copy;
+    char *text;
+
+    if (!cache || ks->s.token_cache_time <= 0 || !token || !*token ||
+        !json_is_object(json_object_get(token_body, "token")))
+        return;
+    if (heat_keystone_parse_time(json_string_value(json_object_get(
+                                     json_object_get(token_body, "token"), "expires_at")),
+                                 &expires) != 0)
+        return;
+    expiry = now + apr_time_from_sec(ks->s.token_cache_time);
+    if (expires < expiry)
+        expiry = expires;
+    if (expiry <= now)
+        return;
+    copy = heat_json_own(p, json_deep_copy(token_body));
+    if (!ks->s.include_service_catalog)
+        json_object_del(json_object_get(copy, "token"), "catalog");
+    text = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return;
+    heat_keystone_cache_key(ks, token, key);
+    cache->store(cache->baton, p, key, text, strlen(text), expiry);
+    free(text);
 }
 
 /* ---- token checks ---------------------------------------------------------------------------- */

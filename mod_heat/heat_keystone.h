@@ -181,6 +181,39 @@ typedef struct {
     void *baton;
 } heat_keystone_cache_t;
 
+/* ---- EC2 signatures (heat-api-cfn's ec2authtoken step) --------------------------------- */
+
+typedef struct {
+    int http_status;            /* Keystone's status, 0 if none was received */
+    const char *subject_token;  /* X-Subject-Token, NULL if absent */
+    json_t *body;               /* the parsed answer (any status), pool-owned; NULL: not JSON */
+    const char *raw;            /* the raw answer (NUL-terminated), for the token cache */
+    apr_size_t raw_len;
+    const char *error;          /* why not VALID, for the log (no secrets) */
+} heat_keystone_ec2_result_t;
+
+/* POST <url> (a .../ec2tokens URL) with the JSON text body (heat_ec2_request_body), as heat's
+ * EC2Token._authorize does with requests.post: no connect retries. options: the
+ * [ec2authtoken] TLS settings; NULL: the client's. with_service_token: send the service's
+ * own token as X-Auth-Token (Keystone 22 refuses an anonymous ec2tokens call; DECISIONS.md);
+ * when Keystone answers 401 with its generic "requires authentication" message the service
+ * token is renewed and the call sent once more (at most once a minute per process: Keystone
+ * says the same for a disabled user).
+ * Returns VALID when Keystone answered with JSON (any status: heat_ec2_outcome decides) or
+ * with a 4xx that is not JSON (body then {}: a refusal without message), UNAVAILABLE for no
+ * answer, another non-JSON answer, or no service token. Never logs the body. */
+heat_ks_status_t heat_keystone_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, const char *url,
+                                         const char *body, const heat_http_options_t *options,
+                                         int with_service_token, heat_keystone_ec2_result_t *out);
+
+/* Puts a token body that Keystone itself just issued (ec2tokens) into the token cache under
+ * token, as a validation of it would (until min(expires_at, now + token_cache_time)); with
+ * include_service_catalog off its catalog is dropped first, as ?nocatalog would. No-op when
+ * cache is NULL or token_cache_time <= 0. */
+void heat_keystone_cache_issued(heat_keystone_t *ks, apr_pool_t *p,
+                                const heat_keystone_cache_t *cache, const char *token,
+                                const json_t *token_body);
+
 typedef struct {
     const char *user_token;    /* raw X-Auth-Token if present, else raw X-Storage-Token; NULL */
     const char *service_token; /* raw X-Service-Token; NULL */

@@ -45,6 +45,7 @@ typedef struct {
     int noauth;                     /* [paste_deploy] flavor = noauth (heat's test pipeline) */
     int standalone;                 /* [paste_deploy] flavor = standalone (authpassword) */
     heat_auth_password_settings_t password; /* [auth_password], heat's Keystone TLS */
+    heat_auth_ec2_settings_t ec2;   /* [ec2authtoken] (heat-api-cfn's signature check) */
 } heat_settings_t;
 
 typedef struct {

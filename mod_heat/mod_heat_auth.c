@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 #include <http_protocol.h>
 
+#include "heat_ec2.h"
 #include "heat_fault.h"
 #include "heat_json.h"
 #include "heat_webob.h"
@@ -557,4 +558,247 @@ reject:
     webob_answer(r, out, HTTP_UNAUTHORIZED, "Authentication required");
     out->www_authenticate = apr_psprintf(r->pool, "Keystone uri='%s'", auth_url ? auth_url : "None");
     return HTTP_UNAUTHORIZED;
+}
+
+/* ---- heat-api-cfn's ec2authtoken step ---------------------------------------------------- */
+
+/* One of heat's AWS errors (heat/api/aws/exception.py), raised by ec2token. */
+static int aws_answer(request_rec *r, heat_auth_response_t *out, const char *code,
+                      const char *detail)
+{
+    const heat_cfn_error_t *err = heat_cfn_error(code);
+
+    memset(out, 0, sizeof(*out));
+    out->status = err->status;
+    out->status_line = apr_psprintf(r->pool, "%d %s", err->status, err->code);
+    out->content_type = "application/xml; charset=UTF-8";
+    out->body = heat_fault_cfn_xml(r->pool, err, detail);
+    return err->status;
+}
+
+/* The request headers as webob shows them: values decoded as latin-1 (JSON wants UTF-8). */
+typedef struct {
+    request_rec *r;
+    apr_table_t *out;
+} header_copy_t;
+
+static int copy_header_utf8(void *baton, const char *key, const char *value)
+{
+    header_copy_t *hc = baton;
+    apr_table_set(hc->out, key, value ? latin1_to_utf8(hc->r->pool, value, strlen(value)) : "");
+    return 1;
+}
+
+/* heat's ec2authtoken: [ec2authtoken] auth_uri ("v2.0" -> "v3"), else endpoint_utils'
+ * get_auth_uri(): the v3 URL discovered on [clients_keystone] auth_uri, else
+ * [keystone_authtoken] www_authenticate_uri with "v2.0" -> "v3". NULL with *error_type set
+ * when the discovery raised, NULL alone when nothing is configured. */
+static const char *ec2_auth_uri(heat_auth_t *auth, apr_pool_t *p, const heat_auth_ec2_settings_t *s,
+                                const char **error_type)
+{
+    const char *url;
+
+    *error_type = NULL;
+    if (s->auth_uri && *s->auth_uri)
+        return heat_ec2_replace_all(p, s->auth_uri, "v2.0", "v3");
+    url = resolve_auth_url(auth, p, error_type);
+    if (url && !auth->clients_keystone_uri)
+        url = heat_ec2_replace_all(p, url, "v2.0", "v3");
+    return url;
+}
+
+/* requests' verify / cert of EC2Token.ssl_options; the timeouts of [keystone_authtoken]
+ * (requests.post has none: mod_heat keeps its bounded defaults). */
+static void ec2_http_options(const heat_auth_t *auth, const heat_auth_ec2_settings_t *s,
+                             heat_http_options_t *o)
+{
+    const heat_keystone_settings_t *ks = heat_keystone_settings(auth->ks);
+
+    memset(o, 0, sizeof(*o));
+    o->cafile = s->ca_file && *s->ca_file ? s->ca_file : NULL;
+    o->certfile = s->cert_file && *s->cert_file ? s->cert_file : NULL;
+    o->keyfile = o->certfile && s->key_file && *s->key_file ? s->key_file : NULL;
+    o->insecure = s->insecure && !o->cafile; /* verify = cacert if cacert else not insecure */
+    if (ks->http_connect_timeout > 0) {
+        o->connect_timeout = apr_time_from_sec(ks->http_connect_timeout);
+        o->timeout = apr_time_from_sec(ks->http_connect_timeout);
+    }
+    o->max_response_size = ks->max_response_size ? ks->max_response_size : 4 * 1024 * 1024;
+}
+
+/* EC2Token._authorize(req, auth_uri) after the credential checks: OK, or the AWS error
+ * (HTTP status) in *out. */
+static int ec2_authorize(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_settings_t *s,
+                         const char *auth_uri, const heat_ec2_request_t *ereq,
+                         heat_auth_ec2_result_t *res, heat_auth_response_t *out)
+{
+    const heat_keystone_settings_t *ks = heat_keystone_settings(auth->ks);
+    heat_keystone_ec2_result_t kr;
+    heat_ec2_outcome_t o;
+    heat_http_options_t opts;
+    const char *url;
+    int with_service_token = ks->auth_url && (ks->username || ks->user_id);
+
+    if (!auth_uri || !*auth_uri) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0320: Ec2Token authorization failed, no "
+                      "auth_uri specified in config file ([ec2authtoken] auth_uri)");
+        return aws_answer(r, out, "InternalFailure", "Service misconfigured");
+    }
+    url = heat_ec2_tokens_url(r->pool, auth_uri);
+    ec2_http_options(auth, s, &opts);
+    if (heat_keystone_ec2tokens(auth->ks, r->pool, url, heat_ec2_request_body(r->pool, ereq),
+                                &opts, with_service_token, &kr) != HEAT_KS_VALID) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0321: EC2 signature of %s not checked: "
+                      "POST %s: %s", ereq->access, heat_http_url_for_log(r->pool, url),
+                      kr.error ? kr.error : "Keystone unavailable");
+        return aws_answer(r, out, "ServiceUnavailable", "The Keystone service is temporarily "
+                          "unavailable.");
+    }
+    heat_ec2_outcome(r->pool, kr.subject_token, kr.body, &o);
+    if (o.error) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0322: AWS authentication failure "
+                      "(access key %s, %s: HTTP %d %s): %s", ereq->access,
+                      heat_http_url_for_log(r->pool, url), kr.http_status,
+                      o.reason ? o.reason : "no error message", o.error);
+        return aws_answer(r, out, o.error, NULL);
+    }
+    res->token = kr.subject_token;
+    res->token_body = kr.body;
+    res->auth_url = auth_uri;
+    res->project_id = o.project_id;
+    res->project_name = o.project_name;
+    res->roles = o.roles;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0323: AWS authentication successful "
+                  "(access key %s, project %s, via %s)", ereq->access, o.project_id,
+                  heat_http_url_for_log(r->pool, url));
+    return OK;
+}
+
+int heat_auth_ec2(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_settings_t *settings,
+                  const apr_array_header_t *params, int n_query, const char *host,
+                  const char *path, const char *body, apr_size_t body_len,
+                  heat_auth_ec2_result_t *res, heat_auth_response_t *out)
+{
+    heat_auth_ec2_settings_t none;
+    heat_ec2_credentials_t creds;
+    heat_ec2_request_t ereq;
+    header_copy_t hc;
+    json_t *pdict;
+    int status = HTTP_FORBIDDEN, i;
+
+    memset(res, 0, sizeof(*res));
+    memset(out, 0, sizeof(*out));
+    if (!settings) {
+        memset(&none, 0, sizeof(none));
+        settings = &none;
+    }
+    if (settings->multi_cloud &&
+        (!settings->allowed_auth_uris || settings->allowed_auth_uris->nelts == 0)) {
+        /* raise last_failure or HeatAccessDeniedError(): even before the signature */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0324: [ec2authtoken] multi_cloud "
+                      "without allowed_auth_uris: access denied");
+        return aws_answer(r, out, "AccessDenied", NULL);
+    }
+
+    pdict = heat_ec2_params(r->pool, params, n_query);
+    heat_ec2_credentials(r->pool, pdict, apr_table_get(r->headers_in, "Authorization"), &creds);
+    switch (heat_ec2_decide(&creds, apr_table_get(r->headers_in, "X-Auth-User") != NULL)) {
+    case HEAT_EC2_SKIP:
+        return DECLINED;
+    case HEAT_EC2_INCOMPLETE:
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0325: No AWS Signature found.");
+        return aws_answer(r, out, "IncompleteSignature", NULL);
+    case HEAT_EC2_MISSING_KEY:
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0325: No AWSAccessKeyId/Authorization "
+                      "Credential");
+        return aws_answer(r, out, "MissingAuthenticationToken", NULL);
+    case HEAT_EC2_CHECK:
+        break;
+    }
+    if (!auth) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0321: EC2 signature not checked: no "
+                      "Keystone client (see the startup log)");
+        return aws_answer(r, out, "ServiceUnavailable", "The Keystone service is temporarily "
+                          "unavailable.");
+    }
+
+    memset(&ereq, 0, sizeof(ereq));
+    ereq.access = creds.access;
+    ereq.signature = creds.signature;
+    ereq.host = host ? latin1_to_utf8(r->pool, host, strlen(host)) : NULL;
+    ereq.verb = r->method;
+    ereq.path = path ? latin1_to_utf8(r->pool, path, strlen(path)) : "";
+    ereq.params = pdict;
+    hc.r = r;
+    hc.out = apr_table_make(r->pool, 16);
+    apr_table_do(copy_header_utf8, &hc, r->headers_in, NULL);
+    /* webob's headers are the environ's: http_proxy_to_wsgi has put its host in HTTP_HOST */
+    if (ereq.host && apr_table_get(hc.out, "Host"))
+        apr_table_set(hc.out, "Host", ereq.host);
+    ereq.headers = hc.out;
+    ereq.body = body;
+    ereq.body_len = body ? body_len : 0;
+
+    if (!settings->multi_cloud) {
+        const char *error_type;
+        const char *uri = ec2_auth_uri(auth, r->pool, settings, &error_type);
+        if (!uri && error_type) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0326: ec2authtoken: version discovery "
+                          "on [clients_keystone] auth_uri failed (%s)", error_type);
+            return aws_answer(r, out, "ServiceUnavailable", "The Keystone service is "
+                              "temporarily unavailable.");
+        }
+        status = ec2_authorize(auth, r, settings, uri, &ereq, res, out);
+    }
+    else {
+        /* each allowed URI in turn; the first success wins, else the last AWS error */
+        for (i = 0; i < settings->allowed_auth_uris->nelts; i++) {
+            const char *uri = APR_ARRAY_IDX(settings->allowed_auth_uris, i, const char *);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0327: Attempt authorize on %s",
+                          heat_http_url_for_log(r->pool, uri));
+            status = ec2_authorize(auth, r, settings, uri, &ereq, res, out);
+            if (status == OK || status == HTTP_SERVICE_UNAVAILABLE ||
+                status == HTTP_INTERNAL_SERVER_ERROR)
+                break; /* heat: only HeatAPIException is caught; the rest escapes */
+        }
+    }
+    if (status != OK)
+        return status;
+
+    res->access = creds.access;
+    res->ec2_creds = heat_ec2_creds_json(r->pool, creds.access, creds.signature);
+    /* what ec2token sets for the rest of the pipeline */
+    apr_table_set(r->headers_in, "X-Auth-EC2-Creds", res->ec2_creds);
+    apr_table_set(r->headers_in, "X-Auth-Token", res->token);
+    apr_table_set(r->headers_in, "X-Tenant-Name", res->project_name);
+    apr_table_set(r->headers_in, "X-Tenant-Id", res->project_id);
+    apr_table_set(r->headers_in, "X-Auth-URL", res->auth_url);
+    apr_table_set(r->headers_in, "X-Roles", res->roles);
+    /* authtoken validates the new token next: Keystone has just issued this very body */
+    if (heat_cache_enabled()) {
+        heat_keystone_cache_t cache;
+        cache.lookup = cache_lookup;
+        cache.store = cache_store;
+        cache.baton = r->server;
+        heat_keystone_cache_issued(auth->ks, r->pool, &cache, res->token, res->token_body);
+    }
+    return OK;
+}
+
+json_t *heat_auth_ec2_standalone_token(apr_pool_t *p, const heat_auth_ec2_result_t *res)
+{
+    json_t *roles = json_array(), *t;
+    const json_t *user = json_object_get(json_object_get(res->token_body, "token"), "user");
+    char *copy, *tok, *state = NULL;
+
+    copy = apr_pstrdup(p, res->roles ? res->roles : "");
+    for (tok = apr_strtok(copy, ",", &state); tok; tok = apr_strtok(NULL, ",", &state))
+        json_array_append_new(roles, json_pack("{s:s}", "name", tok));
+    t = json_pack("{s:{s:s, s:s}, s:o}", "project", "id", res->project_id ? res->project_id : "",
+                  "name", res->project_name ? res->project_name : "", "roles", roles);
+    /* the credential's owner as Keystone names it (heat-api-cfn would read the client's own
+     * X-User-Id / X-User-Name headers here) */
+    if (json_is_object(user))
+        json_object_set_new(t, "user", json_deep_copy(user));
+    return heat_json_own(p, json_pack("{s:o}", "token", t));
 }

@@ -21,7 +21,16 @@
  *   request:     st = heat_auth_url_check(auth, r, &auth_url, &resp);            authurl
  *                OK: st = heat_auth_password(auth, r, path_info, auth_url, &res, &resp);
  *                OK: context from res.token / res.token_info, then auth_token_info = NULL;
- *                else send resp. */
+ *                else send resp.
+ *
+ * heat-api-cfn ([ec2authtoken], before authtoken; both flavors):
+ *   request:     st = heat_auth_ec2(auth, r, &settings.ec2, params, n_query, host, path,
+ *                                   body, body_len, &ec2, &resp);
+ *                OK: X-Auth-Token is Keystone's new token: heat_auth_check as above (a cache
+ *                hit), or in the standalone flavor heat_auth_ec2_standalone_token; the context
+ *                gets ec2.ec2_creds and ec2.auth_url;
+ *                DECLINED: no signature and X-Auth-User: heat_auth_check on the client's token;
+ *                else send resp (AWS XML, resp.status_line). */
 #ifndef MOD_HEAT_AUTH_H
 #define MOD_HEAT_AUTH_H
 
@@ -67,6 +76,8 @@ heat_keystone_t *heat_auth_keystone(const heat_auth_t *auth);
  * Same on heat-api-cfn (not AWS XML). */
 typedef struct {
     int status;
+    const char *status_line;      /* NULL: the standard reason phrase; AWS errors of
+                                     heat_auth_ec2: "400 IncompleteSignature" */
     const char *content_type;
     const char *body;
     const char *www_authenticate; /* NULL: no header */
@@ -139,5 +150,65 @@ int heat_auth_url_check(heat_auth_t *auth, request_rec *r, const char **auth_url
  * The password is never logged. */
 int heat_auth_password(heat_auth_t *auth, request_rec *r, const char *path_info,
                        const char *auth_url, heat_auth_result_t *res, heat_auth_response_t *out);
+
+/* ---- heat-api-cfn's ec2authtoken step (heat/api/aws/ec2token.py, auth.md §2) -------------- */
+
+/* [ec2authtoken] (heat_conf.c declares the options). */
+typedef struct {
+    const char *auth_uri;                        /* NULL: unset (the fallbacks of auth.md §2.1) */
+    int multi_cloud;
+    const apr_array_header_t *allowed_auth_uris; /* const char *; NULL: none */
+    const char *ca_file;
+    const char *cert_file;
+    const char *key_file;                        /* only used with cert_file */
+    int insecure;
+} heat_auth_ec2_settings_t;
+
+typedef struct {
+    const char *token;          /* the token Keystone issued (X-Subject-Token) */
+    json_t *token_body;         /* Keystone's ec2tokens answer {"token": {...}} (pool-owned) */
+    const char *ec2_creds;      /* X-Auth-EC2-Creds: {"ec2Credentials": {"access", "signature"}} */
+    const char *auth_url;       /* X-Auth-URL: the auth_uri that accepted the signature */
+    const char *access;         /* the access key (an identifier, may be logged) */
+    const char *project_id, *project_name, *roles; /* what ec2token hands on as X-Tenant-Id,
+                                                      X-Tenant-Name, X-Roles */
+} heat_auth_ec2_result_t;
+
+/* heat's EC2Token filter for one request:
+ *   params, n_query: webob's req.params as heat_param_t pairs, the query's n_query first, then
+ *                    the url-encoded form body's;
+ *   host:  req.host (the Host header as received; after http_proxy_to_wsgi when enabled);
+ *   path:  SCRIPT_NAME + PATH_INFO, percent-decoded (mount prefix and "/v1" included);
+ *   body:  the raw request body (NULL: none), for body_hash.
+ * The credentials come from Signature / X-Amz-Signature / Authorization and AWSAccessKeyId /
+ * X-Amz-Credential / Authorization (heat_ec2_credentials); the request's method, headers
+ * (webob's names), params minus Signature and body hash go to <auth_uri>/ec2tokens, sent with
+ * the service token when this server has service credentials (DECISIONS.md).
+ * Returns
+ *   OK        *res filled; r->headers_in gets X-Auth-Token, X-Auth-EC2-Creds, X-Tenant-Name,
+ *             X-Tenant-Id, X-Auth-URL and X-Roles as ec2token sets them, and the token body is
+ *             put in the token cache so that the authtoken step that follows (heat_auth_check
+ *             on X-Auth-Token) needs no second Keystone call;
+ *   DECLINED  no signature (or no access key) but an X-Auth-User header: the caller goes on
+ *             with authtoken on the client's X-Auth-Token;
+ *   else      an HTTP status, *out holding heat's AWS XML error (status_line "400
+ *             IncompleteSignature", Content-Type application/xml; charset=UTF-8):
+ *             IncompleteSignature 400, MissingAuthenticationToken 403, InvalidClientTokenId
+ *             403, SignatureDoesNotMatch 403, AccessDenied 403 (multi_cloud without
+ *             allowed_auth_uris, or any other Keystone refusal), InternalFailure 500 ("Service
+ *             misconfigured": no auth URI), ServiceUnavailable 503 (Keystone unreachable, not
+ *             JSON, no service token; heat-api-cfn would crash with a bare 500 here).
+ * Never logs signatures or tokens. auth NULL (no Keystone client in this child): the
+ * credential checks still apply, then ServiceUnavailable. */
+int heat_auth_ec2(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_settings_t *settings,
+                  const apr_array_header_t *params, int n_query, const char *host,
+                  const char *path, const char *body, apr_size_t body_len,
+                  heat_auth_ec2_result_t *res, heat_auth_response_t *out);
+
+/* The token body the standalone flavor's context sees after heat_auth_ec2 (no authtoken
+ * there): what ec2token hands on, {"token": {"project": {"id", "name"}, "roles": [{"name"}...]}},
+ * plus the user of Keystone's ec2tokens answer: heat-api-cfn takes the user from the client's
+ * own X-User-Id / X-User-Name headers, which mod_heat does not trust. */
+json_t *heat_auth_ec2_standalone_token(apr_pool_t *p, const heat_auth_ec2_result_t *res);
 
 #endif

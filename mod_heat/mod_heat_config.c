@@ -210,6 +210,14 @@ static void settings_load(heat_settings_t *st, const heat_conf_t *c)
     st->password.cert_file = opt_str(c, keystone_client_section(c, "cert_file"), "cert_file");
     st->password.key_file = opt_str(c, keystone_client_section(c, "key_file"), "key_file");
     st->password.insecure = heat_conf_bool(c, keystone_client_section(c, "insecure"), "insecure");
+    /* heat-api-cfn's ec2authtoken (heat/api/aws/ec2token.py) */
+    st->ec2.auth_uri = opt_str(c, "ec2authtoken", "auth_uri");
+    st->ec2.multi_cloud = heat_conf_bool(c, "ec2authtoken", "multi_cloud");
+    st->ec2.allowed_auth_uris = heat_conf_list(c, "ec2authtoken", "allowed_auth_uris");
+    st->ec2.ca_file = opt_str(c, "ec2authtoken", "ca_file");
+    st->ec2.cert_file = opt_str(c, "ec2authtoken", "cert_file");
+    st->ec2.key_file = opt_str(c, "ec2authtoken", "key_file");
+    st->ec2.insecure = heat_conf_bool(c, "ec2authtoken", "insecure");
 }
 
 /* [oslo_policy]: the policy file is looked up like oslo.config's find_file, next to the

@@ -15,6 +15,7 @@
 
 #include "heat_api.h"
 #include "heat_cfn.h"
+#include "heat_ec2.h"
 #include "heat_fault.h"
 #include "heat_json.h"
 #include "heat_webob.h"
@@ -344,45 +345,72 @@ static int has_form_body(request_rec *r, const char *content_type)
            strncasecmp(media, "application/x-www-form-urlencoded", len) == 0;
 }
 
-/* heat's ec2authtoken (not written yet: a signed request is answered APINotImplemented) and
- * its X-Auth-User escape hatch, then authtoken and context: 1 with *ctx set, or 0 with the
- * answer in resp. */
+/* heat's ec2authtoken (heat_auth_ec2: the AWS signature checked by Keystone's /v3/ec2tokens)
+ * with its X-Auth-User escape hatch, then authtoken and context: 1 with *ctx set, or 0 with
+ * the answer in resp. */
 static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, const heat_call_t *call,
                             heat_context_t **ctx)
 {
     request_rec *r = st->r;
     heat_context_request_t creq;
-    const char *authorization = apr_table_get(r->headers_in, "Authorization");
-    int has_signature = heat_api_params_get(call, "Signature") || heat_api_params_get(call, "X-Amz-Signature") ||
-                        (authorization && strstr(authorization, "Signature="));
-    int has_key = heat_api_params_get(call, "AWSAccessKeyId") || heat_api_params_get(call, "X-Amz-Credential") ||
-                  (authorization && strstr(authorization, "Credential="));
+    heat_auth_ec2_result_t ec2;
+    heat_auth_response_t ar;
+    const char *path, *host;
+    int status;
 
     context_request_init(st, &creq);
     if (st->sc->settings.noauth) {
         noauth_request(r, &creq);
         return make_context(st, resp, &creq, ctx);
     }
-    if (!creq.auth_user) {
-        if (!has_signature)
-            respond_cfn_error(st, resp, "IncompleteSignature", NULL);
-        else if (!has_key)
-            respond_cfn_error(st, resp, "MissingAuthenticationToken", NULL);
-        else
-            respond_cfn_error(st, resp, "APINotImplemented",
-                              "mod_heat does not check EC2 signatures yet; send X-Auth-User and X-Auth-Token.");
+    /* req.path: SCRIPT_NAME + PATH_INFO (mount point, proxy prefix and "/v1" included) */
+    path = heat_ec2_path(r->pool, apr_pstrcat(r->pool, st->script_name ? st->script_name : "",
+                                              st->path_info ? st->path_info : "", NULL));
+    /* req.host: the Host header, else SERVER_NAME with SERVER_PORT unless the scheme's default */
+    host = st->host;
+    if (!host) {
+        apr_port_t port = ap_get_server_port(r);
+        int dflt = (strcmp(st->scheme, "https") == 0 && port == 443) ||
+                   (strcmp(st->scheme, "https") != 0 && port == 80);
+        host = dflt ? ap_get_server_name(r) : apr_psprintf(r->pool, "%s:%u", ap_get_server_name(r), port);
+    }
+    status = heat_auth_ec2(st->sc->auth, r, &st->sc->settings.ec2, call->params, call->n_query_params,
+                           host, path, call->body, call->body_len, &ec2, &ar);
+    if (status == DECLINED) {
+        /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
+         * flavor has no authtoken: heat-api-cfn then builds the context from the client's own
+         * X-User-Id, X-Roles... headers; mod_heat trusts none of them and goes on without one. */
+        if (st->sc->settings.standalone) {
+            *ctx = NULL;
+            return 1;
+        }
+        if (!check_token(st, resp, &creq))
+            return 0;
+        return make_context(st, resp, &creq, ctx);
+    }
+    if (status != OK) {
+        respond_auth(resp, &ar);
+        resp->status_line = ar.status_line;
         return 0;
     }
-    /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
-     * flavor has no authtoken: heat-api-cfn then builds the context from the client's own
-     * X-User-Id, X-Roles... headers; mod_heat trusts none of them and goes on without one. */
+    creq.ec2_creds = ec2.ec2_creds;
     if (st->sc->settings.standalone) {
-        *ctx = NULL;
-        return 1;
+        /* ec2authtoken without authtoken: the context knows what ec2token handed on */
+        creq.auth_token = ec2.token;
+        creq.token = heat_auth_ec2_standalone_token(r->pool, &ec2);
     }
-    if (!check_token(st, resp, &creq))
+    else if (!check_token(st, resp, &creq)) {
+        /* authtoken on the token Keystone has just issued (primed in the cache) */
         return 0;
-    return make_context(st, resp, &creq, ctx);
+    }
+    creq.auth_url = ec2.auth_url;
+    if (!make_context(st, resp, &creq, ctx))
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0328: %s: EC2-signed request of access key %s: "
+                  "context user %s, project %s, auth_url %s", st->request_id, ec2.access,
+                  (*ctx)->user_id ? (*ctx)->user_id : "-", (*ctx)->project_id ? (*ctx)->project_id : "-",
+                  (*ctx)->auth_url ? (*ctx)->auth_url : "-");
+    return 1;
 }
 
 /* heat-api-cfn: ec2authtoken, authtoken and context come before the router, so an unsigned

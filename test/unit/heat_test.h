@@ -19,6 +19,7 @@
     X(policy)               \
     X(yaml)                 \
     X(template)             \
+    X(ec2)                  \
     X(cfn)                  \
     X(cfn_actions)
 

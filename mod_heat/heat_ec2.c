@@ -1,0 +1,309 @@
+/* heat_ec2.c: the httpd-free part of heat's ec2authtoken filter (see heat_ec2.h). Python
+ * followed: heat/api/aws/ec2token.py (EC2Token._get_signature, _get_access, _authorize,
+ * _conf_get_keystone_ec2_uri), webob's NestedMultiDict (req.params) and EnvironHeaders. */
+#include "heat_ec2.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heat_api.h"
+#include "heat_json.h"
+#include "heat_keystone.h"
+
+/* A JSON string of s; bytes that are not UTF-8 are read as latin-1 (as WSGI reads header
+ * bytes), so that nothing is dropped and jansson never gets invalid UTF-8. */
+static json_t *jtext(const char *s)
+{
+    json_t *j;
+    apr_size_t n, i, o;
+    char *buf;
+
+    if (!s)
+        return json_null();
+    if ((j = json_string(s)))
+        return j;
+    n = strlen(s);
+    buf = malloc(2 * n + 1);
+    if (!buf)
+        return json_string("");
+    for (i = 0, o = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x80) {
+            buf[o++] = (char)ch;
+        }
+        else {
+            buf[o++] = (char)(0xC0 | (ch >> 6));
+            buf[o++] = (char)(0x80 | (ch & 0x3F));
+        }
+    }
+    buf[o] = '\0';
+    j = json_string(buf);
+    free(buf);
+    return j ? j : json_string("");
+}
+
+/* ---- parameters -------------------------------------------------------------------------- */
+
+json_t *heat_ec2_params(apr_pool_t *p, const apr_array_header_t *params, int n_query)
+{
+    json_t *out = heat_json_own(p, json_object());
+    int i;
+
+    if (!params)
+        return out;
+    if (n_query < 0 || n_query > params->nelts)
+        n_query = params->nelts;
+    /* the form's pairs first, each overwriting: the last one of a key stays */
+    for (i = n_query; i < params->nelts; i++) {
+        const heat_param_t *pr = &APR_ARRAY_IDX(params, i, heat_param_t);
+        json_object_set_new(out, pr->name, jtext(pr->value ? pr->value : ""));
+    }
+    /* then the query's, which win (NestedMultiDict looks in GET first); key order: query
+     * keys first. Rebuild so that the query keys come first. */
+    if (n_query > 0) {
+        json_t *ordered = heat_json_own(p, json_object());
+        const char *k;
+        json_t *v;
+        for (i = 0; i < n_query; i++) {
+            const heat_param_t *pr = &APR_ARRAY_IDX(params, i, heat_param_t);
+            json_object_set_new(ordered, pr->name, jtext(pr->value ? pr->value : ""));
+        }
+        json_object_foreach(out, k, v) {
+            if (!json_object_get(ordered, k))
+                json_object_set(ordered, k, v);
+        }
+        return ordered;
+    }
+    return out;
+}
+
+/* ---- credentials ------------------------------------------------------------------------- */
+
+static const char *param(const json_t *params, const char *name)
+{
+    return json_string_value(json_object_get(params, name));
+}
+
+/* auth_str.partition(key)[2].split(',')[0] */
+static const char *after_until_comma(apr_pool_t *p, const char *s, const char *key)
+{
+    const char *hit = strstr(s, key);
+    const char *end;
+
+    if (!hit)
+        return "";
+    hit += strlen(key);
+    end = strchr(hit, ',');
+    return end ? apr_pstrmemdup(p, hit, (apr_size_t)(end - hit)) : apr_pstrdup(p, hit);
+}
+
+/* s.split('/')[0] */
+static const char *before_slash(apr_pool_t *p, const char *s)
+{
+    const char *slash = strchr(s, '/');
+    return slash ? apr_pstrmemdup(p, s, (apr_size_t)(slash - s)) : s;
+}
+
+void heat_ec2_credentials(apr_pool_t *p, const json_t *params, const char *authorization,
+                          heat_ec2_credentials_t *out)
+{
+    const char *sig, *access, *cred;
+
+    /* req.params.get('Signature') or req.params.get('X-Amz-Signature') */
+    sig = param(params, "Signature");
+    if (!sig || !*sig)
+        sig = param(params, "X-Amz-Signature");
+    if (!sig && authorization)
+        sig = after_until_comma(p, authorization, "Signature=");
+    out->signature = sig;
+
+    access = param(params, "AWSAccessKeyId");
+    if (!access) {
+        cred = param(params, "X-Amz-Credential");
+        if (cred && *cred)
+            access = before_slash(p, cred);
+    }
+    if (!access && authorization)
+        access = before_slash(p, after_until_comma(p, authorization, "Credential="));
+    out->access = access;
+}
+
+heat_ec2_decision_t heat_ec2_decide(const heat_ec2_credentials_t *creds, int has_auth_user)
+{
+    if (!creds->signature || !*creds->signature)
+        return has_auth_user ? HEAT_EC2_SKIP : HEAT_EC2_INCOMPLETE;
+    if (!creds->access || !*creds->access)
+        return has_auth_user ? HEAT_EC2_SKIP : HEAT_EC2_MISSING_KEY;
+    return HEAT_EC2_CHECK;
+}
+
+/* ---- the Keystone request ---------------------------------------------------------------- */
+
+const char *heat_ec2_header_name(apr_pool_t *p, const char *name)
+{
+    char *out = apr_pstrdup(p, name);
+    char *c;
+    int prev_cased = 0;
+
+    for (c = out; *c; c++) {
+        if (*c == '_')
+            *c = '-';
+        if (apr_isalpha(*c)) {
+            *c = (char)(prev_cased ? apr_tolower(*c) : apr_toupper(*c));
+            prev_cased = 1;
+        }
+        else {
+            prev_cased = 0;
+        }
+    }
+    return out;
+}
+
+const char *heat_ec2_path(apr_pool_t *p, const char *decoded)
+{
+    return heat_api_quote(p, decoded ? decoded : "", "/~!$&'()*+,;=:@");
+}
+
+typedef struct {
+    apr_pool_t *p;
+    json_t *headers;
+} header_baton_t;
+
+static int add_header(void *baton, const char *key, const char *value)
+{
+    header_baton_t *b = baton;
+    json_object_set_new(b->headers, heat_ec2_header_name(b->p, key), jtext(value ? value : ""));
+    return 1;
+}
+
+char *heat_ec2_request_body(apr_pool_t *p, const heat_ec2_request_t *req)
+{
+    json_t *params = json_object(), *headers = json_object(), *creds, *doc;
+    unsigned char digest[32];
+    char hex[65];
+    const char *k;
+    json_t *v;
+    header_baton_t hb;
+    char *text;
+    int i;
+
+    /* auth_params = dict(req.params); auth_params.pop('Signature', None) */
+    json_object_foreach((json_t *)req->params, k, v) {
+        if (strcmp(k, "Signature") != 0)
+            json_object_set(params, k, v);
+    }
+    hb.p = p;
+    hb.headers = headers;
+    if (req->headers)
+        apr_table_do(add_header, &hb, req->headers, NULL);
+
+    heat_keystone_sha256(req->body ? req->body : "", req->body ? req->body_len : 0, digest);
+    for (i = 0; i < 32; i++)
+        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+
+    creds = json_object();
+    json_object_set_new(creds, "access", jtext(req->access ? req->access : ""));
+    json_object_set_new(creds, "signature", jtext(req->signature ? req->signature : ""));
+    json_object_set_new(creds, "host", jtext(req->host));
+    json_object_set_new(creds, "verb", jtext(req->verb ? req->verb : ""));
+    json_object_set_new(creds, "path", jtext(req->path ? req->path : ""));
+    json_object_set_new(creds, "params", params);
+    json_object_set_new(creds, "headers", headers);
+    json_object_set_new(creds, "body_hash", json_string(hex));
+    doc = heat_json_own(p, json_pack("{s:o}", "ec2Credentials", creds));
+    text = heat_json_dump(p, doc, 0);
+    return text;
+}
+
+char *heat_ec2_creds_json(apr_pool_t *p, const char *access, const char *signature)
+{
+    json_t *creds = json_object();
+    json_t *doc = heat_json_own(p, json_object());
+
+    json_object_set_new(creds, "access", jtext(access ? access : ""));
+    json_object_set_new(creds, "signature", jtext(signature ? signature : ""));
+    json_object_set_new(doc, "ec2Credentials", creds);
+    return heat_json_dump(p, doc, 0);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    apr_size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+const char *heat_ec2_tokens_url(apr_pool_t *p, const char *auth_uri)
+{
+    if (ends_with(auth_uri, "ec2tokens"))
+        return auth_uri;
+    if (ends_with(auth_uri, "/"))
+        return apr_pstrcat(p, auth_uri, "ec2tokens", NULL);
+    return apr_pstrcat(p, auth_uri, "/ec2tokens", NULL);
+}
+
+const char *heat_ec2_replace_all(apr_pool_t *p, const char *s, const char *old, const char *new_)
+{
+    apr_size_t ol = strlen(old);
+    const char *hit;
+    char *out = "";
+
+    if (!s || !ol || !strstr(s, old))
+        return s;
+    while ((hit = strstr(s, old))) {
+        out = apr_pstrcat(p, out, apr_pstrmemdup(p, s, (apr_size_t)(hit - s)), new_, NULL);
+        s = hit + ol;
+    }
+    return apr_pstrcat(p, out, s, NULL);
+}
+
+/* ---- Keystone's answer ------------------------------------------------------------------- */
+
+void heat_ec2_outcome(apr_pool_t *p, const char *subject_token, const json_t *body,
+                      heat_ec2_outcome_t *out)
+{
+    const json_t *token = json_object_get(body, "token");
+    const json_t *project = json_object_get(token, "project");
+    const json_t *roles = json_object_get(token, "roles");
+    const char *name = json_string_value(json_object_get(project, "name"));
+    const char *id = json_string_value(json_object_get(project, "id"));
+    const json_t *err;
+    int ok = subject_token && name && id;
+
+    memset(out, 0, sizeof(*out));
+    /* [role['name'] for role in result['token'].get('roles', [])] */
+    if (ok && roles) {
+        const char *joined = NULL;
+        size_t i;
+        json_t *role;
+        if (!json_is_array(roles))
+            ok = 0;
+        json_array_foreach(roles, i, role) {
+            const char *rn = json_string_value(json_object_get(role, "name"));
+            if (!rn) {
+                ok = 0;
+                break;
+            }
+            joined = joined ? apr_pstrcat(p, joined, ",", rn, NULL) : rn;
+        }
+        out->roles = joined ? joined : "";
+    }
+    else if (ok) {
+        out->roles = "";
+    }
+    if (ok) {
+        out->project_name = name;
+        out->project_id = id;
+        return;
+    }
+    out->roles = NULL;
+    err = json_object_get(body, "error");
+    out->reason = json_string_value(json_object_get(err, "message"));
+    if (out->reason && strcmp(out->reason, "EC2 access key not found.") == 0)
+        out->error = "InvalidClientTokenId";
+    else if (out->reason && strcmp(out->reason, "EC2 signature not supplied.") == 0)
+        out->error = "SignatureDoesNotMatch";
+    else
+        out->error = "AccessDenied";
+}
