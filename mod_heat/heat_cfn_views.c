@@ -76,6 +76,18 @@ static json_t *each(apr_pool_t *p, const json_t *list, const char *key, item_fn 
 
 /* ---- stacks -------------------------------------------------------------------------------- */
 
+/* In the XML, heat writes an unset value as the text "None", which AWS clients cannot read where
+ * they expect a time or a number (awscli: 'Invalid timestamp "None"', "invalid literal for int()");
+ * AWS leaves such elements out, and so does mod_heat (DECISIONS.md). JSON keeps its null. */
+static void drop_unset(json_t *out)
+{
+    static const char *const typed[] = {"LastUpdatedTime", "DeletionTime", "TimeoutInMinutes", NULL};
+    const char *const *k;
+    for (k = typed; *k; k++)
+        if (json_is_null(json_object_get(out, *k)))
+            json_object_del(out, *k);
+}
+
 static const keymap_t summary_keys[] = {
     {"creation_time", "CreationTime"},
     {"updated_time", "LastUpdatedTime"},
@@ -98,13 +110,8 @@ static json_t *stack_summary(apr_pool_t *p, const json_t *s, int xml, const char
     json_object_set_new(out, "StackStatus", json_string(status));
     if (deletion)
         json_object_set(out, "DeletionTime", (json_t *)deletion);
-    if (xml) {
-        /* unset times are left out of the XML (DECISIONS.md) */
-        if (json_is_null(json_object_get(out, "LastUpdatedTime")))
-            json_object_del(out, "LastUpdatedTime");
-        if (json_is_null(json_object_get(out, "DeletionTime")))
-            json_object_del(out, "DeletionTime");
-    }
+    if (xml)
+        drop_unset(out);
     return stack_id_arn(p, out, error) ? out : NULL;
 }
 
@@ -160,7 +167,6 @@ static json_t *stack_detail(apr_pool_t *p, const json_t *s, int xml, const char 
     const char *status, *key;
     size_t i;
 
-    (void)xml; /* DescribeStacks leaves a null LastUpdatedTime out in both formats */
     reformat(out, s, stack_keys);
     if (updated && !json_is_null(updated))
         json_object_set(out, "LastUpdatedTime", (json_t *)updated);
@@ -198,6 +204,9 @@ static json_t *stack_detail(apr_pool_t *p, const json_t *s, int xml, const char 
             json_array_append_new(params, json_pack("{s:s, s:O}", "ParameterKey", key, "ParameterValue", value));
     }
     json_object_set_new(out, "Parameters", params);
+    /* heat itself leaves a null LastUpdatedTime out here, in both formats */
+    if (xml)
+        drop_unset(out);
     return stack_id_arn(p, out, error) ? out : NULL;
 }
 

@@ -5,8 +5,8 @@
  *
  * Each returns the Result (for format_response) or NULL where heat's Python would raise (a
  * missing status field, an identity HeatIdentifier refuses), with *error saying what. xml is
- * 1 when the answer will be XML: a null LastUpdatedTime / DeletionTime is then left out
- * (DECISIONS.md: AWS clients cannot parse heat's "None" there). */
+ * 1 when the answer will be XML: a null LastUpdatedTime, DeletionTime or TimeoutInMinutes is
+ * then left out (DECISIONS.md: AWS clients cannot parse heat's "None" there). */
 #ifndef HEAT_CFN_VIEWS_H
 #define HEAT_CFN_VIEWS_H
 

@@ -425,7 +425,7 @@ def xml_error(cls, detail=None):
 
 def strip_none_times(answer):
     a = dict(answer)
-    for key in ('LastUpdatedTime', 'DeletionTime'):
+    for key in ('LastUpdatedTime', 'DeletionTime', 'TimeoutInMinutes'):
         a['body'] = a['body'].replace('<%s>None</%s>' % (key, key), '')
     return a
 
@@ -471,7 +471,7 @@ case('content_type_form', [act('ListStacks')], [('ContentType', 'JSON')], engine
 
 both('describe_stacks_all', [act('DescribeStacks')], engine={'show_stack': SHOW_STACK})
 both('describe_stacks_name', [act('DescribeStacks'), ('StackName', 'teststack')],
-     engine={'identify_stack': ident(), 'show_stack': SHOW_STACK_UPDATED})
+     engine={'identify_stack': ident(), 'show_stack': SHOW_STACK_UPDATED}, mod_heat='strip_none_times')
 both('describe_stacks_arn', [act('DescribeStacks'), ('StackName', ARN)], engine={'show_stack': SHOW_STACK})
 both('describe_stacks_unknown', [act('DescribeStacks'), ('StackName', 'nope')],
      engine={'identify_stack': raising(not_found())})
