@@ -474,3 +474,43 @@ def test_awscli(env, tmp_path):
         else:
             assert out['mh'][0] == 0 and out['py'][0] == 0, (what, out)
             assert json.loads(out['mh'][1]) == json.loads(out['py'][1]), (what, out)
+
+
+def test_template_url_fetched(env):
+    """TemplateUrl from a loopback HTTP server: both fetch it; a 404 and a refused port alike.
+    TemplateURL (AWS's spelling) is only read by mod_heat."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == '/t.json':
+                data = SMALL_CFN.encode()
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        base = 'http://127.0.0.1:%d' % srv.server_address[1]
+        ours, _ = compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/t.json')))
+        assert ours.status == 200 and b'<ParameterKey>Len</ParameterKey>' in ours.body, ours.dump()
+        compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/missing.json')))
+        compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/missing.json'), json_mode=True))
+        # TemplateBody wins over TemplateUrl, as in heat
+        compare(env, act('ValidateTemplate', ('TemplateBody', '[]'), ('TemplateUrl', base + '/t.json')))
+        params = act('ValidateTemplate', ('TemplateURL', base + '/t.json'))
+        ours, theirs = env.send('mh', params), env.send('py', params)
+        assert (theirs.status, theirs.reason) == (400, 'MissingParameter'), theirs.dump()
+        assert ours.status == 200 and b'<ParameterKey>Len</ParameterKey>' in ours.body, ours.dump()
+    finally:
+        srv.shutdown()
+        srv.server_close()
