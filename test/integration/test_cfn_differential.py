@@ -163,6 +163,7 @@ READS = [
     ('describe-id', lambda e: act('DescribeStacks', ('StackName', e.base_id))),
     ('describe-unknown', lambda e: act('DescribeStacks', ('StackName', 'nope-' + RUN))),
     ('describe-empty-name', lambda e: act('DescribeStacks', ('StackName', ''))),
+    ('describe-unknown-non-ascii', lambda e: act('DescribeStacks', ('StackName', 'nop\u00e9-<&>-\U0001F600'))),
     ('describe-bad-arn', lambda e: act('DescribeStacks', ('StackName', 'arn:openstack:heat::x:stacks/a'))),
     ('describe-foreign-arn', lambda e: act('DescribeStacks', ('StackName', 'arn:openstack:heat::%s:stacks/%s/%s'
                                                               % ('0' * 32, e.base, uuid.uuid4())))),
