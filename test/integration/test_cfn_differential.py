@@ -515,3 +515,68 @@ def test_template_url_fetched(env):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# -- the stack user (cfn-init / cfn-hup): EC2 keys of an AWS::IAM::User, SigV2 --------------------------------
+
+STACK_USER = """heat_template_version: 2018-08-31
+resources:
+  user:
+    type: AWS::IAM::User
+  key:
+    type: AWS::IAM::AccessKey
+    properties:
+      UserName: {get_resource: user}
+  config:
+    type: OS::Heat::None
+    metadata:
+      AWS::CloudFormation::Init:
+        config:
+          files:
+            /tmp/x: {content: "a <b> & \\"c\\" caf\\u00e9", mode: "000644"}
+outputs:
+  access:
+    value: {get_resource: key}
+  secret:
+    value: {get_attr: [key, SecretAccessKey]}
+"""
+
+
+def signed_v2(port, access, secret, params):
+    from keystoneclient.contrib.ec2.utils import Ec2Signer
+    import datetime
+    params = dict(params, AWSAccessKeyId=access, SignatureMethod='HmacSHA256', SignatureVersion='2',
+                  Version='2010-05-15', Timestamp=datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ'))
+    params['Signature'] = Ec2Signer(secret).generate({'host': '127.0.0.1:%d' % port, 'verb': 'GET', 'path': '/v1/',
+                                                       'params': dict(params)})
+    return request(port, 'GET', '/v1/?' + urllib.parse.urlencode(params), timeout=120)
+
+
+def test_stack_user_reads_its_metadata(env):
+    """What cfn-init and cfn-hup do: DescribeStackResource signed with the stack user's keys; the
+    engine checks that user against the stack. The other actions are denied to heat_stack_user."""
+    name = 'cfn-user-' + RUN
+    sid = env.stack.create_stack('demo', name, STACK_USER)
+    r = env.stack.py('demo', 'GET', '/stacks/%s/%s' % (name, sid))
+    outputs = {o['output_key']: o['output_value'] for o in r.json()['stack']['outputs']}
+    access, secret = outputs['access'], outputs['secret']
+    assert access and secret, outputs
+    cases = [
+        act('DescribeStackResource', ('StackName', name), ('LogicalResourceId', 'config')),
+        act('DescribeStackResource', ('StackName', name), ('LogicalResourceId', 'config'), json_mode=True),
+        act('DescribeStackResource', ('StackName', name), ('LogicalResourceId', 'nope')),
+        act('DescribeStackResource', ('StackName', env.base), ('LogicalResourceId', 'rand')),
+        act('DescribeStackResources', ('StackName', name)),
+        act('ListStacks'),
+    ]
+    for params in cases:
+        ours = tidy(signed_v2(env.ports['mh'], access, secret, params), False)
+        theirs = tidy(signed_v2(env.ports['py'], access, secret, params), True)
+        diffs = differences(ours, theirs)
+        assert not diffs, '\n'.join(diffs) + '\n' + ours.dump() + '\n' + theirs.dump()
+    ours = signed_v2(env.ports['mh'], access, secret, cases[0])
+    assert ours.status == 200 and b'<Metadata>{&quot;' not in ours.body, ours.dump()
+    assert b'<Metadata>{"AWS::CloudFormation::Init": {"config": {"files": {"/tmp/x": {"content": ' \
+           b'"a &lt;b&gt; &amp; \\"c\\" caf\\u00e9"' in ours.body, ours.dump()
+    denied = signed_v2(env.ports['mh'], access, secret, cases[-1])
+    assert (denied.status, denied.reason) == (403, 'AccessDenied'), denied.dump()
