@@ -20,6 +20,7 @@ The stacks live in the demo project and are deleted at the end, even after a fai
 
 import json
 import re
+import time
 import urllib.parse
 import uuid
 
@@ -145,6 +146,16 @@ def env(real_stack, stack_httpd):
         yield e
     finally:
         problems = real_stack.delete_stacks('demo', lambda n: n.endswith(RUN))
+        # gone from the lists too, so that the next module's list/describe-all see the same set
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            left = [s['stack_name'] for s in real_stack.py('demo', 'GET', '/stacks').json()['stacks']
+                    if s['stack_name'].endswith(RUN)]
+            if not left:
+                break
+            time.sleep(0.5)
+        else:
+            problems.append('still listed: %s' % left)
         if problems:
             raise AssertionError('cleaning up the CFN differential stacks:\n' + '\n'.join(problems))
 
