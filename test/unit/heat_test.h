@@ -37,6 +37,10 @@ void heat_test_pool_teardown(void);
 /* Path of a golden file or folder below test/golden (HEAT_TEST_GOLDEN, default test/golden). */
 const char *heat_test_golden(const char *relpath);
 
+/* A golden JSON file below test/golden, owned by heat_test_pool; fails the test if it cannot be read. */
+#include <jansson.h>
+json_t *heat_test_golden_json(const char *relpath);
+
 /* JSON equality that also checks key order (Python dicts keep it, and so does heat-engine). */
 #include <jansson.h>
 int heat_test_json_same(const json_t *a, const json_t *b);

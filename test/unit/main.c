@@ -5,6 +5,8 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <jansson.h>
+
+#include "heat_json.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,14 @@ const char *heat_test_golden(const char *relpath)
 {
     const char *base = getenv("HEAT_TEST_GOLDEN");
     return apr_pstrcat(heat_test_pool, base ? base : "test/golden", "/", relpath, NULL);
+}
+
+json_t *heat_test_golden_json(const char *relpath)
+{
+    json_error_t err;
+    json_t *j = json_load_file(heat_test_golden(relpath), 0, &err);
+    ck_assert_msg(j != NULL, "%s: %s (line %d)", relpath, err.text, err.line);
+    return heat_json_own(heat_test_pool, j);
 }
 
 char *heat_test_read_file(const char *path, apr_size_t *len)

@@ -14,14 +14,6 @@
 #include "heat_fault.h"
 #include "heat_json.h"
 
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(heat_test_golden(rel), 0, &err);
-    ck_assert_msg(j != NULL, "%s: %s (line %d)", rel, err.text, err.line);
-    return heat_json_own(heat_test_pool, j);
-}
-
 static const char *str(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
@@ -31,7 +23,7 @@ static const char *str(const json_t *o, const char *key)
 
 START_TEST(xml_and_json_as_heat_serializers)
 {
-    json_t *docs = json_object_get(load_json("cfn/serializer.json"), "docs"), *c;
+    json_t *docs = json_object_get(heat_test_golden_json("cfn/serializer.json"), "docs"), *c;
     size_t i, n = 0;
 
     json_array_foreach(docs, i, c) {
@@ -60,7 +52,7 @@ END_TEST
 
 START_TEST(python_float_repr)
 {
-    json_t *floats = json_object_get(load_json("cfn/serializer.json"), "floats"), *f;
+    json_t *floats = json_object_get(heat_test_golden_json("cfn/serializer.json"), "floats"), *f;
     size_t i;
 
     json_array_foreach(floats, i, f) {
@@ -114,7 +106,7 @@ END_TEST
 
 START_TEST(arn_format_as_heat_identifier)
 {
-    json_t *g = load_json("cfn/arn.json"), *c;
+    json_t *g = heat_test_golden_json("cfn/arn.json"), *c;
     size_t i;
 
     json_array_foreach(json_object_get(g, "format"), i, c) {
@@ -137,7 +129,7 @@ END_TEST
 
 START_TEST(arn_parse_as_heat_identifier)
 {
-    json_t *g = load_json("cfn/arn.json"), *c;
+    json_t *g = heat_test_golden_json("cfn/arn.json"), *c;
     size_t i, n = 0;
 
     json_array_foreach(json_object_get(g, "parse"), i, c) {
@@ -175,7 +167,7 @@ END_TEST
 
 START_TEST(param_lookup_as_webob)
 {
-    json_t *g = load_json("cfn/params.json"), *c;
+    json_t *g = heat_test_golden_json("cfn/params.json"), *c;
     size_t i;
 
     json_array_foreach(json_object_get(g, "lookups"), i, c) {
@@ -212,7 +204,7 @@ END_TEST
 
 START_TEST(param_pairs_as_extract_param_pairs)
 {
-    json_t *g = load_json("cfn/params.json"), *c;
+    json_t *g = heat_test_golden_json("cfn/params.json"), *c;
     size_t i, n = 0;
 
     json_array_foreach(json_object_get(g, "pairs"), i, c) {
@@ -253,7 +245,7 @@ END_TEST
 
 START_TEST(remote_errors_as_map_remote_error)
 {
-    json_t *g = load_json("cfn/remote.json"), *want;
+    json_t *g = heat_test_golden_json("cfn/remote.json"), *want;
     const char *name;
     size_t n = 0;
 

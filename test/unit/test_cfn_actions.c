@@ -18,14 +18,6 @@
 #include "heat_policy.h"
 #include "heat_routes.h"
 
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(heat_test_golden(rel), 0, &err);
-    ck_assert_msg(j != NULL, "%s: %s (line %d)", rel, err.text, err.line);
-    return heat_json_own(heat_test_pool, j);
-}
-
 static const char *str(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
@@ -48,7 +40,7 @@ static heat_policy_t *defaults_policy(void)
 /* A context from a golden persona's token (test/golden/context). */
 static heat_context_t *persona_ctx(const heat_policy_t *pol, const char *persona)
 {
-    json_t *cases = load_json("context/cases.json"), *c = json_object_get(cases, persona);
+    json_t *cases = heat_test_golden_json("context/cases.json"), *c = json_object_get(cases, persona);
     heat_context_request_t req;
     heat_context_t *ctx;
     const char *err;
@@ -169,7 +161,7 @@ static const char *status_of(const heat_reply_t *reply)
 
 START_TEST(every_action_as_heat_api_cfn)
 {
-    json_t *cases = load_json("cfn/actions.json"), *c;
+    json_t *cases = heat_test_golden_json("cfn/actions.json"), *c;
     size_t i, n = 0, deviations = 0;
 
     json_array_foreach(cases, i, c) {

@@ -15,14 +15,6 @@
 #include "heat_json.h"
 #include "heat_policy.h"
 
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(heat_test_golden(rel), 0, &err);
-    ck_assert_msg(j != NULL, "%s: %s (line %d)", rel, err.text, err.line);
-    return heat_json_own(heat_test_pool, j);
-}
-
 static heat_policy_t *default_policy(void)
 {
     heat_policy_options_t o;
@@ -90,7 +82,7 @@ static int compare(const char *what, const char *cname, json_t *got, json_t *exp
 
 START_TEST(contexts_match_heat)
 {
-    json_t *cases = load_json("context/cases.json"), *exp = load_json("context/expected.json"), *c;
+    json_t *cases = heat_test_golden_json("context/cases.json"), *exp = heat_test_golden_json("context/expected.json"), *c;
     heat_policy_t *pol = default_policy();
     const char *cname;
     int bad = 0, n = 0;
@@ -130,7 +122,7 @@ END_TEST
 
 START_TEST(admin_context_matches_heat)
 {
-    json_t *exp = json_object_get(json_object_get(load_json("context/expected.json"), "admin_context"), "to_dict");
+    json_t *exp = json_object_get(json_object_get(heat_test_golden_json("context/expected.json"), "admin_context"), "to_dict");
     heat_context_t *ctx = heat_context_admin(heat_test_pool);
     json_t *d = heat_context_to_dict(ctx, heat_test_pool);
     const char *rid = json_string_value(json_object_get(d, "request_id"));
@@ -147,7 +139,7 @@ END_TEST
 
 START_TEST(no_request_id_generates_one)
 {
-    json_t *cases = load_json("context/cases.json");
+    json_t *cases = heat_test_golden_json("context/cases.json");
     json_t *c = json_deep_copy(json_object_get(cases, "member"));
     heat_context_t *ctx;
 
@@ -162,7 +154,7 @@ END_TEST
 
 START_TEST(token_info_gets_version_and_stripped_token)
 {
-    json_t *cases = load_json("context/cases.json");
+    json_t *cases = heat_test_golden_json("context/cases.json");
     json_t *c = json_deep_copy(json_object_get(cases, "member"));
     heat_context_t *ctx;
     json_t *t;

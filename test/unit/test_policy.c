@@ -20,14 +20,6 @@
 #include "heat_json.h"
 #include "heat_policy.h"
 
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(heat_test_golden(rel), 0, &err);
-    ck_assert_msg(j != NULL, "%s: %s (line %d)", rel, err.text, err.line);
-    return heat_json_own(heat_test_pool, j);
-}
-
 static apr_array_header_t *empty_array(void)
 {
     return apr_array_make(heat_test_pool, 1, sizeof(const char *));
@@ -63,7 +55,7 @@ static const char *letter(heat_policy_result_t r, const heat_policy_outcome_t *o
 
 START_TEST(defaults_table_is_heat_19)
 {
-    json_t *d = load_json("policy/defaults.json");
+    json_t *d = heat_test_golden_json("policy/defaults.json");
     size_t i;
 
     ck_assert_uint_eq(json_array_size(d), heat_policy_defaults_count);
@@ -93,8 +85,8 @@ END_TEST
 
 START_TEST(matrix_of_default_rules)
 {
-    json_t *m = load_json("policy/matrix.json");
-    json_t *ctxs = load_json("context/expected.json");
+    json_t *m = heat_test_golden_json("policy/matrix.json");
+    json_t *ctxs = heat_test_golden_json("context/expected.json");
     json_t *configs = json_object_get(m, "configs"), *targets = json_object_get(m, "targets");
     json_t *order = json_object_get(m, "target_order"), *cfg;
     const char *cname;
@@ -175,7 +167,7 @@ static const char *abs_golden(const char *rel)
 
 START_TEST(edge_cases_like_oslo)
 {
-    json_t *exp = load_json("policy/edge_expected.json");
+    json_t *exp = heat_test_golden_json("policy/edge_expected.json");
     heat_policy_t *pol = load_with_file(abs_golden("policy/edge_policy.json"));
     json_t *creds_sets = json_object_get(exp, "creds"), *targets = json_object_get(exp, "targets"), *e;
     const char *name;
@@ -219,7 +211,7 @@ END_TEST
 
 START_TEST(generated_rules_like_oslo)
 {
-    json_t *exp = load_json("policy/fuzz_expected.json"), *e;
+    json_t *exp = heat_test_golden_json("policy/fuzz_expected.json"), *e;
     heat_policy_t *pol = load_with_file(abs_golden("policy/fuzz_policy.json"));
     json_t *creds = json_object_get(exp, "creds"), *targets = json_object_get(exp, "targets");
     const char *name;
@@ -252,7 +244,7 @@ END_TEST
 
 START_TEST(policy_files_and_dirs_like_oslo)
 {
-    json_t *exp = load_json("policy/files_expected.json"), *e;
+    json_t *exp = heat_test_golden_json("policy/files_expected.json"), *e;
     const char *cname;
     int cases = 0, failures = 0;
 
@@ -340,7 +332,7 @@ END_TEST
 
 static json_t *creds_of(const char *persona)
 {
-    json_t *ctxs = load_json("context/expected.json");
+    json_t *ctxs = heat_test_golden_json("context/expected.json");
     return json_object_get(json_object_get(ctxs, persona), "policy_values");
 }
 
@@ -400,7 +392,7 @@ END_TEST
 /* A context built from a golden persona's token (see test_context.c for the full check). */
 static heat_context_t *persona_ctx(const heat_policy_t *pol, const char *persona)
 {
-    json_t *cases = load_json("context/cases.json"), *c = json_object_get(cases, persona);
+    json_t *cases = heat_test_golden_json("context/cases.json"), *c = json_object_get(cases, persona);
     heat_context_request_t req;
     heat_context_t *ctx;
     const char *err;
@@ -503,7 +495,7 @@ static heat_context_t *simple_ctx(const heat_policy_t *pol, const char *roles_cs
 
 START_TEST(api_faults_as_heat_api)
 {
-    json_t *exp = load_json("policy/api/expected.json"), *e;
+    json_t *exp = heat_test_golden_json("policy/api/expected.json"), *e;
     heat_policy_t *pol = load_with_file(abs_golden("policy/api/policy.yaml"));
     const char *name;
     int n = 0;
@@ -587,7 +579,7 @@ START_TEST(a_broken_context_is_admin_fails_the_context)
     /* context_is_admin overridden by a file with a rule that raises (a bare string) */
     heat_policy_t *pol;
     heat_policy_options_t o;
-    json_t *cases = load_json("context/cases.json");
+    json_t *cases = heat_test_golden_json("context/cases.json");
     heat_context_request_t req;
     heat_context_t *ctx;
     heat_policy_outcome_t err;
