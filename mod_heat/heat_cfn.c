@@ -97,7 +97,7 @@ static void return_error(cfn_t *c, const char *code, const char *detail)
     c->reply->status = 200;
     c->reply->status_line = NULL;
     c->reply->content_type = JSON_TYPE;
-    c->reply->body = heat_cfn_json(c->p, heat_json_own(c->p, json_string(detail ? detail : err->explanation)));
+    c->reply->body = heat_json_dump(c->p, heat_json_own(c->p, json_string(detail ? detail : err->explanation)), 0);
 }
 
 /* A document in the requested format; XML that lxml could not write becomes InternalFailure
@@ -107,7 +107,7 @@ static void reply_document(cfn_t *c, json_t *doc)
     if (c->json) {
         c->reply->status = 200;
         c->reply->content_type = JSON_TYPE;
-        c->reply->body = heat_cfn_json(c->p, doc);
+        c->reply->body = heat_json_dump(c->p, doc, 0);
     }
     else {
         const char *error = NULL;

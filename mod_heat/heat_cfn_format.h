@@ -10,12 +10,8 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
-/* Python's repr(float) (which is also its str()): the shortest digits that read back the same,
- * exponent form below 1e-4 and from 1e16 on ("1e-05", "1e+16"), ".0" added to integers. */
-const char *heat_cfn_py_float(apr_pool_t *p, double d);
-
 /* str() of the Python value json.loads would give for a scalar: None, True, False, ints,
- * floats (heat_cfn_py_float), strings as they are. Arrays and objects: their JSON text. */
+ * floats (heat_json_py_float), strings as they are. Arrays and objects: their JSON text. */
 const char *heat_cfn_py_str(apr_pool_t *p, const json_t *v);
 
 /* Whether s is a name lxml accepts for an element: an XML 1.0 (5th edition) Name without ':'.
@@ -34,10 +30,5 @@ const char *heat_cfn_xml_text(apr_pool_t *p, const char *text, const char **erro
  * falsy). No XML declaration, no namespace. NULL (and *error) where lxml would raise: a key
  * that is not an XML name, text with a character XML cannot carry, doc not a non-empty object. */
 char *heat_cfn_xml(apr_pool_t *p, const json_t *doc, const char **error);
-
-/* JSONResponseSerializer.to_json(doc): json.dumps (", " / ": ", ensure_ascii, every character
- * outside ' '..'~' escaped, floats as Python's repr; jansson's own dump would write 0.1 as
- * 0.10000000000000001). Also the JSON text of TemplateBody / Metadata in the XML. */
-char *heat_cfn_json(apr_pool_t *p, const json_t *doc);
 
 #endif

@@ -243,7 +243,7 @@ static json_t *event(apr_pool_t *p, const json_t *e, int xml, const char **error
         if (strcmp(k->engine, "resource_properties") == 0)
             /* jsonutils.dumps(properties); "null" when the engine left them out, where
              * heat-api-cfn fails on the KeyError */
-            json_object_set_new(out, k->aws, json_string(props ? heat_cfn_json(p, props) : "null"));
+            json_object_set_new(out, k->aws, json_string(props ? heat_json_dump(p, props, 0) : "null"));
         else if (v)
             json_object_set(out, k->aws, v);
     }

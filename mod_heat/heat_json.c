@@ -2,7 +2,12 @@
 #include "heat_json.h"
 
 #include <apr_strings.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "heat_util.h"
 
 static apr_status_t json_cleanup(void *data)
 {
@@ -36,11 +41,183 @@ static void lowercase_unicode_escapes(char *text)
     }
 }
 
+const char *heat_json_py_float(apr_pool_t *p, double d)
+{
+    char buf[64], digits[32], *e;
+    const char *sign = "";
+    int prec, ndigits, decpt, i;
+    apr_size_t n;
+
+    if (isnan(d))
+        return "nan";
+    if (isinf(d))
+        return d < 0 ? "-inf" : "inf";
+    if (signbit(d)) {
+        sign = "-";
+        d = -d;
+    }
+    /* the shortest %e precision that reads back as the same double (Python's repr) */
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*e", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    snprintf(buf, sizeof(buf), "%.*e", prec, d);
+    e = strchr(buf, 'e');
+    decpt = atoi(e + 1) + 1;
+    for (i = 0, ndigits = 0; buf + i < e; i++)
+        if (buf[i] != '.')
+            digits[ndigits++] = buf[i];
+    while (ndigits > 1 && digits[ndigits - 1] == '0')
+        ndigits--;
+    digits[ndigits] = '\0';
+
+    if (d != 0.0 && (decpt <= -4 || decpt > 16)) {
+        /* 1e+16, 1.5e-05: mantissa, then the exponent with a sign and at least two digits */
+        int exp10 = decpt - 1;
+        return apr_psprintf(p, "%s%c%s%se%c%02d", sign, digits[0], ndigits > 1 ? "." : "", digits + 1,
+                            exp10 < 0 ? '-' : '+', abs(exp10));
+    }
+    if (decpt <= 0) {
+        char *zeros = apr_palloc(p, (apr_size_t)-decpt + 1);
+        memset(zeros, '0', (apr_size_t)-decpt);
+        zeros[-decpt] = '\0';
+        return apr_pstrcat(p, sign, "0.", zeros, digits, NULL);
+    }
+    n = (apr_size_t)decpt;
+    if (n >= (apr_size_t)ndigits) {
+        char *zeros = apr_palloc(p, n - (apr_size_t)ndigits + 1);
+        memset(zeros, '0', n - (apr_size_t)ndigits);
+        zeros[n - (apr_size_t)ndigits] = '\0';
+        return apr_pstrcat(p, sign, digits, zeros, ".0", NULL);
+    }
+    return apr_pstrcat(p, sign, apr_pstrndup(p, digits, n), ".", digits + n, NULL);
+}
+
+/* int / float.__repr__, as json.dumps writes numbers */
+static const char *py_number(apr_pool_t *p, const json_t *v)
+{
+    if (json_is_integer(v))
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
+    return heat_json_py_float(p, json_real_value(v));
+}
+
+/* json.dumps's string encoding with ensure_ascii: every character outside ' '..'~' as an escape,
+ * \uXXXX in lowercase hex, characters beyond the BMP as a surrogate pair. */
+static void json_string_out(heat_buf_t *o, const char *s)
+{
+    const unsigned char *c = (const unsigned char *)s;
+    char esc[32];
+    int len;
+
+    heat_buf_str(o, "\"");
+    while (*c) {
+        long cp = heat_utf8_next(c, &len);
+        if (cp < 0) { /* not from jansson; never mind, keep going byte by byte */
+            cp = 0xFFFD;
+            len = 1;
+        }
+        if (cp == '"')
+            heat_buf_str(o, "\\\"");
+        else if (cp == '\\')
+            heat_buf_str(o, "\\\\");
+        else if (cp == '\n')
+            heat_buf_str(o, "\\n");
+        else if (cp == '\r')
+            heat_buf_str(o, "\\r");
+        else if (cp == '\t')
+            heat_buf_str(o, "\\t");
+        else if (cp == '\b')
+            heat_buf_str(o, "\\b");
+        else if (cp == '\f')
+            heat_buf_str(o, "\\f");
+        else if (cp >= 0x20 && cp <= 0x7E)
+            heat_buf_add(o, (const char *)c, 1);
+        else if (cp > 0xFFFF) {
+            long v = cp - 0x10000;
+            snprintf(esc, sizeof(esc), "\\u%04lx\\u%04lx", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+            heat_buf_str(o, esc);
+        }
+        else {
+            snprintf(esc, sizeof(esc), "\\u%04lx", cp);
+            heat_buf_str(o, esc);
+        }
+        c += len;
+    }
+    heat_buf_str(o, "\"");
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* sorted: json.dumps(sort_keys=True) (UTF-8 byte order is code point order) */
+static void json_out(heat_buf_t *o, const json_t *v, int sorted)
+{
+    const char *key;
+    json_t *item;
+    size_t i, n;
+    const char **keys;
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        n = json_object_size(v);
+        keys = apr_palloc(o->p, (n ? n : 1) * sizeof(*keys));
+        i = 0;
+        json_object_foreach((json_t *)v, key, item)
+            keys[i++] = key;
+        if (sorted)
+            qsort(keys, n, sizeof(*keys), key_cmp);
+        heat_buf_str(o, "{");
+        for (i = 0; i < n; i++) {
+            heat_buf_str(o, i ? ", " : "");
+            json_string_out(o, keys[i]);
+            heat_buf_str(o, ": ");
+            json_out(o, json_object_get(v, keys[i]), sorted);
+        }
+        heat_buf_str(o, "}");
+        break;
+    case JSON_ARRAY:
+        heat_buf_str(o, "[");
+        json_array_foreach(v, i, item) {
+            heat_buf_str(o, i ? ", " : "");
+            json_out(o, item, sorted);
+        }
+        heat_buf_str(o, "]");
+        break;
+    case JSON_STRING:
+        json_string_out(o, json_string_value(v));
+        break;
+    case JSON_TRUE:
+        heat_buf_str(o, "true");
+        break;
+    case JSON_FALSE:
+        heat_buf_str(o, "false");
+        break;
+    case JSON_NULL:
+        heat_buf_str(o, "null");
+        break;
+    default:
+        /* numbers: int / float.__repr__, as json.dumps writes them */
+        heat_buf_str(o, py_number(o->p, v));
+        break;
+    }
+}
+
 char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags)
 {
-    char *text = json_dumps(json, flags | JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    char *copy;
+    char *text, *copy;
 
+    if (!(flags & JSON_MAX_INDENT)) {
+        heat_buf_t b = {p, NULL, 0, 0};
+        if (!json)
+            return apr_pstrdup(p, "null");
+        json_out(&b, json, (flags & JSON_SORT_KEYS) != 0);
+        return b.data;
+    }
+    /* indented (healthcheck's detailed answer): jansson, Python's separators for indent */
+    text = json_dumps(json, flags | JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     if (!text)
         return apr_pstrdup(p, "null");
     lowercase_unicode_escapes(text);

@@ -10,8 +10,15 @@
 /* Takes over the caller's reference: json_decref runs when p is cleared. Returns json. */
 json_t *heat_json_own(apr_pool_t *p, json_t *json);
 
-/* Python json.dumps(obj) (flags 0), or with indent (JSON_INDENT(n) | JSON_SORT_KEYS, as
- * json.dumps(indent=n, sort_keys=True)). The string lives in p. */
+/* Python json.dumps(obj) (flags 0): ", " / ": ", ensure_ascii (every character outside
+ * ' '..'~' escaped, \uXXXX in lowercase hex), key order kept, floats as Python's repr (jansson
+ * would write 0.1 as 0.10000000000000001). With indent (JSON_INDENT(n) | JSON_SORT_KEYS, as
+ * json.dumps(indent=n, sort_keys=True)) jansson writes it; JSON_SORT_KEYS alone sorts the keys
+ * as sort_keys=True. The string lives in p. */
 char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags);
+
+/* Python's repr(float): the shortest digits that read back the same, exponent form below 1e-4
+ * and from 1e16 on ("1e-05", "1e+16"), ".0" added to integers. */
+const char *heat_json_py_float(apr_pool_t *p, double d);
 
 #endif

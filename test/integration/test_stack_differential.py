@@ -208,6 +208,11 @@ CREATES = [
                           'tags': 'a,b'}, {}),
     ('create-yaml-files', lambda n: {'stack_name': n, 'template': BASE, 'files': FILES,
                                      'environment': 'parameters: {length: 7}\n'}, {}),
+    # floats come back as Python writes them (repr: 0.1, 1e+16), not as %.17g (0.10000000000000001)
+    ('floats', lambda n: {'stack_name': n, 'template': {
+        'heat_template_version': '2018-08-31', 'outputs': {'o': {'value': 0.3}},
+        'resources': {'v': {'type': 'OS::Heat::Value', 'properties': {
+            'value': [0.1, 1e16, 1.5e-05, 2.5, 1e22, 123456.789, -0.0, 3.0, 0.30000000000000004]}}}}}, {}),
     ('invalid-yaml', lambda n: {'stack_name': n, 'template': BAD_TEMPLATE_YAML}, {}),
     ('unknown-section', lambda n: {'stack_name': n, 'template': UNKNOWN_SECTION}, {}),
     ('oversize-template', lambda n: {'stack_name': n, 'template': big_template()}, {}),
