@@ -25,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
+import xml.etree.ElementTree as ET
 
 CLK = os.sysconf("SC_CLK_TCK")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -172,9 +174,31 @@ APACHE_LINE = re.compile(r'"(?:GET|HEAD) (\S+) HTTP/1\.[01]" (\d{3}) ')
 EVENTLET_LINE = re.compile(r'eventlet\.wsgi\.server .*"(?:GET|HEAD) (\S+) HTTP/1\.[01]" (\d{3}) ')
 
 
+KEYSTONE_LINE = re.compile(r"\] (GET|POST|HEAD|PUT|DELETE|PATCH) (/[^ ?]*)\S* => generated ")
+
+
+def keystone_calls(path, offset):
+    """Keystone's requests since offset, by kind, from its uwsgi request log (everyone's:
+    other tests' calls are counted too)"""
+    counts = {}
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return counts
+    for m in KEYSTONE_LINE.finditer(data):
+        call = f"{m.group(1)} {m.group(2).rstrip('/')}"
+        if call not in ("POST /v3/ec2tokens", "GET /v3/auth/tokens", "POST /v3/auth/tokens"):
+            call = "other"
+        counts[call] = counts.get(call, 0) + 1
+    return counts
+
+
 def count_statuses(path, offset, regex, path_prefix):
     """HTTP status -> count, from the server's access log lines written since offset whose
-    path starts with path_prefix (our project's, so that other tests' requests are not counted)"""
+    path starts with path_prefix (our project's, so that other tests' requests are not counted).
+    path_prefix may also be a function of the path (the CFN cases: /v1/?... with a marker)"""
     counts = {}
     try:
         with open(path, "rb") as f:
@@ -184,6 +208,10 @@ def count_statuses(path, offset, regex, path_prefix):
         return counts
     for m in regex.finditer(data):
         p = m.group(1)
+        if callable(path_prefix):
+            if path_prefix(p):
+                counts[m.group(2)] = counts.get(m.group(2), 0) + 1
+            continue
         if p == path_prefix or (path_prefix != "/" and p.startswith(path_prefix)):
             counts[m.group(2)] = counts.get(m.group(2), 0) + 1
     return counts
@@ -275,6 +303,26 @@ class Keystone:
             if st not in (200, 201, 204):
                 die(f"keystone role {role} on {PROJECT_NAME}: HTTP {st}: {b[:300]!r}")
         return pid
+
+    def ensure_ec2_credential(self, admin_tok, project):
+        """an EC2 credential of admin scoped to the bench project (the CFN cases; the one the
+        stack registers is scoped to project admin, whose list other tests change): reused if
+        it exists, made once otherwise. Returns (access, secret)"""
+        uid = self.stack["users"]["admin"]["user_id"]
+        url = f"{self.url}/users/{uid}/credentials/OS-EC2"
+        hdr = {"X-Auth-Token": admin_tok}
+        st, _, b = request("GET", url, headers=hdr)
+        if st != 200:
+            die(f"keystone EC2 credentials of admin: HTTP {st}: {b[:300]!r}")
+        for c in sorted(json.loads(b)["credentials"], key=lambda c: c["access"]):
+            if c.get("tenant_id") == project:
+                return c["access"], c["secret"]
+        st, _, b = request("POST", url, {"tenant_id": project}, hdr)
+        if st not in (200, 201):
+            die(f"keystone EC2 credential create for {PROJECT_NAME}: HTTP {st}: {b[:300]!r}")
+        c = json.loads(b)["credential"]
+        log(f"created an EC2 credential of admin for {PROJECT_NAME} ({c['access']})")
+        return c["access"], c["secret"]
 
 
 def ensure_bench_stack(api, project, tok):
@@ -441,9 +489,11 @@ class PrivatePyApi:
 # ------------------------------------------------------------------------------------------
 # wrk
 
-def run_wrk(args, url, token=None, random_token=None, duration=None, tag=""):
+def run_wrk(args, url, token=None, random_token=None, duration=None, tag="", headers=None):
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.conns}", f"-d{duration or args.duration}s",
            "--timeout", f"{args.timeout}s", "--latency", "-s", WRK_LUA]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", f"{k}: {v}"]
     if token:
         cmd += ["-H", f"X-Auth-Token: {token}"]
     cmd.append(url)
@@ -457,6 +507,7 @@ def run_wrk(args, url, token=None, random_token=None, duration=None, tag=""):
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.path.join(args.out, "wrk.log"), "a") as f:
         shown = " ".join(cmd).replace(token, "<token>") if token else " ".join(cmd)
+        shown = re.sub(r"Signature=[^&\s]+", "Signature=<signature>", shown)
         f.write(f"===== {time.strftime('%F %T')} {tag}\n$ {shown}\n{r.stdout}\n")
     m = re.search(r"^BENCH_JSON (\{.*\})$", r.stdout, re.M)
     if r.returncode != 0 or not m:
@@ -475,8 +526,51 @@ CASES = {
     "c": "GET /v1/{p}/stacks/bench-stack/{id}",
     "d": "GET /v1/{p}/stacks, invalid token (401)",
     "e": "as d, a new invalid token per request",
+    "f": "CFN DescribeStacks bench-stack, SigV2",
+    "g": "CFN ListStacks, SigV2",
+    "h": "CFN DescribeStacks, X-Auth-User + token",
 }
-EXPECT = {"a": 300, "b": 200, "c": 200, "d": 401, "e": 401}
+EXPECT = {"a": 300, "b": 200, "c": 200, "d": 401, "e": 401, "f": 200, "g": 200, "h": 200}
+# served by heat-api-cfn / mod_heat's heat-api-cfn vhost (the others by heat-api)
+CFN_CASES = ("f", "g", "h")
+CFN_DESCRIBE = {"Action": "DescribeStacks", "StackName": STACK_NAME}
+CFN_LIST = {"Action": "ListStacks"}
+
+
+def cfn_signed_url(base, params, access, secret):
+    """a SignatureVersion 2 (HmacSHA256) signed GET /v1/ URL for the server at base, as
+    test/stack/stack-helper.py cfn_request makes it (keystoneclient's Ec2Signer, installed
+    with heat). The signature covers the host:port, so each server gets its own URL; the
+    Timestamp makes it valid for about 15 minutes on Keystone (credential.auth_ttl), so it is
+    made afresh for every warm-up and run, and wrk replays it unchanged."""
+    try:
+        from keystoneclient.contrib.ec2.utils import Ec2Signer
+    except ImportError:
+        die("the CFN cases need keystoneclient (python3-keystoneclient, installed with heat)")
+    params = dict(params, AWSAccessKeyId=access, SignatureMethod="HmacSHA256",
+                  SignatureVersion="2", Version="2010-05-15",
+                  Timestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    host = base[len("http://"):].rstrip("/")
+    params["Signature"] = Ec2Signer(secret).generate(
+        {"host": host, "verb": "GET", "path": "/v1/", "params": params})
+    return f"{base}/v1/?{urllib.parse.urlencode(params)}"
+
+
+def case_headers(case, ctx):
+    """headers besides X-Auth-Token (case h: heat's ec2token lets an unsigned request with
+    X-Auth-User through to authtoken, which checks the X-Auth-Token)"""
+    return {"X-Auth-User": ctx["cfn_user"]} if case == "h" else {}
+
+
+def case_filter(case, ctx):
+    """which access log paths are this case's requests (other tests' are not counted)"""
+    if case in ("f", "g"):
+        action = "Action=" + ("DescribeStacks" if case == "f" else "ListStacks")
+        return lambda p: (p.startswith("/v1/?") and action in p
+                          and "AWSAccessKeyId=" + ctx["ec2_access"] in p)
+    if case == "h":
+        return lambda p: p == "/v1/?" + urllib.parse.urlencode(CFN_DESCRIBE)
+    return "/" if case == "a" else f"/v1/{ctx['project']}/stacks"
 
 
 def case_request(case, base, ctx):
@@ -492,6 +586,11 @@ def case_request(case, base, ctx):
         return f"{base}/v1/{p}/stacks", ctx["invalid_token"], None
     if case == "e":
         return f"{base}/v1/{p}/stacks", None, len(ctx["token"])
+    if case in ("f", "g"):
+        return cfn_signed_url(base, CFN_DESCRIBE if case == "f" else CFN_LIST,
+                              ctx["ec2_access"], ctx["ec2_secret"]), None, None
+    if case == "h":
+        return f"{base}/v1/?{urllib.parse.urlencode(CFN_DESCRIBE)}", ctx["token"], None
     raise ValueError(case)
 
 
@@ -499,12 +598,33 @@ def check_case(case, name, base, ctx):
     url, tok, rnd = case_request(case, base, ctx)
     if rnd:
         tok = "gAAAAAB" + "%010d" % (time.time_ns() % 10**10) + "y" * (rnd - 17)
-    st, _, b = request("GET", url, headers={"X-Auth-Token": tok} if tok else {})
+    hdrs = case_headers(case, ctx)
+    if tok:
+        hdrs["X-Auth-Token"] = tok
+    st, _, b = request("GET", url, headers=hdrs)
     if st != EXPECT[case]:
         die(f"case {case} on {name}: expected HTTP {EXPECT[case]}, got {st}: {b[:300]!r}")
     if case == "b":
         return len(json.loads(b)["stacks"])
+    if case in CFN_CASES:
+        return cfn_summary(case, name, b)
     return None
+
+
+def cfn_summary(case, name, body):
+    """the stacks an AWS XML DescribeStacks / ListStacks answer names: [(name, id, status)]"""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as e:
+        die(f"case {case} on {name}: the answer is not XML ({e}): {body[:300]!r}")
+    out = []
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] not in ("member",):
+            continue
+        f = {c.tag.rsplit("}", 1)[-1]: (c.text or "") for c in el}
+        if "StackName" in f:
+            out.append((f["StackName"], f.get("StackId", ""), f.get("StackStatus", "")))
+    return out
 
 
 def fmt_ms(us):
@@ -536,6 +656,7 @@ def main():
     ap.add_argument("--httpd-conf", required=True)
     ap.add_argument("--httpd-pidfile", required=True)
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--cfn-port", type=int, default=0, help="mod_heat's heat-api-cfn vhost")
     ap.add_argument("--apache-desc", required=True)
     ap.add_argument("--py-url", required=True, help="the stack's Python heat-api")
     ap.add_argument("--py-workers", type=int, default=0,
@@ -563,6 +684,16 @@ def main():
     ks_pgid = read_pid(os.path.join(run_dir, "keystone.pid"))
     engine_pgid = read_pid(os.path.join(run_dir, "heat-engine.pid"))
     stack_py_pgid = read_pid(os.path.join(run_dir, "heat-api.pid"))
+    cfn_pgid = read_pid(os.path.join(run_dir, "heat-api-cfn.pid"))
+    shim_pgid = read_pid(os.path.join(run_dir, "ec2-shim.pid"))
+    with_cfn = any(c in CFN_CASES for c in cases)
+    if with_cfn and not args.cfn_port:
+        die("the CFN cases need --cfn-port (mod_heat's heat-api-cfn vhost)")
+    if with_cfn:
+        for n, pg in (("heat-api-cfn", cfn_pgid), ("ec2-shim", shim_pgid)):
+            if not (pg and group_pids(pg)):
+                die(f"the CFN cases need the stack's Python {n} (run/{n}.pid; stack.sh start "
+                    "--with-python-api)")
     if not (ks_pgid and group_pids(ks_pgid)):
         die("keystone is not running (run/keystone.pid)")
     if not (engine_pgid and group_pids(engine_pgid)):
@@ -635,25 +766,53 @@ def main():
         # an invalid token that looks like the real one (same length, fernet prefix, bad HMAC)
         invalid = token[:20] + ("A" if token[20] != "A" else "B") * 40 + token[60:]
         ctx = {"project": project, "token": token, "stack_id": stack_id,
-               "invalid_token": invalid}
+               "invalid_token": invalid, "cfn_user": "admin"}
         log(f"project {PROJECT_NAME} {project}: {nstacks} stack(s); {STACK_NAME} {stack_id}")
         results["project"] = {"name": PROJECT_NAME, "id": project, "stacks": nstacks}
+        if with_cfn:
+            ctx["ec2_access"], ctx["ec2_secret"] = ks.ensure_ec2_credential(admin_tok, project)
 
         mh_log = os.path.join(args.out, "logs", "access.log")
         targets = [("py", "Python", py_url, py_pids, py_log, EVENTLET_LINE),
                    ("mh", "mod_heat", apache.url, apache.pids, mh_log, APACHE_LINE)]
+        # the CFN cases: the stack's Python heat-api-cfn (with its ec2 shim in front of
+        # Keystone's /v3/ec2tokens) and mod_heat's heat-api-cfn vhost of the same Apache
+        cfn_py_url = f"http://127.0.0.1:{stack['python_api']['cfn_port']}"
+        cfn_py_pids = lambda: group_pids(cfn_pgid)  # noqa: E731
+        shim_pids = lambda: group_pids(shim_pgid) if shim_pgid else []  # noqa: E731
+        cfn_targets = [("py", "Python", cfn_py_url, cfn_py_pids,
+                        os.path.join(args.stack_dir, "log", "heat-api-cfn.log"), EVENTLET_LINE),
+                       ("mh", "mod_heat", f"http://127.0.0.1:{args.cfn_port}", apache.pids,
+                        mh_log, APACHE_LINE)]
         ks_port = int(stack["keystone"]["port"])
-        all_pids = [py_pids, apache.pids]
+        ks_log = os.path.join(stack.get("logs") or os.path.join(args.stack_dir, "log"),
+                              "keystone.log")
+        all_pids = [py_pids, apache.pids] + ([cfn_py_pids, shim_pids] if with_cfn else [])
+        results["cfn"] = {}
         for c in cases:
-            for key, name, base, *_ in targets:
+            seen = {}
+            for key, name, base, *_ in (cfn_targets if c in CFN_CASES else targets):
                 n = check_case(c, name, base, ctx)
                 if c == "b" and n != nstacks:
                     die(f"{name} lists {n} stacks, expected {nstacks}")
+                if c in CFN_CASES:
+                    seen[name] = n
+            if c in CFN_CASES:
+                # both must name the same stacks (name, ARN with the same id, status)
+                if seen["Python"] != seen["mod_heat"]:
+                    die(f"case {c}: the servers' answers differ: Python {seen['Python']}, "
+                        f"mod_heat {seen['mod_heat']}")
+                if (len(seen["Python"]) != 1 or seen["Python"][0][0] != STACK_NAME
+                        or not seen["Python"][0][1].endswith("/" + stack_id)):
+                    die(f"case {c}: expected only {STACK_NAME} ({stack_id}), got {seen['Python']}")
+                results["cfn"][c] = seen["Python"]
+                log(f"case {c}: both answer 200 naming {seen['Python']}")
 
         # ---- the load cases -------------------------------------------------------------
         results["cases"] = {}
         stack_pids = {n: read_pid(os.path.join(run_dir, f"{n}.pid"))
-                      for n in ("keystone", "heat-engine", "heat-api", "rabbitmq", "mariadb")}
+                      for n in ("keystone", "heat-engine", "heat-api", "rabbitmq", "mariadb")
+                      + (("heat-api-cfn", "ec2-shim") if with_cfn else ())}
 
         def stack_unchanged():
             for n, p in stack_pids.items():
@@ -666,34 +825,46 @@ def main():
             log(f"case {c}: {CASES[c]}")
             res = {k: {"runs": [], "cpu": {}, "statuses": {}, "settle": 0.0}
                    for k in ("py", "mh")}
-            prefix = "/" if c == "a" else f"/v1/{project}/stacks"
-            for key, name, base, *_ in targets:
+            prefix = case_filter(c, ctx)
+            hdrs = case_headers(c, ctx)
+            case_targets = cfn_targets if c in CFN_CASES else targets
+            for key, name, base, *_ in case_targets:
                 url, tok, rnd = case_request(c, base, ctx)
                 if args.warmup > 0:
                     settle(ks_port, all_pids)
-                    run_wrk(args, url, tok, rnd, duration=args.warmup, tag=f"{c} {name} warm-up")
+                    run_wrk(args, url, tok, rnd, duration=args.warmup, tag=f"{c} {name} warm-up",
+                            headers=hdrs)
             cpu = {k: {"server": 0.0, "keystone": 0.0, "engine": 0.0, "machine": 0.0,
-                       "wrk": 0.0, "wall": 0.0} for k in ("py", "mh")}
+                       "wrk": 0.0, "wall": 0.0, "shim": 0.0} for k in ("py", "mh")}
+            for key in ("py", "mh"):
+                res[key]["keystone_calls"] = {}
             for i in range(args.runs):
-                for key, name, base, pids_of, logf, line_re in targets:
+                for key, name, base, pids_of, logf, line_re in case_targets:
                     url, tok, rnd = case_request(c, base, ctx)
                     res[key]["settle"] += settle(ks_port, all_pids)
                     log_off = log_size(logf)
+                    ks_off = log_size(ks_log)
                     procs = read_procs()
                     spids = pids_of()
                     kpids = group_pids(ks_pgid, procs)
                     epids = group_pids(engine_pgid, procs)
+                    hpids = group_pids(shim_pgid, procs) if shim_pgid else []
                     s0 = cpu_seconds(spids, procs)
                     k0 = cpu_seconds(kpids, procs)
                     e0 = cpu_seconds(epids, procs)
+                    h0 = cpu_seconds(hpids, procs)
                     m0 = machine_busy_seconds()
                     t0 = time.monotonic()
-                    r = run_wrk(args, url, tok, rnd, tag=f"{c} {name} run {i + 1}")
+                    r = run_wrk(args, url, tok, rnd, tag=f"{c} {name} run {i + 1}", headers=hdrs)
                     t1 = time.monotonic()
                     procs = read_procs()
                     cpu[key]["server"] += cpu_seconds(spids, procs) - s0
                     cpu[key]["keystone"] += cpu_seconds(kpids, procs) - k0
                     cpu[key]["engine"] += cpu_seconds(epids, procs) - e0
+                    cpu[key]["shim"] += cpu_seconds(hpids, procs) - h0
+                    for call, n in keystone_calls(ks_log, ks_off).items():
+                        kc = res[key]["keystone_calls"]
+                        kc[call] = kc.get(call, 0) + n
                     cpu[key]["machine"] += machine_busy_seconds() - m0
                     cpu[key]["wrk"] += r["wrk_cpu"]
                     cpu[key]["wall"] += t1 - t0
@@ -725,6 +896,11 @@ def main():
         results["startup"] = {"mh": st_mh, "py_private": st_py,
                               "py_private_workers": private.workers if private else None}
         results["desc"] = {"py": py_desc, "mh": mh_desc}
+        if with_cfn:
+            results["desc"]["py_cfn"] = (
+                f"stack's heat-api-cfn {cfn_py_url.split('//')[1]}, {len(cfn_py_pids())} proc, "
+                f"via the ec2 shim :{stack['python_api'].get('ec2_shim_port', '?')} to Keystone")
+            results["desc"]["mh_cfn"] = f"the same Apache, heat-api-cfn vhost :{args.cfn_port}"
         results["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     finally:
         if private:
@@ -753,6 +929,8 @@ def render(res, cases):
       f" {s['runs']} run(s) per server after a {s['warmup']} s warm-up, interleaved; medians")
     w(f"Python:   {res['desc']['py']}")
     w(f"mod_heat: {res['desc']['mh']}")
+    if "py_cfn" in res["desc"]:
+        w(f"CFN (f-h): Python: {res['desc']['py_cfn']}; mod_heat: {res['desc']['mh_cfn']}")
     w(f"project {res['project']['name']} holds {res['project']['stacks']} stack(s)")
     w("")
     hdr = (f"{'case':44s} | {'Python req/s':>12s} {'p50':>9s} {'p99':>9s} | "
@@ -784,8 +962,10 @@ def render(res, cases):
               f"settle {r[key]['settle']:.1f} s")
     w("")
     w("CPU seconds during the measured runs of each case (summed over the runs; from /proc):")
+    shim = any(c in CFN_CASES for c in cases)
     w(f"  {'case':6s} {'server':>22s} {'keystone':>9s} {'heat-engine':>11s} {'wrk':>6s} "
-      f"{'whole machine':>13s} {'wall':>6s} {'server ms/req':>14s} {'keystone ms/req':>16s}")
+      f"{'whole machine':>13s} {'wall':>6s} {'server ms/req':>14s} {'keystone ms/req':>16s}"
+      + (f" {'ec2-shim':>8s} {'shim ms/req':>11s}" if shim else ""))
     for c in cases:
         r = res["cases"][c]
         for key, name in (("py", "Python"), ("mh", "mod_heat")):
@@ -793,13 +973,34 @@ def render(res, cases):
             n = r[key]["requests"]
             per = f"{1000 * cp['keystone'] / n:.2f}" if n else "-"
             sper = f"{1000 * cp['server'] / n:.3f}" if n else "-"
+            hper = f"{1000 * cp.get('shim', 0) / n:.2f}" if n else "-"
             w(f"  {c:6s} {name + ' ' + format(cp['server'], '.1f'):>22s} {cp['keystone']:>9.1f} "
               f"{cp['engine']:>11.1f} {cp['wrk']:>6.1f} {cp['machine']:>13.1f} "
-              f"{cp['wall']:>6.1f} {sper:>14s} {per:>16s}")
+              f"{cp['wall']:>6.1f} {sper:>14s} {per:>16s}"
+              + (f" {cp.get('shim', 0):>8.1f} {hper:>11s}" if shim else ""))
     w("  (ms/req: CPU per request wrk completed. The whole-machine figure includes everything"
       " else running, e.g. other test suites; 2 cores give 2 s per wall second. Keystone and"
       " engine figures include their work for anyone else too: case a, which needs neither,"
       " shows that background)")
+    if shim:
+        w("  (CFN cases f-h: the Python server is heat-api-cfn, mod_heat's the same Apache; ec2-shim"
+          " is the stack's Python proxy that adds a service token to the Python heat-api-cfn's"
+          " /v3/ec2tokens calls, needed with this Keystone: part of the Python side's cost, not"
+          " counted in its server column)")
+    if any(res["cases"][c]["py"].get("keystone_calls") is not None for c in cases):
+        w("")
+        w("Keystone requests during the measured runs (its uwsgi request log; anyone's, so other"
+          " clients' calls count too), and per request wrk completed:")
+        for c in cases:
+            for key, name in (("py", "Python"), ("mh", "mod_heat")):
+                kc = res["cases"][c][key].get("keystone_calls")
+                if kc is None:
+                    continue
+                n = res["cases"][c][key]["requests"]
+                parts = [f"{k} {kc[k]}" + (f" ({kc[k] / n:.2f}/req)" if n else "")
+                         for k in ("POST /v3/ec2tokens", "GET /v3/auth/tokens",
+                                   "POST /v3/auth/tokens", "other") if kc.get(k)]
+                w(f"  {c} {name:8s} {'; '.join(parts) or 'none'}")
     w("")
     mem = res["memory"]
     w("Memory (MiB; RSS counts shared pages in every process, PSS divides them):")

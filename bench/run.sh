@@ -4,8 +4,9 @@
 # Installs wrk if it is missing, builds the module (make), brings up the real stack with the
 # Python heat-api (test/stack/stack.sh start --with-python-api) unless it already runs, starts
 # an Apache of its own with build/mod_heat.so on a free loopback port (config and logs in
-# $BENCH_OUT, default bench/out/), then bench/bench.py measures: startup time, the wrk cases
-# a-e against both servers, Keystone / engine / server CPU, RSS. At the end it stops its
+# $BENCH_OUT, default bench/out/; a heat-api vhost and a heat-api-cfn one on the next free
+# port), then bench/bench.py measures: startup time, the wrk cases a-e (heat-api) and f-h
+# (heat-api-cfn, against the stack's Python heat-api-cfn) on both servers, Keystone / engine / server CPU, RSS. At the end it stops its
 # Apache, and the stack (or only the Python API services) only if this run started it.
 # Run as root. See bench/README.md; the environment knobs are listed below.
 set -euo pipefail
@@ -170,10 +171,12 @@ PY_PORT=$(. "$STACK_DIR/stack.env" && echo "$PY_HEAT_API_PORT")
 
 # ---- ports ------------------------------------------------------------------------------------
 port_free() { ! (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Hltn "sport = :$1" | grep -q .; }
-free_port_from() { # FIRST [EXCEPT]
-    local p=$1
+free_port_from() { # FIRST [EXCEPT...]
+    local p=$1 x skip
     while [ "$p" -lt $(($1 + 200)) ]; do
-        if [ "$p" != "${2:-}" ] && [ "$p" != 8004 ] && [ "$p" != 8000 ] && port_free "$p"; then
+        skip=0
+        for x in "${@:2}"; do [ "$p" = "$x" ] && skip=1; done
+        if [ $skip = 0 ] && [ "$p" != 8004 ] && [ "$p" != 8000 ] && port_free "$p"; then
             echo "$p"
             return 0
         fi
@@ -186,7 +189,8 @@ if [ -n "$PORT" ]; then
 else
     PORT=$(free_port_from 28404) || die "no free port from 28404"
 fi
-PRIV_PY_PORT=$(free_port_from 28504 "$PORT") || die "no free port from 28504"
+CFN_PORT=$(free_port_from $((PORT + 1)) "$PORT") || die "no free port from $((PORT + 1))"
+PRIV_PY_PORT=$(free_port_from 28504 "$PORT" "$CFN_PORT") || die "no free port from 28504"
 
 # ---- our Apache -------------------------------------------------------------------------------
 MAX_WORKERS=$((APACHE_PROCS * APACHE_THREADS))
@@ -234,6 +238,20 @@ Listen 127.0.0.1:$PORT
         Require all granted
     </Location>
 </VirtualHost>
+
+# heat-api-cfn (the CFN cases f-h), as httpd/files/heat-api-cfn.conf
+Listen 127.0.0.1:$CFN_PORT
+<VirtualHost 127.0.0.1:$CFN_PORT>
+    SetHandler heat-api-cfn
+    LimitRequestFieldSize 16384
+    AllowEncodedSlashes On
+    MergeSlashes Off
+    KeepAliveTimeout 60
+    TraceEnable off
+    <Location />
+        Require all granted
+    </Location>
+</VirtualHost>
 CONF
 : > "$OUT/logs/access.log"
 "$HTTPD" -f "$APACHE_CONF" -t > "$OUT/logs/configtest.log" 2>&1 || { cat "$OUT/logs/configtest.log" >&2; die "apache2 -t failed"; }
@@ -245,11 +263,11 @@ for v in BENCH_QUICK BENCH_DURATION BENCH_RUNS BENCH_WARMUP BENCH_THREADS BENCH_
     if [ -n "${!v:-}" ]; then CMD="$v='${!v}' $CMD"; fi
 done
 
-say "mod_heat on 127.0.0.1:$PORT ($APACHE_PROCS x $APACHE_THREADS), Python heat-api on 127.0.0.1:$PY_PORT; output in $OUT"
+say "mod_heat on 127.0.0.1:$PORT ($APACHE_PROCS x $APACHE_THREADS; heat-api-cfn :$CFN_PORT), Python heat-api on 127.0.0.1:$PY_PORT; output in $OUT"
 "$PY" "$HERE/bench.py" \
     --stack-json "$STACK_DIR/stack.json" --stack-dir "$STACK_DIR" --heat-conf "$HEAT_CONF" \
     --out "$OUT" --httpd "$HTTPD" --httpd-conf "$APACHE_CONF" --httpd-pidfile "$APACHE_PID" \
-    --port "$PORT" --apache-desc "Apache event MPM :$PORT, $APACHE_PROCS x $APACHE_THREADS threads" \
+    --port "$PORT" --cfn-port "$CFN_PORT" --apache-desc "Apache event MPM :$PORT, $APACHE_PROCS x $APACHE_THREADS threads" \
     --py-url "http://127.0.0.1:$PY_PORT" --py-workers "$PY_WORKERS" --py-port "$PRIV_PY_PORT" \
     --py-startup "$PY_STARTUP" --duration "$DURATION" --runs "$RUNS" --warmup "$WARMUP" \
     --threads "$THREADS" --conns "$CONNS" --timeout "$WRK_TIMEOUT" \
