@@ -601,7 +601,10 @@ def check_case(case, name, base, ctx):
     hdrs = case_headers(case, ctx)
     if tok:
         hdrs["X-Auth-Token"] = tok
-    st, _, b = request("GET", url, headers=hdrs)
+    try:
+        st, _, b = request("GET", url, headers=hdrs, timeout=60)
+    except (OSError, http.client.HTTPException) as e:
+        die(f"case {case} on {name}: no answer ({e!r}); is the stack being restarted?")
     if st != EXPECT[case]:
         die(f"case {case} on {name}: expected HTTP {EXPECT[case]}, got {st}: {b[:300]!r}")
     if case == "b":
@@ -670,7 +673,7 @@ def main():
     ap.add_argument("--conns", type=int, default=16)
     ap.add_argument("--timeout", type=int, default=10)
     ap.add_argument("--startup-tries", type=int, default=3)
-    ap.add_argument("--cases", default="a b c d e")
+    ap.add_argument("--cases", default="a b c d e f g h")
     ap.add_argument("--command", default="bench/run.sh")
     args = ap.parse_args()
     cases = args.cases.split()

@@ -30,7 +30,7 @@ THREADS=${BENCH_THREADS:-2}         # wrk -t (NOTES: 2)
 CONNS=${BENCH_CONNS:-16}            # wrk -c (NOTES: 16)
 WRK_TIMEOUT=${BENCH_TIMEOUT:-10}    # wrk --timeout, seconds (NOTES: 10)
 STARTUP_TRIES=${BENCH_STARTUP_TRIES:-3}
-CASES=${BENCH_CASES:-a b c d e}
+CASES=${BENCH_CASES:-a b c d e f g h}
 APACHE_PROCS=${BENCH_APACHE_PROCS:-2}       # event MPM: StartServers = ServerLimit
 APACHE_THREADS=${BENCH_APACHE_THREADS:-25}  # ThreadsPerChild
 PORT=${BENCH_PORT:-}                # mod_heat's port; default: the first free one from 28404
