@@ -66,8 +66,14 @@ static void heat_child_init(apr_pool_t *pchild, server_rec *s)
     for (vs = s; vs; vs = vs->next) {
         heat_server_conf_t *sc = ap_get_module_config(vs->module_config, &heat_module);
         apr_status_t rv;
-        if (!sc->conf)
+        if (!sc->conf || heat_config_seen_before(s, vs))
             continue;
+        if (sc->same_as) {
+            /* the same heat.conf as an earlier server (set up before this one): its client and pool */
+            sc->auth = sc->same_as->auth;
+            sc->rpc = sc->same_as->rpc;
+            continue;
+        }
         /* without [keystone_authtoken] auth_url there is nothing to set up (said at startup) */
         if (!sc->settings.noauth && (sc->settings.keystone.auth_url || sc->settings.standalone)) {
             rv = heat_auth_child_init(pchild, vs, child_http, &sc->settings.keystone, &sc->auth);

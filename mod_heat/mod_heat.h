@@ -56,7 +56,7 @@ typedef struct {
 } heat_option_override_t;
 
 /* Per virtual host. Unset members inherit from the main server (merge). */
-typedef struct {
+typedef struct heat_server_conf_t {
     const char *config_file;        /* NULL: unset (default HEAT_DEFAULT_CONFIG_FILE) */
     const char *config_dir;         /* NULL: none */
     apr_array_header_t *overrides;  /* heat_option_override_t, in directive order */
@@ -67,6 +67,9 @@ typedef struct {
     const heat_routes_t *cfn_routes;
     heat_policy_t *policy;          /* [oslo_policy]: defaults + policy file + policy_dirs */
     heat_rpc_conf_t *rpc_conf;      /* transport_url and [oslo_messaging_rabbit] */
+    /* An earlier server with the same heat.conf files and HeatOptions, whose conf, settings,
+     * policy, Keystone client and RPC pool this one shares; NULL: its own. */
+    const struct heat_server_conf_t *same_as;
     /* Per child (child_init), each child's own copy: */
     heat_auth_t *auth;              /* Keystone client with its service token */
     heat_rpc_pool_t *rpc;           /* AMQP connections to heat-engine */
@@ -84,6 +87,9 @@ void *heat_server_conf_merge(apr_pool_t *p, void *base, void *add);
 void *heat_dir_conf_create(apr_pool_t *p, char *dir);
 /* check_config hook: compiles the route tables and loads heat.conf for every server; an
  * error stops startup and `apachectl -t`. */
+/* Whether vs uses the module config of a server before it in the list (a virtual host without
+ * any Heat directive shares the main server's: Apache merges nothing for it). */
+int heat_config_seen_before(server_rec *s, server_rec *vs);
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 
 /* mod_heat.c: the child's libcurl handles, shared by Keystone and template_url fetches. */

@@ -273,6 +273,37 @@ static const char *conf_load(apr_pool_t *p, const heat_server_conf_t *sc, heat_c
     return NULL;
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether two servers read the same heat.conf files with the same HeatOptions. */
+static int same_sources(const heat_server_conf_t *a, const heat_server_conf_t *b)
+{
+    int i;
+    if (!same_str(a->config_file, b->config_file) || !same_str(a->config_dir, b->config_dir) ||
+        a->overrides->nelts != b->overrides->nelts)
+        return 0;
+    for (i = 0; i < a->overrides->nelts; i++) {
+        const heat_option_override_t *x = &APR_ARRAY_IDX(a->overrides, i, heat_option_override_t);
+        const heat_option_override_t *y = &APR_ARRAY_IDX(b->overrides, i, heat_option_override_t);
+        if (strcmp(x->section, y->section) || strcmp(x->name, y->name) || strcmp(x->value, y->value))
+            return 0;
+    }
+    return 1;
+}
+
+int heat_config_seen_before(server_rec *s, server_rec *vs)
+{
+    const void *sc = ap_get_module_config(vs->module_config, &heat_module);
+    server_rec *prev;
+    for (prev = s; prev != vs; prev = prev->next)
+        if (ap_get_module_config(prev->module_config, &heat_module) == sc)
+            return 1;
+    return 0;
+}
+
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     const heat_routes_t *native = NULL, *cfn = NULL;
@@ -298,8 +329,29 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
         heat_server_conf_t *sc = ap_get_module_config(vs->module_config, &heat_module);
         const char *bad;
 
+        server_rec *prev;
+
+        if (heat_config_seen_before(s, vs))
+            continue;
         sc->native_routes = native;
         sc->cfn_routes = cfn;
+        sc->same_as = NULL;
+        /* Virtual hosts usually inherit the main server's heat.conf (the sample heat-api and
+         * heat-api-cfn vhosts do): read it once, and give each child one Keystone client and
+         * one RPC pool for all of them (child_init). */
+        for (prev = s; prev != vs; prev = prev->next) {
+            const heat_server_conf_t *psc = ap_get_module_config(prev->module_config, &heat_module);
+            if (psc->conf && !psc->same_as && same_sources(psc, sc)) {
+                sc->conf = psc->conf;
+                sc->settings = psc->settings;
+                sc->policy = psc->policy;
+                sc->rpc_conf = psc->rpc_conf;
+                sc->same_as = psc;
+                break;
+            }
+        }
+        if (sc->same_as)
+            continue;
         if ((err = conf_load(pconf, sc, &sc->conf))) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT0003: mod_heat: %s", err);

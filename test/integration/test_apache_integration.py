@@ -5,6 +5,8 @@ the main server's), nor when the handler is set in a <Location>.
 """
 
 import os
+import re
+import time
 
 import pytest
 
@@ -70,3 +72,37 @@ def test_handler_in_location(api, method, path, httpd_location, reference):
     theirs = reference.get('plain-%s' % api).request(method, path)
     ours = request(httpd_location.ports[api], method, path)
     assert_same(ours, theirs, ignore_headers=('allow',) if theirs.status == 405 else ())
+
+
+# -- one Keystone client and RPC pool per heat.conf, per child --------------------------------------
+
+def _pools_per_child(server, want_children=1, timeout=10):
+    """{pid: number of "RPC pool:" lines} from the error log (child_init, LogLevel heat:debug)."""
+    deadline = time.time() + timeout
+    while True:
+        with open(server.log.path, errors='replace') as f:
+            pids = re.findall(r'\[pid (\d+):tid \d+\] mod_heat/heat_rpc\.c\(\d+\): RPC pool: ', f.read())
+        counts = {pid: pids.count(pid) for pid in set(pids)}
+        if len(counts) >= want_children or time.time() > deadline:
+            return counts
+        time.sleep(0.1)
+
+
+def test_vhosts_share_one_heat_conf(httpd_factory):
+    """The main server and both vhosts read the same heat.conf (the sample configuration): it is
+    read once, and each child sets up one RPC pool (and one Keystone client) for all of them."""
+    server = httpd_factory('share-conf', heat_conf=base_heat_conf())
+    server.start()
+    counts = _pools_per_child(server)
+    assert counts and set(counts.values()) == {1}, counts
+    with open(server.log.path, errors='replace') as f:
+        assert len(re.findall(r'HEAT0005: read ', f.read())) == 1
+
+
+def test_vhost_with_its_own_options_has_its_own_pool(httpd_factory):
+    """A vhost with a HeatOption of its own reads heat.conf with it, and gets its own pool."""
+    server = httpd_factory('own-conf', heat_conf=base_heat_conf(),
+                           vhost_extra={'cfn': '    HeatOption DEFAULT rpc_response_timeout 7\n'})
+    server.start()
+    counts = _pools_per_child(server)
+    assert counts and set(counts.values()) == {2}, counts
