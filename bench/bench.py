@@ -791,6 +791,7 @@ def main():
         ks_log = os.path.join(stack.get("logs") or os.path.join(args.stack_dir, "log"),
                               "keystone.log")
         all_pids = [py_pids, apache.pids] + ([cfn_py_pids, shim_pids] if with_cfn else [])
+        py_cfn_before = memory(cfn_py_pids()) if with_cfn else None
         results["cfn"] = {}
         for c in cases:
             seen = {}
@@ -896,6 +897,10 @@ def main():
             "mh_nprocs": len(apache.pids()),
             "py_before": py_before, "py_after": memory(py_pids()), "py_nprocs": len(py_pids()),
         }
+        if with_cfn:
+            results["memory"].update({
+                "py_cfn_before": py_cfn_before, "py_cfn_after": memory(cfn_py_pids()),
+                "py_cfn_nprocs": len(cfn_py_pids())})
         results["startup"] = {"mh": st_mh, "py_private": st_py,
                               "py_private_workers": private.workers if private else None}
         results["desc"] = {"py": py_desc, "mh": mh_desc}
@@ -1010,6 +1015,10 @@ def render(res, cases):
     w(f"  Python heat-api ({mem['py_nprocs']} proc): RSS {mem['py_before'][0]:.1f} before the "
       f"load, {mem['py_after'][0]:.1f} after (PSS {mem['py_before'][1]:.1f} / "
       f"{mem['py_after'][1]:.1f})")
+    if "py_cfn_after" in mem:
+        w(f"  Python heat-api-cfn ({mem['py_cfn_nprocs']} proc): RSS {mem['py_cfn_before'][0]:.1f} "
+          f"before the load, {mem['py_cfn_after'][0]:.1f} after (PSS {mem['py_cfn_before'][1]:.1f}"
+          f" / {mem['py_cfn_after'][1]:.1f}); mod_heat serves both APIs from the one Apache")
     w(f"  mod_heat Apache ({mem['mh_nprocs']} proc): RSS {mem['mh_fresh'][0]:.1f} fresh, "
       f"{mem['mh_after'][0]:.1f} after (PSS {mem['mh_fresh'][1]:.1f} / {mem['mh_after'][1]:.1f})")
     if mem["mh_after"][0]:
