@@ -53,22 +53,6 @@ const char *heat_api_param(const heat_call_t *call, const char *name)
     return NULL;
 }
 
-const char *heat_api_params_get(const heat_call_t *call, const char *name)
-{
-    int i, from_query = -1, from_form = -1;
-    for (i = 0; i < call->params->nelts; i++) {
-        const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
-        if (strcmp(pair->name, name) == 0) {
-            if (i < call->n_query_params)
-                from_query = i;
-            else
-                from_form = i;
-        }
-    }
-    i = from_query >= 0 ? from_query : from_form;
-    return i >= 0 ? APR_ARRAY_IDX(call->params, i, heat_param_t).value : NULL;
-}
-
 apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *name)
 {
     apr_array_header_t *out = apr_array_make(call->p, 2, sizeof(const char *));

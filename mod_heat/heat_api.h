@@ -92,9 +92,6 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply);
 apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query);
 /* The last value of name (webob MultiDict.get), NULL if absent. */
 const char *heat_api_param(const heat_call_t *call, const char *name);
-/* webob's req.params.get(name) on the CFN API: the query's last value when the query has
- * name, else the form body's last value; NULL if absent. */
-const char *heat_api_params_get(const heat_call_t *call, const char *name);
 /* All values of name, in order. */
 apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *name);
 /* util.get_allowed_params for one key: single = the last value, multi = all values (a list),

@@ -54,21 +54,6 @@ static const char *param(cfn_t *c, const char *name)
 
 /* ---- answers ------------------------------------------------------------------------------ */
 
-/* The error document of HeatAPIException, written as lxml writes it (non-ASCII as &#N;). */
-static const char *error_document(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail)
-{
-    /* ActionInProgress is heat's HeatActionInProgressError, whose AWS Code is InvalidAction */
-    const char *code = strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code;
-    const char *message = detail ? apr_pstrcat(p, err->explanation, ":", detail, NULL) : err->explanation;
-    const char *text, *error;
-
-    text = heat_cfn_xml_text(p, message, &error);
-    if (!text) /* a control character in an engine message: lxml would fail, keep the explanation */
-        text = err->explanation;
-    return apr_pstrcat(p, "<ErrorResponse><Error><Type>", err->type, "</Type><Code>", code,
-                       "</Code><Message>", text, "</Message></Error></ErrorResponse>", NULL);
-}
-
 /* An error heat-api-cfn raises: the XML document with the status, whatever ContentType says. */
 static void raise_error(cfn_t *c, const char *code, const char *detail)
 {
@@ -80,7 +65,7 @@ static void raise_error(cfn_t *c, const char *code, const char *detail)
     c->reply->status_line = apr_psprintf(c->p, "%d %s", err->status,
                                          strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code);
     c->reply->content_type = XML_TYPE;
-    c->reply->body = error_document(c->p, err, detail);
+    c->reply->body = heat_fault_cfn_xml(c->p, err, detail);
 }
 
 /* An error an action returns: XML as raised, but with ContentType=JSON heat's JSON serializer

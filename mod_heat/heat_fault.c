@@ -1,6 +1,8 @@
 /* heat_fault.c: Heat's JSON fault body and AWS XML error document (see heat_fault.h). */
 #include "heat_fault.h"
 
+#include "heat_cfn_format.h"
+
 #include <apr_strings.h>
 #include <jansson.h>
 #include <string.h>
@@ -211,34 +213,17 @@ const heat_cfn_error_t *heat_cfn_error(const char *code)
     return NULL;
 }
 
-const char *heat_xml_escape(apr_pool_t *p, const char *text)
-{
-    const char *c;
-    char *out, *o;
-    size_t extra = 0;
-
-    for (c = text; *c; c++)
-        extra += (*c == '&') ? 4 : (*c == '<' || *c == '>') ? 3 : 0;
-    if (!extra)
-        return text;
-    o = out = apr_palloc(p, strlen(text) + extra + 1);
-    for (c = text; *c; c++) {
-        if (*c == '&') { memcpy(o, "&amp;", 5); o += 5; }
-        else if (*c == '<') { memcpy(o, "&lt;", 4); o += 4; }
-        else if (*c == '>') { memcpy(o, "&gt;", 4); o += 4; }
-        else *o++ = *c;
-    }
-    *o = '\0';
-    return out;
-}
-
 char *heat_fault_cfn_xml(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail)
 {
     /* ActionInProgress is heat's HeatActionInProgressError, whose AWS Code is InvalidAction. */
     const char *code = strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code;
     const char *message = detail ? apr_pstrcat(p, err->explanation, ":", detail, NULL) : err->explanation;
+    const char *why, *text = heat_cfn_xml_text(p, message, &why);
 
+    /* a detail XML cannot carry (where lxml would raise): the explanation alone */
+    if (!text)
+        text = heat_cfn_xml_text(p, err->explanation, &why);
     return apr_pstrcat(p, "<ErrorResponse><Error><Type>", err->type, "</Type><Code>", code,
-                       "</Code><Message>", heat_xml_escape(p, message),
+                       "</Code><Message>", text,
                        "</Message></Error></ErrorResponse>", NULL);
 }

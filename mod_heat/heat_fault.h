@@ -51,10 +51,9 @@ typedef struct {
 const heat_cfn_error_t *heat_cfn_error(const char *code);
 
 /* <ErrorResponse><Error><Type/><Code/><Message/></Error></ErrorResponse>; Message is the
- * explanation, or "explanation:detail" when there is a detail. */
+ * explanation, or "explanation:detail" when there is a detail, written as lxml writes text
+ * (heat_cfn_xml_text: non-ASCII as &#N;). */
 char *heat_fault_cfn_xml(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail);
 
-/* XML text escaping as ElementTree writes text nodes (&, <, >). */
-const char *heat_xml_escape(apr_pool_t *p, const char *text);
 
 #endif

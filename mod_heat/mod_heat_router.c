@@ -15,6 +15,7 @@
 
 #include "heat_api.h"
 #include "heat_cfn.h"
+#include "heat_cfn_params.h"
 #include "heat_ec2.h"
 #include "heat_fault.h"
 #include "heat_json.h"
@@ -447,7 +448,7 @@ static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
         return;
 
     heat_routes_cfn_match(st->sc->cfn_routes, r->pool, r->method, st->path_info,
-                          heat_api_params_get(&call, "Action"), &m);
+                          heat_cfn_param(call.params, call.n_query_params, "Action"), &m);
     if (m.result != HEAT_ROUTE_MATCHED) {
         respond_webob(st, resp, HTTP_NOT_FOUND);
         return;
