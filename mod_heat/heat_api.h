@@ -23,6 +23,11 @@ typedef struct {
     const char *value;
 } heat_param_t;
 
+/* An engine call made another way than heat_rpc_call (the unit tests' stub engine): takes over
+ * args and fills reply as heat_rpc_call would. */
+typedef void heat_engine_fn(void *baton, apr_pool_t *p, const char *method, json_t *args, const char *version,
+                            heat_rpc_reply_t *reply);
+
 typedef struct {
     apr_pool_t *p;
     const char *method;             /* the real method (HEAD is routed as GET) */
@@ -39,6 +44,8 @@ typedef struct {
     heat_context_t *ctx;
     const heat_policy_t *policy;
     heat_rpc_pool_t *rpc;           /* NULL: no transport configured */
+    heat_engine_fn *engine;         /* NULL: heat_rpc_call on rpc (the CFN controllers' unit tests set a stub) */
+    void *engine_baton;
     heat_http_t *http;              /* template_url fetches */
 
     const char *url_base;           /* stack URLs: [heat_api] heat_api_root, else application URL */

@@ -35,14 +35,6 @@ typedef struct {
     int json; /* ContentType=JSON */
 } cfn_t;
 
-static heat_cfn_rpc_fn *rpc_hook;
-static void *rpc_hook_baton;
-
-void heat_cfn_set_rpc_hook(heat_cfn_rpc_fn *fn, void *baton)
-{
-    rpc_hook = fn;
-    rpc_hook_baton = baton;
-}
 
 /* req.params.get(name). heat_cfn_dispatch has refused bytes that are not UTF-8 (webob decodes
  * strictly); heat_cfn_utf8 only guards jansson, which takes nothing else. */
@@ -143,8 +135,8 @@ static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *versi
     memset(&r, 0, sizeof(r));
     if (!args)
         args = json_object();
-    if (rpc_hook)
-        rpc_hook(rpc_hook_baton, c->p, method, args, version, &r);
+    if (c->call->engine)
+        c->call->engine(c->call->engine_baton, c->p, method, args, version, &r);
     else if (!c->call->rpc || !c->call->ctx) {
         json_decref(args);
         return_error(c, "ServiceUnavailable", "mod_heat has no message transport: [DEFAULT] transport_url "

@@ -14,11 +14,4 @@
  * reply->status_line ("400 InvalidAction") for AWS errors. */
 void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply);
 
-/* For the unit tests only: engine calls go to fn instead of heat_rpc_call (fn takes over args
- * and fills reply as heat_rpc_call would). NULL restores heat_rpc_call. Not thread-safe: set
- * it before any request runs. */
-typedef void heat_cfn_rpc_fn(void *baton, apr_pool_t *p, const char *method, json_t *args, const char *version,
-                             heat_rpc_reply_t *reply);
-void heat_cfn_set_rpc_hook(heat_cfn_rpc_fn *fn, void *baton);
-
 #endif

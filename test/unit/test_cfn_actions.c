@@ -148,9 +148,9 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     call.ctx = persona_ctx(pol, rq->persona ? rq->persona : "member");
     call.debug = rq->debug;
     call.rpc_response_timeout = 60;
-    heat_cfn_set_rpc_hook(stub_rpc, stub);
+    call.engine = stub_rpc;
+    call.engine_baton = stub;
     heat_cfn_dispatch(&call, reply);
-    heat_cfn_set_rpc_hook(NULL, NULL);
 }
 
 static const char *status_of(const heat_reply_t *reply)
