@@ -17,6 +17,7 @@
 #include "heat_software.h"
 #include "heat_stacks.h"
 #include "heat_util.h"
+#include "heat_urlfetch.h"
 #include "heat_webob.h"
 
 /* ---- query strings ---------------------------------------------------------------------- */
@@ -223,6 +224,22 @@ heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t 
     if (call->body_status == HEAT_BODY_ERROR)
         heat_api_reply_error(call, reply, &call->body_error);
     return call->body_status;
+}
+
+json_t *heat_api_required_body(heat_call_t *call, heat_reply_t *reply)
+{
+    json_t *body = NULL;
+
+    switch (heat_api_body(call, reply, &body)) {
+    case HEAT_BODY_OK:
+        return body;
+    case HEAT_BODY_ERROR: /* the fault is in reply */
+        return NULL;
+    case HEAT_BODY_NONE:
+    default:
+        heat_api_reply_http_error(call, reply, 400, HEAT_BAD_REQUEST_TEXT);
+        return NULL;
+    }
 }
 
 /* ---- RPC --------------------------------------------------------------------------------- */
@@ -468,4 +485,42 @@ heat_handler_fn *heat_api_handler(const heat_route_t *route)
     if (strncmp(route->group, "software_", 9) == 0)
         return heat_software_handler(route->group, route->action);
     return NULL;
+}
+
+int heat_api_fetch_template(void *baton, apr_pool_t *p, const char *url, const char **data, apr_size_t *len,
+                            const char **reason)
+{
+    heat_call_t *call = baton;
+    heat_urlfetch_options_t opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.max_template_size = (apr_size_t)call->max_template_size;
+    if (!call->http) {
+        *reason = "no HTTP client in this process";
+        return 0;
+    }
+    return heat_urlfetch_get(call->http, p, url, &opts, data, len, reason) == APR_SUCCESS;
+}
+
+const char *heat_api_parent_path(apr_pool_t *p, const char *path)
+{
+    char *copy = apr_pstrdup(p, path), *c;
+    int i;
+
+    while (*copy == '/')
+        copy++;
+    for (i = 0; i < 2; i++) {
+        c = strrchr(copy, '/');
+        if (!c) {
+            *copy = '\0';
+            break;
+        }
+        *c = '\0';
+    }
+    return copy;
+}
+
+const char *heat_api_slash(apr_pool_t *p, const char *path)
+{
+    return *path ? apr_pstrcat(p, "/", path, NULL) : "";
 }

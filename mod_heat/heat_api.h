@@ -130,6 +130,9 @@ void heat_api_reply_no_content(heat_reply_t *reply);
  * (*body set, owned by the pool) or HEAT_BODY_ERROR (the fault is in reply). Decoded once;
  * the dispatcher does it before heat's decorators, as wsgi.Resource does. */
 heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t **body);
+/* The body of an action that requires one: without it heat's action lacks its `body` argument,
+ * a TypeError, which wsgi.Resource answers with its generic 400. NULL with the reply filled. */
+json_t *heat_api_required_body(heat_call_t *call, heat_reply_t *reply);
 
 /* Calls the engine; on any failure fills reply with heat-api's answer and returns NULL.
  * args is stolen. version NULL: "1.0". */
@@ -153,5 +156,16 @@ json_t *heat_api_identity(heat_call_t *call);
 /* util.make_url: <url_base>/<tenant>/stacks/<name>/<id><path>, each part quoted. NULL when
  * the identity is not a stack identity. */
 const char *heat_api_stack_url(heat_call_t *call, const json_t *identity);
+
+/* heat_inst_conf_t's fetch for template_url (baton: the call): heat's urlfetch, http and https
+ * only, with timeouts and the size cap applied while reading. */
+int heat_api_fetch_template(void *baton, apr_pool_t *p, const char *url, const char **data, apr_size_t *len,
+                            const char **reason);
+
+/* An identifier path less its last two components, without a leading slash
+ * (ResourceIdentifier.stack(), EventIdentifier.resource()): "/resources/r/events/e" gives
+ * "resources/r", "/resources/r" gives "". heat_api_slash puts back the leading "/" (not on ""). */
+const char *heat_api_parent_path(apr_pool_t *p, const char *path);
+const char *heat_api_slash(apr_pool_t *p, const char *path);
 
 #endif

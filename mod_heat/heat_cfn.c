@@ -24,7 +24,6 @@
 #include "heat_template.h"
 #include "heat_urlfetch.h"
 
-#define XML_TYPE "application/xml; charset=UTF-8"
 #define JSON_TYPE "application/json"
 
 /* One request on its way through an action. */
@@ -53,10 +52,8 @@ static void raise_error(cfn_t *c, const char *code, const char *detail)
     if (!err)
         err = heat_cfn_error("InternalFailure");
     c->reply->status = err->status;
-    /* the AWS code is the reason phrase: "400 InvalidAction" */
-    c->reply->status_line = apr_psprintf(c->p, "%d %s", err->status,
-                                         strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code);
-    c->reply->content_type = XML_TYPE;
+    c->reply->status_line = heat_fault_cfn_status_line(c->p, err);
+    c->reply->content_type = HEAT_CFN_XML_TYPE;
     c->reply->body = heat_fault_cfn_xml(c->p, err, detail);
 }
 
@@ -97,7 +94,7 @@ static void reply_document(cfn_t *c, json_t *doc)
             return;
         }
         c->reply->status = 200;
-        c->reply->content_type = XML_TYPE;
+        c->reply->content_type = HEAT_CFN_XML_TYPE;
         c->reply->body = xml;
     }
 }

@@ -119,28 +119,6 @@ typedef struct {
     const char *error;
 } xml_writer_t;
 
-/* Python truthiness of a JSON value. */
-static int truthy(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_NULL:
-    case JSON_FALSE:
-        return 0;
-    case JSON_INTEGER:
-        return json_integer_value(v) != 0;
-    case JSON_REAL:
-        return json_real_value(v) != 0.0;
-    case JSON_STRING:
-        return json_string_length(v) > 0;
-    case JSON_ARRAY:
-        return json_array_size(v) > 0;
-    case JSON_OBJECT:
-        return json_object_size(v) > 0;
-    default:
-        return 1;
-    }
-}
-
 static int write_element(xml_writer_t *w, const char *name, const json_t *value, int json_text);
 
 /* The children (or the text) of one element, whose start tag is already written; returns -1
@@ -153,7 +131,7 @@ static int write_content(xml_writer_t *w, const json_t *value, int json_text)
 
     if (json_text) {
         /* JSON_ONLY_KEYS: jsonutils.dumps(value) as text, nothing when the value is falsy */
-        if (!truthy(value))
+        if (!heat_json_truthy(value))
             return 0;
         if (!out_escaped(&w->o, heat_json_dump(w->o.p, value, 0))) {
             w->error = "text with a character XML cannot carry";

@@ -22,26 +22,6 @@ static int key_listed(const char *const *keys, const char *key)
     return 0;
 }
 
-/* HeatIdentifier's path with its last two components dropped (EventIdentifier.resource(),
- * ResourceIdentifier.stack()): "/resources/r/events/e" -> "/resources/r" -> "". */
-static const char *parent_path(apr_pool_t *p, const char *path)
-{
-    char *copy = apr_pstrdup(p, path), *c;
-    int i;
-
-    while (*copy == '/')
-        copy++;
-    for (i = 0; i < 2; i++) {
-        c = strrchr(copy, '/');
-        if (!c) {
-            *copy = '\0';
-            break;
-        }
-        *c = '\0';
-    }
-    return *copy ? apr_pstrcat(p, "/", copy, NULL) : "";
-}
-
 static json_t *event_link(heat_call_t *call, const json_t *identity, const char *path, const char *rel)
 {
     json_t *id = json_pack("{s:O, s:O, s:O, s:s}", "tenant", json_object_get(identity, "tenant"), "stack_name",
@@ -65,13 +45,13 @@ static json_t *format_event(heat_call_t *call, const json_t *event, const char *
             continue;
         if (strcmp(key, "event_identity") == 0) {
             const char *path = json_string_value(json_object_get(value, "path"));
-            const char *resource_path = parent_path(call->p, path ? path : "");
+            const char *resource_path = heat_api_slash(call->p, heat_api_parent_path(call->p, path ? path : ""));
             const char *slash = path ? strrchr(path, '/') : NULL;
             json_object_set_new(out, "id", json_string(slash ? slash + 1 : ""));
             links = json_array();
             json_array_append_new(links, event_link(call, value, path ? path : "", "self"));
             json_array_append_new(links, event_link(call, value, resource_path, "resource"));
-            json_array_append_new(links, event_link(call, value, parent_path(call->p, resource_path), "stack"));
+            json_array_append_new(links, event_link(call, value, heat_api_slash(call->p, heat_api_parent_path(call->p, resource_path)), "stack"));
             json_object_set_new(out, "links", links);
         }
         else if (strcmp(key, "stack_identity") == 0 || strcmp(key, "stack_name") == 0 ||

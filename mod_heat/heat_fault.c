@@ -213,10 +213,20 @@ const heat_cfn_error_t *heat_cfn_error(const char *code)
     return NULL;
 }
 
-char *heat_fault_cfn_xml(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail)
+static const char *cfn_code(const heat_cfn_error_t *err)
 {
     /* ActionInProgress is heat's HeatActionInProgressError, whose AWS Code is InvalidAction. */
-    const char *code = strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code;
+    return strcmp(err->code, "ActionInProgress") == 0 ? "InvalidAction" : err->code;
+}
+
+const char *heat_fault_cfn_status_line(apr_pool_t *p, const heat_cfn_error_t *err)
+{
+    return apr_psprintf(p, "%d %s", err->status, cfn_code(err));
+}
+
+char *heat_fault_cfn_xml(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail)
+{
+    const char *code = cfn_code(err);
     const char *message = detail ? apr_pstrcat(p, err->explanation, ":", detail, NULL) : err->explanation;
     const char *why, *text = heat_cfn_xml_text(p, message, &why);
 

@@ -54,6 +54,10 @@ const heat_cfn_error_t *heat_cfn_error(const char *code);
  * explanation, or "explanation:detail" when there is a detail, written as lxml writes text
  * (heat_cfn_xml_text: non-ASCII as &#N;). */
 char *heat_fault_cfn_xml(apr_pool_t *p, const heat_cfn_error_t *err, const char *detail);
+/* Its status line: heat's AWS errors use the AWS code as the reason phrase ("400 InvalidAction";
+ * ActionInProgress is heat's HeatActionInProgressError, whose code is InvalidAction). */
+const char *heat_fault_cfn_status_line(apr_pool_t *p, const heat_cfn_error_t *err);
+#define HEAT_CFN_XML_TYPE "application/xml; charset=UTF-8"
 
 
 #endif

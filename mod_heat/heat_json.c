@@ -225,3 +225,18 @@ char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags)
     free(text); /* jansson's allocator is malloc: json_dumps output is freed right away */
     return copy;
 }
+
+int heat_json_truthy(const json_t *v)
+{
+    if (!v)
+        return 0;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return json_object_size(v) > 0;
+    case JSON_ARRAY: return json_array_size(v) > 0;
+    case JSON_STRING: return json_string_length(v) > 0;
+    case JSON_INTEGER: return json_integer_value(v) != 0;
+    case JSON_REAL: return json_real_value(v) != 0.0;
+    case JSON_TRUE: return 1;
+    default: return 0;
+    }
+}

@@ -21,4 +21,7 @@ char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags);
  * and from 1e16 on ("1e-05", "1e+16"), ".0" added to integers. */
 const char *heat_json_py_float(apr_pool_t *p, double d);
 
+/* Python's bool() of the value json.loads would give (NULL: False). */
+int heat_json_truthy(const json_t *v);
+
 #endif

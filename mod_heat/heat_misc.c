@@ -12,7 +12,6 @@
 #include "heat_body.h"
 #include "heat_json.h"
 #include "heat_template.h"
-#include "heat_urlfetch.h"
 
 /* A raw query value as JSON (req.params.get): a string, or null when absent. */
 static json_t *raw_param(heat_call_t *call, const char *name)
@@ -128,44 +127,9 @@ static void list_template_functions(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_functions", functions));
 }
 
-/* ---- validate ------------------------------------------------------------------------------ */
-
-/* JSONRequestDeserializer: the body is required (without one, the action lacks its `body`
- * argument: a TypeError, which wsgi.Resource answers with its generic 400). */
-static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
-{
-    json_t *body = NULL;
-
-    switch (heat_api_body(call, reply, &body)) {
-    case HEAT_BODY_OK:
-        return body;
-    case HEAT_BODY_ERROR: /* the fault is in reply */
-        return NULL;
-    case HEAT_BODY_NONE:
-    default:
-        heat_api_reply_http_error(call, reply, 400, HEAT_BAD_REQUEST_TEXT);
-        return NULL;
-    }
-}
-
-static int fetch_template(void *baton, apr_pool_t *p, const char *url, const char **data, apr_size_t *len,
-                          const char **reason)
-{
-    heat_call_t *call = baton;
-    heat_urlfetch_options_t opts;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.max_template_size = (apr_size_t)call->max_template_size;
-    if (!call->http) {
-        *reason = "no HTTP client in this process";
-        return 0;
-    }
-    return heat_urlfetch_get(call->http, p, url, &opts, data, len, reason) == APR_SUCCESS;
-}
-
 static void validate_template(heat_call_t *call, heat_reply_t *reply)
 {
-    json_t *body = read_body(call, reply), *ignorable = NULL, *result, *error;
+    json_t *body = heat_api_required_body(call, reply), *ignorable = NULL, *result, *error;
     const char *show_text, *ignore_text;
     int show_nested = 0;
     heat_inst_conf_t conf;
@@ -192,7 +156,7 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
     }
     memset(&conf, 0, sizeof(conf));
     conf.max_template_size = (apr_size_t)call->max_template_size;
-    conf.fetch = fetch_template;
+    conf.fetch = heat_api_fetch_template;
     conf.fetch_baton = call;
     if (!heat_inst_build(call->p, body, HEAT_INST_VALIDATE, &conf, &inst, &err)) {
         heat_api_reply_error(call, reply, &err);

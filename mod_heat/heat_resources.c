@@ -128,26 +128,6 @@ static json_t *make_link(heat_call_t *call, const json_t *identity, const char *
     return json_pack("{s:s?, s:s}", "href", url, "rel", rel);
 }
 
-/* ResourceIdentifier.stack(): the path's components less the last two, joined by "/" (no
- * leading slash: "/resources/r" gives ""). */
-static const char *stack_path(apr_pool_t *p, const char *path)
-{
-    char *copy = apr_pstrdup(p, path), *c;
-    int i;
-
-    while (*copy == '/')
-        copy++;
-    for (i = 0; i < 2; i++) {
-        c = strrchr(copy, '/');
-        if (!c) {
-            *copy = '\0';
-            break;
-        }
-        *c = '\0';
-    }
-    return copy;
-}
-
 json_t *heat_resources_format(heat_call_t *call, const json_t *resource)
 {
     json_t *out = json_object(), *value;
@@ -162,7 +142,7 @@ json_t *heat_resources_format(heat_call_t *call, const json_t *resource)
             const json_t *nested = json_object_get(resource, "nested_stack_id");
             json_t *links = json_array();
             json_array_append_new(links, make_link(call, value, path ? path : "", "self"));
-            json_array_append_new(links, make_link(call, value, stack_path(call->p, path ? path : ""), "stack"));
+            json_array_append_new(links, make_link(call, value, heat_api_parent_path(call->p, path ? path : ""), "stack"));
             if (json_is_object(nested) && json_object_size(nested)) {
                 const char *npath = json_string_value(json_object_get(nested, "path"));
                 json_array_append_new(links, make_link(call, nested, npath ? npath : "", "nested"));

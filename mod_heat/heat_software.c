@@ -15,39 +15,15 @@
  * `body` argument: a TypeError, wsgi.Resource's generic 400). The body is an object. */
 static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
 {
-    json_t *body = NULL;
+    json_t *body = heat_api_required_body(call, reply);
 
-    switch (heat_api_body(call, reply, &body)) {
-    case HEAT_BODY_OK:
-        if (json_is_object(body))
-            return body;
-        /* fall through: body.get on a non-dict is an AttributeError (400, no message) */
-        {
-            heat_fault_t fault = {400, "AttributeError", NULL, NULL};
-            heat_api_reply_fault(call, reply, &fault);
-        }
-        return NULL;
-    case HEAT_BODY_ERROR: /* the fault is in reply */
-        return NULL;
-    case HEAT_BODY_NONE:
-    default:
-        heat_api_reply_http_error(call, reply, 400, HEAT_BAD_REQUEST_TEXT);
+    if (body && !json_is_object(body)) {
+        /* body.get on a non-dict is an AttributeError (400, no message) */
+        heat_fault_t fault = {400, "AttributeError", NULL, NULL};
+        heat_api_reply_fault(call, reply, &fault);
         return NULL;
     }
-}
-
-/* Python's truth value of a JSON value (`x or default`). */
-static int truthy(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return json_object_size(v) > 0;
-    case JSON_ARRAY: return json_array_size(v) > 0;
-    case JSON_STRING: return json_string_length(v) > 0;
-    case JSON_INTEGER: return json_integer_value(v) != 0;
-    case JSON_REAL: return json_real_value(v) != 0.0;
-    case JSON_TRUE: return 1;
-    default: return 0;
-    }
+    return body;
 }
 
 /* body.get(key): a new reference, null when absent. */
@@ -61,7 +37,7 @@ static json_t *get(const json_t *body, const char *key)
 static json_t *get_or(const json_t *body, const char *key, json_t *empty)
 {
     json_t *v = json_object_get(body, key);
-    if (v && truthy(v)) {
+    if (v && heat_json_truthy(v)) {
         json_decref(empty);
         return json_incref(v);
     }

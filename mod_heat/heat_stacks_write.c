@@ -11,41 +11,6 @@
 #include "heat_json.h"
 #include "heat_stacks.h"
 #include "heat_template.h"
-#include "heat_urlfetch.h"
-
-/* JSONRequestDeserializer: the action's body. A body is required: heat's action then lacks
- * its `body` argument, a TypeError, which wsgi.Resource answers with its generic 400. */
-static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
-{
-    json_t *body = NULL;
-
-    switch (heat_api_body(call, reply, &body)) {
-    case HEAT_BODY_OK:
-        return body;
-    case HEAT_BODY_ERROR: /* the fault is in reply */
-        return NULL;
-    case HEAT_BODY_NONE:
-    default:
-        heat_api_reply_http_error(call, reply, 400, HEAT_BAD_REQUEST_TEXT);
-        return NULL;
-    }
-}
-
-/* template_url: heat's urlfetch (http and https only, timeouts, size cap while reading). */
-static int fetch_template(void *baton, apr_pool_t *p, const char *url, const char **data,
-                          apr_size_t *len, const char **reason)
-{
-    heat_call_t *call = baton;
-    heat_urlfetch_options_t opts;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.max_template_size = (apr_size_t)call->max_template_size;
-    if (!call->http) {
-        *reason = "no HTTP client in this process";
-        return 0;
-    }
-    return heat_urlfetch_get(call->http, p, url, &opts, data, len, reason) == APR_SUCCESS;
-}
 
 /* update_patch's own policy check, made after the body is parsed (update_no_change when the
  * patch changes nothing, else update_patch), with the context's project as the target. */
@@ -88,7 +53,7 @@ static int preview_show_nested(void *baton, json_t *args, heat_error_t *err)
 /* The body as InstantiationData for the action; 0 with the reply set on error. */
 static int instantiate(heat_call_t *call, heat_reply_t *reply, heat_inst_action_t action, heat_inst_t *inst)
 {
-    json_t *body = read_body(call, reply);
+    json_t *body = heat_api_required_body(call, reply);
     heat_inst_conf_t conf;
     heat_error_t err;
 
@@ -96,7 +61,7 @@ static int instantiate(heat_call_t *call, heat_reply_t *reply, heat_inst_action_
         return 0;
     memset(&conf, 0, sizeof(conf));
     conf.max_template_size = (apr_size_t)call->max_template_size;
-    conf.fetch = fetch_template;
+    conf.fetch = heat_api_fetch_template;
     conf.fetch_baton = call;
     conf.authorize = authorize_patch;
     conf.authorize_baton = call;

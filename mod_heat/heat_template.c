@@ -285,22 +285,6 @@ static int type_error(heat_error_t *err)
     return bad_request(err, HEAT_BAD_REQUEST_TEXT);
 }
 
-/* bool(value) in Python */
-static int py_truthy(const json_t *v)
-{
-    if (!v)
-        return 0;
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return json_object_size(v) > 0;
-    case JSON_ARRAY: return json_array_size(v) > 0;
-    case JSON_STRING: return json_string_length(v) > 0;
-    case JSON_INTEGER: return json_integer_value(v) != 0;
-    case JSON_REAL: return json_real_value(v) != 0.0;
-    case JSON_TRUE: return 1;
-    default: return 0;
-    }
-}
-
 /* with parse_error_check(data_type): a ValueError becomes "<type> not in valid format: <err>" */
 static int parse_error(apr_pool_t *p, const char *data_type, const heat_pyexc_t *exc, heat_error_t *err)
 {
@@ -370,7 +354,7 @@ static int inst_template(inst_ctx_t *c, json_t **out, heat_error_t *err)
         if (!json_is_string(v)) {
             /* urlparse() of a non-str: a false value parses as b'' (its scheme is bytes), a true
              * one has no .decode() */
-            if (py_truthy(v)) {
+            if (heat_json_truthy(v)) {
                 heat_error_set(err, 400, "AttributeError", NULL);
                 return 0;
             }
@@ -503,7 +487,7 @@ static int inst_environment(inst_ctx_t *c, json_t **out, heat_error_t *err)
     heat_pyexc_t exc;
 
     v = json_object_get(data, "environment");
-    if (v && !py_truthy(json_object_get(data, "environment_files"))) {
+    if (v && !heat_json_truthy(json_object_get(data, "environment_files"))) {
         if (json_is_object(v)) {
             if (!heat_environment_validate(c->p, v, &exc))
                 return parse_error(c->p, "Environment", &exc, err);

@@ -570,8 +570,8 @@ static int aws_answer(request_rec *r, heat_auth_response_t *out, const char *cod
 
     memset(out, 0, sizeof(*out));
     out->status = err->status;
-    out->status_line = apr_psprintf(r->pool, "%d %s", err->status, err->code);
-    out->content_type = "application/xml; charset=UTF-8";
+    out->status_line = heat_fault_cfn_status_line(r->pool, err);
+    out->content_type = HEAT_CFN_XML_TYPE;
     out->body = heat_fault_cfn_xml(r->pool, err, detail);
     return err->status;
 }

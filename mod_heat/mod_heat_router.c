@@ -244,6 +244,7 @@ static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_ro
     request_rec *r = st->r;
     const heat_settings_t *set = &st->sc->settings;
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    const char *app_url = application_url(st);
 
     memset(call, 0, sizeof(*call));
     call->p = r->pool;
@@ -259,9 +260,8 @@ static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_ro
     call->policy = st->sc->policy;
     call->rpc = st->sc->rpc;
     call->http = heat_child_http();
-    call->url_base = set->api_root ? set->api_root : application_url(st);
-    call->path_url = apr_pstrcat(r->pool, application_url(st), heat_front_quote_path(r->pool, st->path_info),
-                                 NULL);
+    call->url_base = set->api_root ? set->api_root : app_url;
+    call->path_url = apr_pstrcat(r->pool, app_url, heat_front_quote_path(r->pool, st->path_info), NULL);
     call->debug = set->debug;
     call->rpc_response_timeout = set->rpc_response_timeout;
     call->max_template_size = set->max_template_size;
@@ -326,9 +326,8 @@ static void respond_cfn_error(heat_request_state_t *st, heat_response_t *resp, c
 {
     const heat_cfn_error_t *err = heat_cfn_error(code);
     resp->status = err->status;
-    /* heat's AWS errors use the AWS code as the reason phrase: "400 InvalidAction" */
-    resp->status_line = apr_psprintf(st->r->pool, "%d %s", err->status, err->code);
-    resp->content_type = "application/xml; charset=UTF-8";
+    resp->status_line = heat_fault_cfn_status_line(st->r->pool, err);
+    resp->content_type = HEAT_CFN_XML_TYPE;
     resp->body = heat_fault_cfn_xml(st->r->pool, err, detail);
 }
 
