@@ -4,7 +4,8 @@
 #   make run          start Apache with mod_heat on 127.0.0.1:8004 (native) and :8000 (CFN)
 #   make stop         stop it
 #   make check        unit tests (ASan/UBSan with --enable-sanitizers) + integration tests
-#   make check-unit / make check-integration
+#   make check-unit / make check-integration [PYTEST_ARGS=...]
+#   make check-integration-repeat [RUNS=3]   the integration suite several times in a row
 #   make tools        build/heat-rpc-call, a CLI over the RPC client
 #   make install      install the module, the conf snippets and the sample vhosts (DESTDIR honoured)
 #   make clean
@@ -74,7 +75,16 @@ check-unit: build/unit/test_heat
 	HEAT_TEST_GOLDEN=test/golden build/unit/test_heat
 
 check-integration: $(MODULE_SO) | deps
-	$(PYTEST) -v test/integration
+	$(PYTEST) -v $(PYTEST_ARGS) test/integration
+
+# The whole integration suite RUNS times in a row (default 3), each a fresh pytest session; stops
+# at the first run that fails, and says which. No rerun of a failed test: a chance failure shows.
+RUNS ?= 3
+check-integration-repeat: $(MODULE_SO) | deps
+	@for i in $$(seq 1 $(RUNS)); do \
+	  echo "== integration run $$i of $(RUNS)"; \
+	  $(PYTEST) -v $(PYTEST_ARGS) test/integration || { echo "== integration run $$i of $(RUNS) failed"; exit 1; }; \
+	done; echo "== $(RUNS) integration runs in a row passed"
 
 check: check-unit check-integration
 
@@ -104,4 +114,4 @@ clean:
 distclean: clean
 	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/heat_version.h
 
-.PHONY: all tools deps check check-unit check-integration run stop install clean distclean
+.PHONY: all tools deps check check-unit check-integration check-integration-repeat run stop install clean distclean

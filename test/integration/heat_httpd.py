@@ -135,6 +135,52 @@ class ErrorLog:
             raise AssertionError('error log %s:\n' % self.path + '\n'.join(bad))
 
 
+ACCESS_LINE_RE = re.compile(r'"(?P<method>\w+) (?P<path>\S+) HTTP/1\.[01]" (?P<status>\d{3}) ')
+
+
+class AccessLog:
+    """The access log (LogFormat heattest), read line by line from a position. Apache writes a
+    request's line only after it has sent the response, so a client can have its answer before
+    the line is there: wait_for() polls with a deadline instead of reading once."""
+
+    def __init__(self, path):
+        self.path = path
+        self.pos = 0
+        self.pending = b''
+
+    def mark(self):
+        """Forgets everything written so far."""
+        self.read()
+
+    def read(self):
+        """[(method, path, status)] of the complete lines written since the last read."""
+        try:
+            with open(self.path, 'rb') as f:
+                f.seek(self.pos)
+                data = f.read()
+        except OSError:
+            return []
+        self.pos += len(data)
+        data = self.pending + data
+        complete, _, self.pending = data.rpartition(b'\n')
+        out = []
+        for line in complete.decode('utf-8', 'replace').splitlines():
+            m = ACCESS_LINE_RE.search(line)
+            if m:
+                out.append((m.group('method'), m.group('path'), int(m.group('status'))))
+        return out
+
+    def wait_for(self, seen, wanted, timeout=10):
+        """Reads new lines into the list seen until wanted(seen) holds or timeout passes; returns
+        seen. The caller asserts wanted(seen) afterwards, with seen in its message."""
+        deadline = time.time() + timeout
+        while True:
+            seen += self.read()
+            if wanted(seen) or time.time() > deadline:
+                return seen
+            time.sleep(0.05)
+
+
 class HttpdServer:
     """One Apache httpd with mod_heat, on its own server root and loopback ports."""
 
@@ -155,6 +201,7 @@ class HttpdServer:
         self.pid_path = os.path.join(self.root, 'logs', 'httpd.pid')
         self.stderr_path = os.path.join(self.root, 'logs', 'stderr')
         self.log = ErrorLog(os.path.join(self.root, 'logs', 'error_log'))
+        self.access = AccessLog(os.path.join(self.root, 'logs', 'access_log'))
         self.apis = tuple(apis)
         self.ports = {api: free_port() for api in self.apis}
         self.heat_conf_lines = {}

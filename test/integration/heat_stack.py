@@ -423,7 +423,8 @@ def normalise(data, subs=()):
 COMPARED = ('content-type', 'location', 'www-authenticate', 'allow')
 
 
-def differences(ours, theirs, subs_ours=(), subs_theirs=()):
+def differences(ours, theirs, subs_ours=(), subs_theirs=(), unordered=()):
+    """unordered: top-level JSON keys of lists compared as multisets (see unordered_lists)."""
     diffs = []
     if (ours.status, ours.reason) != (theirs.status, theirs.reason):
         diffs.append('status: mod_heat %d %r, python %d %r' % (ours.status, ours.reason, theirs.status, theirs.reason))
@@ -444,17 +445,34 @@ def differences(ours, theirs, subs_ours=(), subs_theirs=()):
     if missing:
         diffs.append('headers only python sends: %s' % sorted(missing))
     a, b = normalise(ours.body, subs_ours), normalise(theirs.body, subs_theirs)
+    if unordered and a != b:
+        a, b = unordered_lists(a, unordered), unordered_lists(b, unordered)
     if a != b:
         diffs.append('body (normalised):\n  mod_heat %r\n  python   %r' % (a, b))
     return diffs
+
+
+def unordered_lists(body, keys):
+    """The JSON body with the lists under the top-level keys sorted, as sorted canonical text.
+    For answers about two different stacks (one per side) whose lists heat-engine does not
+    order: the resources of a stack come in the order of the database rows, which is the order
+    the engine happened to create them in. Byte-exact output is compared on the shared stack."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    for key in keys:
+        if isinstance(data, dict) and isinstance(data.get(key), list):
+            data[key] = sorted(data[key], key=lambda item: json.dumps(item, sort_keys=True))
+    return json.dumps(data, sort_keys=True).encode()
 
 
 def short(body, n=3000):
     return body if len(body) <= n else body[:n] + b'... (%d bytes)' % len(body)
 
 
-def assert_same(ours, theirs, subs_ours=(), subs_theirs=()):
-    diffs = differences(ours, theirs, subs_ours, subs_theirs)
+def assert_same(ours, theirs, subs_ours=(), subs_theirs=(), unordered=()):
+    diffs = differences(ours, theirs, subs_ours, subs_theirs, unordered)
     if diffs:
         req = ours.raw_request
         if len(req) > 3000:

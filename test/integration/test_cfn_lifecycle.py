@@ -62,12 +62,13 @@ class Cli:
                     'AWS_SECRET_ACCESS_KEY': user['ec2_secret'], 'AWS_DEFAULT_REGION': 'RegionOne',
                     'AWS_EC2_METADATA_DISABLED': 'true', 'LC_ALL': 'C.UTF-8', 'AWS_MAX_ATTEMPTS': '1'}
         self.endpoint = 'http://127.0.0.1:%d/v1/' % httpd.ports['cfn']
-        self.access_pos = 0
+        self.sent = 0    # requests sent to mod_heat since the last actions_seen()
 
     def run(self, *args, check=True, port=None):
         """`aws cloudformation <args>` against mod_heat (or the server on port): (exit code, parsed
         JSON or None, stderr)."""
         endpoint = 'http://127.0.0.1:%d/v1/' % port if port else self.endpoint
+        self.sent += port is None    # AWS_MAX_ATTEMPTS=1: one request per command
         p = subprocess.run([self.aws, 'cloudformation'] + list(args) +
                            ['--output', 'json', '--endpoint-url', endpoint],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, timeout=120)
@@ -92,22 +93,24 @@ class Cli:
             time.sleep(1)
 
     def actions_seen(self):
-        """The CFN Actions mod_heat's access log shows since the last call (awscli POSTs forms, so
-        the Action is in the body: the log has the signed POST /v1/ lines and their statuses)."""
-        path = os.path.join(self.httpd.root, 'logs', 'access_log')
-        with open(path, 'rb') as f:
-            f.seek(self.access_pos)
-            data = f.read()
-        self.access_pos += len(data)
-        return re.findall(r'"(POST|GET) /v1/\S* HTTP/1\.[01]" (\d{3}) ', data.decode('utf-8', 'replace'))
-
+        """The (method, status) pairs of the requests mod_heat answered since the last call, one
+        per request sent to it (awscli POSTs forms, so the Action is in the body: the log has the
+        signed POST /v1/ lines). Apache logs a request after answering it, so the line of the
+        request just answered may not be there yet: waits (bounded) for all of them."""
+        lines = []
+        pairs = lambda: [(m, str(s)) for m, p, s in lines if p.startswith('/v1/')]
+        self.httpd.access.wait_for(lines, lambda _: len(pairs()) >= self.sent)
+        self.sent = 0
+        seen = pairs()
+        assert len(seen) == len(lines), lines
+        return seen
 
 @pytest.fixture(scope='module')
 def cli(real_stack, stack_httpd, tmp_path_factory):
     c = Cli(real_stack, stack_httpd, str(tmp_path_factory.mktemp('awscli')))
     if not c.aws:
         pytest.skip('aws-cli is not installed (apt-get install awscli)')
-    c.actions_seen()
+    c.httpd.access.mark()
     yield c
     # whatever the tests did, the stack goes (the harness deletes it through the Python API)
     real_stack.delete_stack('demo', c.name)
@@ -131,6 +134,7 @@ def test_create(cli):
     form = urllib.parse.urlencode([('Action', 'CreateStack'), ('StackName', cli.name), ('TemplateBody', TEMPLATE),
                                    ('Parameters.member.1.ParameterKey', 'Len'),
                                    ('Parameters.member.1.ParameterValue', '12'), ('TimeoutInMinutes', '5')])
+    cli.sent += 1
     resp = request(cli.httpd.ports['cfn'], 'POST', '/v1/', body=form,
                    headers=[('X-Auth-User', 'demo'), ('X-Auth-Token', token),
                             ('Content-Type', 'application/x-www-form-urlencoded')], timeout=60)
@@ -139,7 +143,7 @@ def test_create(cli):
     m = re.fullmatch(r'arn:openstack:heat::(\w+):stacks/%s/([0-9a-f-]{36})' % re.escape(cli.name), out['StackId'])
     assert m, out
     assert m.group(1) == cli.stack.facts['projects']['demo']
-    assert ('POST', '200') in cli.actions_seen()
+    assert sorted(cli.actions_seen()) == [('POST', '200'), ('POST', '500')]
     shown = cli.wait(('CREATE_COMPLETE',))
     assert shown['StackStatus'] == 'CREATE_COMPLETE', shown
     assert shown['StackId'] == out['StackId']
@@ -152,6 +156,9 @@ def test_create(cli):
 
 
 def test_list_and_resources(cli):
+    # heat-engine creates in the background: whatever test_create saw, wait for the end state
+    shown = cli.wait(('CREATE_COMPLETE',))
+    assert shown['StackStatus'] == 'CREATE_COMPLETE', shown
     _, out, _ = cli.run('list-stacks')
     mine = [s for s in out['StackSummaries'] if s['StackName'] == cli.name]
     assert len(mine) == 1 and mine[0]['StackStatus'] == 'CREATE_COMPLETE', out
@@ -186,7 +193,8 @@ def test_update_and_cancel(cli):
                         '--parameters', 'ParameterKey=Len,ParameterValue=16')
     assert out['StackId'].endswith(cli.name + '/' + out['StackId'].rsplit('/', 1)[1])
     deadline = time.time() + 30
-    while cli.stack_status()['StackStatus'] != 'UPDATE_IN_PROGRESS' and time.time() < deadline:
+    while cli.stack_status()['StackStatus'] != 'UPDATE_IN_PROGRESS':
+        assert time.time() < deadline, cli.stack_status()
         time.sleep(0.5)
     cli.run('cancel-update-stack', '--stack-name', cli.name)
     shown = cli.wait(('ROLLBACK_COMPLETE',), timeout=120)
