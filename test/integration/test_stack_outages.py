@@ -31,10 +31,24 @@ pytestmark = pytest.mark.real_stack
 RPC_TIMEOUT = 5
 
 
+# One child: what a child learns once and keeps (the auth_url heat's authurl filter discovers on
+# [clients_keystone] auth_uri, its pooled AMQP connections) is per child, as it is per heat-api
+# worker; with two children the request after an outage may go to a child started since, which
+# has not learnt it (a new heat-api worker started while Keystone is down answers 500 as well).
+ONE_CHILD = '''<IfModule mpm_event_module>
+    ServerLimit 1
+    StartServers 1
+    MaxRequestWorkers 8
+    MinSpareThreads 1
+    MaxSpareThreads 8
+</IfModule>
+'''
+
+
 @pytest.fixture(scope='module')
 def outage_httpd(httpd_factory, real_stack):
     return stack_server(httpd_factory, real_stack, 'stack-outage', apis=('api',),
-                        test_conf='HeatOption DEFAULT rpc_response_timeout %d' % RPC_TIMEOUT)
+                        test_conf=ONE_CHILD + 'HeatOption DEFAULT rpc_response_timeout %d' % RPC_TIMEOUT)
 
 
 @pytest.fixture(autouse=True)
