@@ -14,6 +14,7 @@
 #include "heat_body.h"
 #include "heat_json.h"
 #include "heat_rpc.h"
+#include "heat_template.h"
 #include "heat_util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -104,6 +105,38 @@ START_TEST(nul_in_string_value_kept)
     args = json_deep_copy(body);
     ck_assert_ptr_null(heat_rpc_message_build(heat_test_pool, NULL, "validate_template", args, "1.36", &ids, &msg));
     ck_assert_ptr_nonnull(strstr(msg, "\\\"description\\\": \\\"a\\\\u0000b\\\""));
+}
+END_TEST
+
+START_TEST(nul_in_engine_reply_kept)
+{
+    /* what heat-engine sends back for a template with a NUL in a key and in a value */
+    const char *reply = "{\"oslo.version\": \"2.0\", \"oslo.message\": \"{\\\"result\\\": {\\\"Description\\\": "
+                        "\\\"a\\\\u0000b\\\", \\\"x\\\\u0000y\\\": 1}, \\\"failure\\\": null, "
+                        "\\\"_msg_id\\\": \\\"m1\\\"}\"}";
+    heat_rpc_incoming_t in;
+    const json_t *d;
+
+    ck_assert_ptr_null(heat_rpc_reply_parse(heat_test_pool, reply, strlen(reply), &in));
+    ck_assert_str_eq(in.msg_id, "m1");
+    d = json_object_get(in.result, "Description");
+    ck_assert_uint_eq(json_string_length(d), 3);
+    ck_assert(!memcmp(json_string_value(d), "a\0b", 3));
+    ck_assert_int_eq(json_integer_value(json_object_getn(in.result, "x\0y", 3)), 1);
+    ck_assert_str_eq(heat_json_dump(heat_test_pool, in.result, 0), "{\"Description\": \"a\\u0000b\", \"x\\u0000y\": 1}");
+}
+END_TEST
+
+START_TEST(nul_key_is_no_known_section)
+{
+    /* environment_format: {"parameters\0x": {}} has a wrong section, not "parameters" */
+    const char *text = "{\"parameters\\u0000x\": {}}";
+    json_t *body;
+    heat_error_t err;
+    heat_pyexc_t exc = {NULL, NULL};
+    ck_assert_int_eq(decode(heat_test_pool, text, strlen(text), &body, &err), HEAT_BODY_OK);
+    ck_assert_int_eq(heat_environment_validate(heat_test_pool, body, &exc), 0);
+    ck_assert_str_eq(exc.type, "ValueError");
 }
 END_TEST
 
@@ -313,6 +346,8 @@ Suite *heat_test_body_suite(void)
     tcase_add_test(tc, nul_key_round_trip);
     tcase_add_test(tc, nul_key_sort_order);
     tcase_add_test(tc, nul_in_string_value_kept);
+    tcase_add_test(tc, nul_in_engine_reply_kept);
+    tcase_add_test(tc, nul_key_is_no_known_section);
     tcase_add_test(tc, decoding_is_linear_in_memory);
     tcase_add_test(tc, deep_nesting_is_a_400);
     tcase_add_test(tc, huge_numbers_are_a_400);
