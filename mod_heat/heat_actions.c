@@ -27,7 +27,7 @@ static void actions_action(heat_call_t *call, heat_reply_t *reply)
     heat_policy_denial_t denial;
     json_t *body = NULL, *args, *value;
     const char *key = NULL;
-    size_t i;
+    size_t key_len = 0, i;
 
     if (heat_api_body(call, reply, &body) == HEAT_BODY_ERROR)
         return;
@@ -39,12 +39,13 @@ static void actions_action(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_http_error(call, reply, 400, "Multiple actions specified");
         return;
     }
-    json_object_foreach(body, key, value) {
+    json_object_keylen_foreach(body, key, key_len, value) {
         break;
     }
     (void)value;
+    /* by length: "suspend\u0000x" is no action */
     for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-        if (strcmp(actions[i].name, key) == 0)
+        if (key_len == strlen(actions[i].name) && memcmp(actions[i].name, key, key_len) == 0)
             break;
     if (i == sizeof(actions) / sizeof(actions[0])) {
         heat_api_reply_http_error(call, reply, 400, apr_psprintf(call->p, "Invalid action %s specified", key));

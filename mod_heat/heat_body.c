@@ -40,6 +40,7 @@ typedef struct {
     const char *unsupported;
     size_t unsupported_pos;
     int depth;
+    char *scratch; /* pj_string's output: one buffer of the text's size, reused by every string */
 } pj_t;
 
 #define IS_WS(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
@@ -123,12 +124,19 @@ static size_t put_utf8(char *o, unsigned long cp)
 }
 
 /* scanstring_unicode(pystr, end, strict=True): end is just after the opening quote. Positions are
- * bytes here; the escapes and delimiters being ASCII, the arithmetic is Python's. */
+ * bytes here; the escapes and delimiters being ASCII, the arithmetic is Python's.
+ * The decoded string (*outlen bytes, it may hold NULs) is in j->scratch, valid until the next call:
+ * the caller copies it. A decoded string is never longer than the text, so one buffer of the
+ * text's size serves them all and decoding stays linear in memory. */
 static char *pj_string(pj_t *j, size_t end, size_t *next_out, size_t *outlen)
 {
     const char *s = j->s;
     size_t len = j->len, begin = end - 1, next;
-    char *out = apr_palloc(j->p, len - end + 1), *o = out;
+    char *out, *o;
+
+    if (!j->scratch)
+        j->scratch = apr_palloc(j->p, len + 1);
+    out = o = j->scratch;
 
     for (;;) {
         unsigned char c = 0;
@@ -308,6 +316,8 @@ static json_t *pj_object(pj_t *j, size_t idx, size_t *next)
             key = pj_string(j, idx + 1, &after, &klen);
             if (!key)
                 goto bail;
+            /* the value's strings reuse the scratch buffer: keep the key at its own size */
+            key = apr_pmemdup(j->p, key, klen);
             idx = after;
             while (idx <= end_idx && IS_WS(s[idx]))
                 idx++;

@@ -103,17 +103,18 @@ static const char *py_number(apr_pool_t *p, const json_t *v)
 }
 
 /* json.dumps's string encoding with ensure_ascii: every character outside ' '..'~' as an escape,
- * \uXXXX in lowercase hex, characters beyond the BMP as a surrogate pair. */
-static void json_string_out(heat_buf_t *o, const char *s)
+ * \uXXXX in lowercase hex, characters beyond the BMP as a surrogate pair. The length is given:
+ * a Python str may hold NUL characters (written as \u0000). */
+static void json_string_out(heat_buf_t *o, const char *s, size_t n)
 {
-    const unsigned char *c = (const unsigned char *)s;
+    const unsigned char *c = (const unsigned char *)s, *end = c + n;
     char esc[32];
     int len;
 
     heat_buf_str(o, "\"");
-    while (*c) {
+    while (c < end) {
         long cp = heat_utf8_next(c, &len);
-        if (cp < 0) { /* not from jansson; never mind, keep going byte by byte */
+        if (cp < 0 || len > end - c) { /* not from jansson; never mind, keep going byte by byte */
             cp = 0xFFFD;
             len = 1;
         }
@@ -147,34 +148,50 @@ static void json_string_out(heat_buf_t *o, const char *s)
     heat_buf_str(o, "\"");
 }
 
-static int key_cmp(const void *a, const void *b)
+/* An object member as the writer sees it: keys may hold NUL, so they go with their length. */
+typedef struct {
+    const char *key;
+    size_t len;
+    const json_t *value;
+} member_t;
+
+/* Python's str order: UTF-8 byte order is code point order, and a prefix sorts first */
+static int member_cmp(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const member_t *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* sorted: json.dumps(sort_keys=True) (UTF-8 byte order is code point order) */
+/* sorted: json.dumps(sort_keys=True) */
 static void json_out(heat_buf_t *o, const json_t *v, int sorted)
 {
     const char *key;
+    size_t key_len;
     json_t *item;
     size_t i, n;
-    const char **keys;
+    member_t *members;
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         n = json_object_size(v);
-        keys = apr_palloc(o->p, (n ? n : 1) * sizeof(*keys));
+        members = apr_palloc(o->p, (n ? n : 1) * sizeof(*members));
         i = 0;
-        json_object_foreach((json_t *)v, key, item)
-            keys[i++] = key;
+        json_object_keylen_foreach((json_t *)v, key, key_len, item) {
+            members[i].key = key;
+            members[i].len = key_len;
+            members[i++].value = item;
+        }
         if (sorted)
-            qsort(keys, n, sizeof(*keys), key_cmp);
+            qsort(members, n, sizeof(*members), member_cmp);
         heat_buf_str(o, "{");
         for (i = 0; i < n; i++) {
             heat_buf_str(o, i ? ", " : "");
-            json_string_out(o, keys[i]);
+            json_string_out(o, members[i].key, members[i].len);
             heat_buf_str(o, ": ");
-            json_out(o, json_object_get(v, keys[i]), sorted);
+            json_out(o, members[i].value, sorted);
         }
         heat_buf_str(o, "}");
         break;
@@ -187,7 +204,7 @@ static void json_out(heat_buf_t *o, const json_t *v, int sorted)
         heat_buf_str(o, "]");
         break;
     case JSON_STRING:
-        json_string_out(o, json_string_value(v));
+        json_string_out(o, json_string_value(v), json_string_length(v));
         break;
     case JSON_TRUE:
         heat_buf_str(o, "true");

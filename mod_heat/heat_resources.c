@@ -313,6 +313,7 @@ static void resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body, *value, *reason;
     const char *key, *invalid = NULL, *text;
+    size_t key_len;
     int mark = 0;
 
     if (!read_body(call, reply, &body))
@@ -322,8 +323,10 @@ static void resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_http_error(call, reply, 400, HEAT_BAD_REQUEST_TEXT);
         return;
     }
-    json_object_foreach(body, key, value) {
-        if (strcmp(key, "mark_unhealthy") != 0 && strcmp(key, "resource_status_reason") != 0)
+    /* by length: a key with a NUL character is none of the two */
+    json_object_keylen_foreach(body, key, key_len, value) {
+        if (!(key_len == 14 && !memcmp(key, "mark_unhealthy", 14))
+            && !(key_len == 22 && !memcmp(key, "resource_status_reason", 22)))
             invalid = apr_pstrcat(call->p, invalid ? invalid : "{", invalid ? ", " : "",
                                   py_repr_str(call->p, key), NULL);
     }

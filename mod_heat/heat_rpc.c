@@ -4,6 +4,7 @@
  * test/golden/rpc were captured from heat's EngineClient and a real oslo.messaging server. */
 #include "heat_rpc.h"
 
+#include "heat_body.h"
 #include "heat_json.h"
 #include "heat_log.h"
 
@@ -519,9 +520,12 @@ const char *heat_rpc_reply_parse(apr_pool_t *p, const char *body, apr_size_t len
             return "unsupported envelope version";
         if (!json_is_string(v))
             return "oslo.message is not a string";
-        inner = heat_json_own(p, json_loadb(json_string_value(v), json_string_length(v), 0, &e));
+        /* json.dumps wrote it: Python's rules read it whole, NUL characters in keys included
+         * (jansson's loader refuses those) */
+        const char *why;
+        inner = heat_pyjson_loads(p, json_string_value(v), json_string_length(v), NULL, &why);
         if (!inner)
-            return apr_psprintf(p, "oslo.message is not JSON: %s", e.text);
+            return apr_psprintf(p, "oslo.message is not JSON: %s", why);
         if (!json_is_object(inner))
             return "oslo.message is not a JSON object";
     }

@@ -44,11 +44,12 @@ static apr_size_t repr_size(const json_t *v)
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         const char *key;
+        size_t key_len;
         json_t *item;
         size_t count = 0;
         n = 2;
-        json_object_foreach((json_t *)v, key, item) {
-            n += heat_py_repr_len(key, strlen(key)) + 2 + repr_size(item);
+        json_object_keylen_foreach((json_t *)v, key, key_len, item) {
+            n += heat_py_repr_len(key, key_len) + 2 + repr_size(item);
             count++;
         }
         return n + (count ? 2 * (count - 1) : 0);
@@ -200,12 +201,13 @@ static const char *const sections[] = {"parameters", "resource_registry", "param
 int heat_environment_validate(apr_pool_t *p, const json_t *env, heat_pyexc_t *exc)
 {
     const char *key;
+    size_t key_len;
     json_t *value;
-    json_object_foreach((json_t *)env, key, value) {
+    json_object_keylen_foreach((json_t *)env, key, key_len, value) {
         size_t k;
         int known = 0;
         for (k = 0; k < N_SECTIONS; k++)
-            if (!strcmp(key, sections[k]))
+            if (key_len == strlen(sections[k]) && !memcmp(key, sections[k], key_len))
                 known = 1;
         if (!known) {
             pyexc_set(exc, "ValueError", apr_psprintf(p, "environment has wrong section \"%s\"", key));
@@ -449,19 +451,24 @@ static int dict_update(apr_pool_t *p, json_t *target, json_t *other, heat_error_
         if (json_is_object(el)) {
             /* iterating a dict gives its keys */
             const char *k1 = NULL, *k2 = NULL, *key;
+            size_t k1_len = 0, k2_len = 0, key_len;
             json_t *unused;
             if (json_object_size(el) != 2) {
                 heat_error_set(err, 400, "ValueError", NULL);
                 return 0;
             }
-            json_object_foreach(el, key, unused) {
+            json_object_keylen_foreach(el, key, key_len, unused) {
                 (void)unused;
-                if (!k1)
+                if (!k1) {
                     k1 = key;
-                else
+                    k1_len = key_len;
+                }
+                else {
                     k2 = key;
+                    k2_len = key_len;
+                }
             }
-            json_object_set_new(target, k1, json_string(k2));
+            json_object_setn_new(target, k1, k1_len, json_stringn(k2, k2_len));
             continue;
         }
         if (!json_is_array(el))
@@ -596,13 +603,13 @@ static int extract_tags(apr_pool_t *p, json_t *args, heat_error_t *err)
     return 1;
 }
 
-static int is_reserved(const char *key)
+static int is_reserved(const char *key, size_t key_len)
 {
     static const char *const reserved[] = {"stack_name",  "template", "template_url",      "parameters",
                                            "environment", "files",    "environment_files", "files_container"};
     size_t k;
     for (k = 0; k < sizeof reserved / sizeof *reserved; k++)
-        if (!strcmp(key, reserved[k]))
+        if (key_len == strlen(reserved[k]) && !memcmp(key, reserved[k], key_len))
             return 1;
     return 0;
 }
@@ -612,9 +619,11 @@ static json_t *inst_args(inst_ctx_t *c)
 {
     json_t *args = heat_json_own(c->p, json_object()), *v;
     const char *key;
-    json_object_foreach(c->data, key, v)
-        if (!is_reserved(key))
-            json_object_set(args, key, v);
+    size_t key_len;
+    /* keys may hold NUL characters: by length, never as C strings */
+    json_object_keylen_foreach(c->data, key, key_len, v)
+        if (!is_reserved(key, key_len))
+            json_object_setn(args, key, key_len, v);
     return args;
 }
 

@@ -21,7 +21,8 @@
     X(template)             \
     X(ec2)                  \
     X(cfn)                  \
-    X(cfn_actions)
+    X(cfn_actions)          \
+    X(body)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));
