@@ -36,6 +36,8 @@
 /* A reply bigger than this is refused (a protocol error closes the connection). */
 #define HEAT_AMQP_MAX_BODY (256u * 1024 * 1024)
 #define HEAT_AMQP_CHANNEL 1
+/* Free memory a connection's allocator keeps for reuse. */
+#define HEAT_AMQP_MAX_FREE (1024 * 1024)
 
 /* ---- transport_url ---------------------------------------------------------------------- */
 
@@ -336,6 +338,7 @@ struct heat_amqp_conn_t {
     uint64_t published;            /* publishes on the current channel = last delivery tag */
     uint64_t acked;                /* highest confirmed tag */
     uint64_t nacked;               /* highest refused tag */
+    int closed_code;               /* reply code of the broker's last channel close */
     apr_time_t last_io;            /* last successful read or write */
     heat_amqp_stats_t stats;
 };
@@ -366,6 +369,9 @@ heat_amqp_conn_t *heat_amqp_conn_create(const heat_amqp_conf_t *conf, heat_amqp_
         return NULL;
     }
     apr_allocator_owner_set(alloc, pool);
+    /* a large reply's blocks go back to the system once its pool is cleared, instead of staying
+     * with this pooled connection for its lifetime */
+    apr_allocator_max_free_set(alloc, HEAT_AMQP_MAX_FREE);
     c = apr_pcalloc(pool, sizeof(*c));
     c->pool = pool;
     c->conf = conf;
@@ -808,6 +814,7 @@ static apr_status_t process_frame(heat_amqp_conn_t *c, apr_time_t deadline, heat
         amqp_channel_close_ok_t ok = {0};
         *err = apr_psprintf(c->errpool, "broker closed the channel: %u %s", m->reply_code,
                             bytes_str(c->errpool, m->reply_text));
+        c->closed_code = m->reply_code;
         amqp_send_method(c->state, HEAT_AMQP_CHANNEL, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
         rv = APR_ECONNRESET;
         break;
@@ -904,6 +911,7 @@ apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const 
     }
     c->last_io = apr_time_now();
     tag = ++c->published;
+    c->closed_code = 0;
     /* The confirm takes about a millisecond (rpc-wire-verified.md §4); one that does not come
      * within the connect timeout means a dead connection, worth a reconnect and a retry. */
     confirm_by = c->last_io + c->conf->connect_timeout;
@@ -921,7 +929,8 @@ apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const 
             return APR_ECONNRESET;
         }
         if (rv != APR_SUCCESS)
-            return rv;
+            /* 406 PRECONDITION_FAILED answers the message itself (too large, a bad property) */
+            return c->closed_code == AMQP_PRECONDITION_FAILED ? HEAT_AMQP_EREFUSED : rv;
     }
     if (c->nacked >= tag) {
         *err = apr_psprintf(c->errpool, "%s refused the message (basic.nack)", c->peer);

@@ -378,6 +378,16 @@ const char *heat_rpc_expiration(apr_pool_t *p, apr_interval_time_t timeout)
     return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)(timeout / 1000));
 }
 
+const char heat_rpc_too_large[] = "the RPC message would exceed its maximum size";
+
+static int count_until_cap(const char *buffer, size_t size, void *data)
+{
+    apr_size_t *n = data;
+    (void)buffer;
+    *n += size;
+    return *n > HEAT_RPC_MAX_MESSAGE ? -1 : 0;
+}
+
 const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
                                    json_t *args, const char *version, const heat_rpc_ids_t *ids,
                                    char **body)
@@ -420,11 +430,22 @@ const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const c
     if (!json_is_string(json_object_get(msg, "method")) || !json_is_string(json_object_get(msg, "version"))
         || !json_is_string(json_object_get(msg, "_unique_id")))
         return "method, version and ids must be valid UTF-8";
+    /* Measured before it is written (aliases shared in the value are written out once per
+     * reference): an oversize message is refused without building it. jansson's writer with
+     * these flags writes what json.dumps writes, give or take a few bytes; the body is checked
+     * exactly below. */
+    {
+        apr_size_t n = 0;
+        if (json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
+            return heat_rpc_too_large;
+    }
     inner = heat_json_dump(p, msg, 0);
     env = heat_json_own(p, json_object());
     json_object_set_new(env, "oslo.version", json_string("2.0"));
     json_object_set_new(env, "oslo.message", json_string(inner));
     *body = heat_json_dump(p, env, 0);
+    if (strlen(*body) > HEAT_RPC_MAX_MESSAGE)
+        return heat_rpc_too_large;
     return NULL;
 }
 
@@ -781,6 +802,27 @@ static heat_rpc_outcome_t fail(heat_rpc_reply_t *reply, heat_rpc_outcome_t outco
     return outcome;
 }
 
+/* A message too big to send is the client's fault (a 400), not the broker's (a 503) and not
+ * worth a retry: it is answered as heat's RequestLimitExceeded, which every caller already
+ * maps to 400 in both APIs. */
+static heat_rpc_outcome_t fail_too_large(apr_pool_t *p, heat_rpc_reply_t *reply, const char *method,
+                                         const char *why)
+{
+    heat_rpc_failure_t *f = &reply->failure;
+    const char *msg = apr_psprintf(p, "Request limit exceeded: the request to heat-engine (%s) exceeds the maximum "
+                                      "message size (%lu bytes).",
+                                   method, (unsigned long)HEAT_RPC_MAX_MESSAGE);
+    heat_log(HEAT_LOG_INFO, "HEAT0920 RPC %s not sent: %s", method, why);
+    f->cls = "RequestLimitExceeded";
+    f->module = "heat.common.exception";
+    f->message = msg;
+    f->args = heat_json_own(p, json_array());
+    f->kwargs = heat_json_own(p, json_pack("{s:s}", "message", msg));
+    f->tb = heat_json_own(p, json_array());
+    f->traceback = "";
+    return fail(reply, HEAT_RPC_REMOTE_FAILURE, why);
+}
+
 static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const json_t *context,
                                    const char *method, json_t *args, const char *version,
                                    apr_interval_time_t timeout, heat_rpc_reply_t *reply, int call)
@@ -805,6 +847,16 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
         return fail(reply, HEAT_RPC_UNREACHABLE, "invalid RPC request (context and args must be "
                                                  "JSON objects, method set)");
     }
+    {
+        /* what the message carries, measured before a connection is taken */
+        apr_size_t n = 0;
+        const size_t flags = JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER;
+        if ((args && json_dump_callback(args, count_until_cap, &n, flags))
+            || json_dump_callback(context, count_until_cap, &n, flags)) {
+            json_decref(args);
+            return fail_too_large(p, reply, method, heat_rpc_too_large);
+        }
+    }
     rv = apr_reslist_acquire(rp->rl, &res);
     if (rv != APR_SUCCESS) {
         json_decref(args);
@@ -817,6 +869,14 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
                                  conf->pool_max));
     }
     rc = res;
+    if (apr_time_now() >= deadline) {
+        /* the wait for a pooled connection used up the call's time: a timeout, as heat-api's
+         * own wait for a connection ends, not "unreachable" */
+        json_decref(args);
+        fail(reply, HEAT_RPC_TIMEOUT, apr_psprintf(p, "Timed out waiting for an AMQP connection (rpc_conn_pool_size "
+                                                      "%d)", conf->pool_max));
+        goto out;
+    }
     memset(&ids, 0, sizeof(ids));
     ids.unique_id = heat_rpc_uuid_hex(p);
     if (call) {
@@ -827,7 +887,10 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
     /* a cast waits for nothing: its waiter just drops whatever the queue holds */
     heat_rpc_waiter_init(&w, p, call ? ids.msg_id : NULL, &rc->dedup);
     if ((err = heat_rpc_message_build(p, context, method, args, version, &ids, &body)) != NULL) {
-        fail(reply, HEAT_RPC_UNREACHABLE, apr_pstrcat(p, "invalid RPC request: ", err, NULL));
+        if (err == heat_rpc_too_large)
+            fail_too_large(p, reply, method, err);
+        else
+            fail(reply, HEAT_RPC_UNREACHABLE, apr_pstrcat(p, "invalid RPC request: ", err, NULL));
         goto out;
     }
     heat_log(HEAT_LOG_DEBUG, "RPC %s %s version %s %s %s", what, method, version ? version : "1.0",
@@ -840,6 +903,11 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
         rv = heat_amqp_conn_ensure(rc->amqp, deadline, heat_rpc_waiter_feed, &w, &err);
         if (rv != APR_SUCCESS) {
             err = apr_pstrdup(p, err);
+            if (apr_time_now() >= deadline) {
+                fail(reply, HEAT_RPC_TIMEOUT, apr_psprintf(p, "Timed out sending message %s: %s",
+                                                           call ? ids.msg_id : ids.unique_id, err));
+                goto out;
+            }
             heat_log(HEAT_LOG_ERR, "RPC %s %s: %s", what, method, err);
             fail(reply, HEAT_RPC_UNREACHABLE, err);
             goto out;
@@ -850,6 +918,17 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
         if (rv == APR_SUCCESS)
             break;
         err = apr_pstrdup(p, err);
+        if (rv == HEAT_AMQP_EREFUSED) {
+            /* the broker refused this message (406, e.g. larger than its max_message_size):
+             * sending it again would be refused again */
+            if (strstr(err, "size"))
+                fail_too_large(p, reply, method, err);
+            else {
+                heat_log(HEAT_LOG_ERR, "HEAT0921 RPC %s %s: %s", what, method, err);
+                fail(reply, HEAT_RPC_UNREACHABLE, err);
+            }
+            goto out;
+        }
         if (APR_STATUS_IS_TIMEUP(rv)) {
             fail(reply, HEAT_RPC_TIMEOUT, apr_psprintf(p, "Timed out sending message %s: %s",
                                                        call ? ids.msg_id : ids.unique_id, err));

@@ -83,6 +83,12 @@ typedef struct {
  * "[DEFAULT] transport_url: no host after '@' (rabbit://heat:***@/heat)". */
 const char *heat_rpc_conf_make(apr_pool_t *p, const heat_rpc_settings_t *in, heat_rpc_conf_t **out);
 
+/* The largest request body sent to the broker (RabbitMQ refuses more than 128 MiB by default).
+ * A bigger request is not sent: the call returns HEAT_RPC_REMOTE_FAILURE with the failure of
+ * heat's RequestLimitExceeded (heat.common.exception), which the APIs answer with 400; so is a
+ * message the broker refuses for its size (406 PRECONDITION_FAILED), never retried. */
+#define HEAT_RPC_MAX_MESSAGE (16u * 1024 * 1024)
+
 /* ---- calling ---------------------------------------------------------------------------- */
 
 typedef struct heat_rpc_pool_t heat_rpc_pool_t;
@@ -156,6 +162,10 @@ typedef struct {
 const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
                                    json_t *args, const char *version, const heat_rpc_ids_t *ids,
                                    char **body);
+
+/* The error heat_rpc_message_build returns (this pointer) for a body over HEAT_RPC_MAX_MESSAGE;
+ * it stops measuring there, so an oversize body is never built. */
+extern const char heat_rpc_too_large[];
 
 /* The "expiration" property of a call: the timeout in milliseconds as a decimal string. */
 const char *heat_rpc_expiration(apr_pool_t *p, apr_interval_time_t timeout);

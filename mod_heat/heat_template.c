@@ -118,10 +118,27 @@ static int size_ok(apr_pool_t *p, apr_size_t size, apr_size_t max, heat_pyexc_t 
     return 0;
 }
 
+/* The expanded size of a YAML document (aliases written out once per reference, as heat-api's
+ * RPC message carries them) is bounded at HEAT_YAML_EXPANSION_FACTOR x max_template_size, and
+ * refused with heat's template size error, the size being the expanded one. */
+static apr_size_t expansion_max(apr_size_t max_template_size)
+{
+    apr_size_t m = max_template_size ? max_template_size : HEAT_MAX_TEMPLATE_SIZE_DEFAULT;
+    return m > (apr_size_t)-1 / HEAT_YAML_EXPANSION_FACTOR ? (apr_size_t)-1 : m * HEAT_YAML_EXPANSION_FACTOR;
+}
+
+static void too_large(apr_pool_t *p, const char *what, const heat_yaml_error_t *yerr, heat_pyexc_t *exc)
+{
+    pyexc_set(exc, "RequestLimitExceeded",
+              apr_psprintf(p, "Request limit exceeded: %s size with YAML aliases expanded (%" APR_SIZE_T_FMT
+                              " bytes) exceeds maximum allowed size (%" APR_SIZE_T_FMT " bytes).",
+                           what, (apr_size_t)yerr->expanded, (apr_size_t)yerr->limit));
+}
+
 /* ---- template_format ---- */
 
 static json_t *simple_parse(apr_pool_t *p, const char *text, apr_size_t len, int is_bytes, const char *tmpl_url,
-                            heat_pyexc_t *exc)
+                            apr_size_t max_template_size, heat_pyexc_t *exc)
 {
     json_t *tpl = NULL;
     heat_pyjson_status_t st = HEAT_PYJSON_ERROR;
@@ -136,9 +153,12 @@ static json_t *simple_parse(apr_pool_t *p, const char *text, apr_size_t len, int
     }
     if (!tpl) {
         heat_yaml_error_t yerr;
-        tpl = is_bytes ? heat_yaml_load_bytes(p, text, len, &yerr) : heat_yaml_load(p, text, len, &yerr);
+        apr_size_t max = expansion_max(max_template_size);
+        tpl = is_bytes ? heat_yaml_load_bytes_max(p, text, len, max, &yerr) : heat_yaml_load_max(p, text, len, max, &yerr);
         if (!tpl) {
-            if (yerr.status == HEAT_YAML_ERROR)
+            if (yerr.status == HEAT_YAML_TOO_LARGE)
+                too_large(p, "Template", &yerr, exc);
+            else if (yerr.status == HEAT_YAML_ERROR)
                 pyexc_set(exc, "ValueError",
                           apr_psprintf(p, "Error parsing template %s %s", tmpl_url ? tmpl_url : "[root stack]",
                                        yerr.message));
@@ -161,7 +181,7 @@ static json_t *simple_parse(apr_pool_t *p, const char *text, apr_size_t len, int
 json_t *heat_template_simple_parse(apr_pool_t *p, const char *text, apr_size_t len, const char *tmpl_url,
                                    heat_pyexc_t *exc)
 {
-    return simple_parse(p, text, len, 0, tmpl_url, exc);
+    return simple_parse(p, text, len, 0, tmpl_url, 0, exc);
 }
 
 static json_t *check_version(json_t *tpl, heat_pyexc_t *exc)
@@ -181,7 +201,7 @@ json_t *heat_template_parse(apr_pool_t *p, const char *text, apr_size_t len, apr
 {
     if (!size_ok(p, heat_py_strlen(text, len), max_template_size, exc))
         return NULL;
-    return check_version(simple_parse(p, text, len, 0, NULL, exc), exc);
+    return check_version(simple_parse(p, text, len, 0, NULL, max_template_size, exc), exc);
 }
 
 json_t *heat_template_parse_bytes(apr_pool_t *p, const char *data, apr_size_t len, apr_size_t max_template_size,
@@ -189,7 +209,7 @@ json_t *heat_template_parse_bytes(apr_pool_t *p, const char *data, apr_size_t le
 {
     if (!size_ok(p, bytes_repr_size(data, len), max_template_size, exc))
         return NULL;
-    return check_version(simple_parse(p, data, len, 1, NULL, exc), exc);
+    return check_version(simple_parse(p, data, len, 1, NULL, max_template_size, exc), exc);
 }
 
 /* ---- environment_format ---- */
@@ -227,6 +247,10 @@ json_t *heat_environment_parse(apr_pool_t *p, const char *text, apr_size_t len, 
     json_t *env = heat_yaml_load(p, text, len, &yerr);
 
     if (!env) {
+        if (yerr.status == HEAT_YAML_TOO_LARGE) {
+            too_large(p, "Environment", &yerr, exc);
+            return NULL;
+        }
         /* ValueError(yea): str() of it is the PyYAML text */
         if (yerr.status == HEAT_YAML_ERROR || yerr.status == HEAT_YAML_UNSUPPORTED)
             pyexc_set(exc, "ValueError", yerr.message);

@@ -419,12 +419,17 @@ struct ynode {
     size_t n, cap;
     ymark_t start;
     unsigned long weight;     /* nodes in the expanded tree, saturating */
+    size_t bytes;             /* JSON bytes of the expanded tree (an estimate), saturating */
     int constructed;
     pyobj_t obj;
+    json_t *json;             /* a scalar's JSON value, shared by every reference to it */
 };
 
 typedef struct {
-    apr_pool_t *p;
+    apr_pool_t *p;    /* the current parse pass's pool, then the result's (a child of base) */
+    apr_pool_t *base; /* the caller's pool */
+    apr_pool_t *patchpool; /* holds ptext and spaces of the latest patch */
+    size_t max_bytes; /* expanded JSON size allowed */
     const char *text; /* UTF-8 */
     size_t len;
     const char *name; /* "<unicode string>" or "<byte string>" */
@@ -1567,6 +1572,11 @@ static unsigned long weight_add(unsigned long a, unsigned long b)
     return (s < a || s > HEAT_YAML_MAX_EXPANSION + 1UL) ? HEAT_YAML_MAX_EXPANSION + 1UL : s;
 }
 
+static size_t bytes_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
 typedef struct {
     ynode_t **stack;
     size_t depth, cap;
@@ -1582,6 +1592,7 @@ static void compose_attach(yctx_t *c, compose_t *cs, ynode_t *node)
         ynode_t *parent = cs->stack[cs->depth - 1];
         node_add(c, parent, node);
         parent->weight = weight_add(parent->weight, node->weight);
+        parent->bytes = bytes_add(parent->bytes, node->bytes);
     }
 }
 
@@ -1646,6 +1657,8 @@ static int compose_event(yctx_t *c, compose_t *cs, yaml_event_t *ev)
         node->len = ev->data.scalar.length;
         node->value = apr_pstrmemdup(c->p, (const char *)ev->data.scalar.value, node->len);
         node->weight = 1;
+        /* quotes and separator: what json.dumps writes around it (escapes not counted) */
+        node->bytes = bytes_add(node->len, 4);
         if (!tag || !strcmp(tag, "!"))
             node->tag = ev->data.scalar.plain_implicit ? resolve_scalar(node->value, node->len) : TAG_STR;
         else
@@ -1671,6 +1684,7 @@ static int compose_event(yctx_t *c, compose_t *cs, yaml_event_t *ev)
         node->kind = seq ? YN_SEQ : YN_MAP;
         node->start = mark_of(c, ev->start_mark);
         node->weight = 1;
+        node->bytes = 4;
         node->tag = (!tag || !strcmp(tag, "!")) ? (seq ? TAG_SEQ : TAG_MAP) : apr_pstrdup(c->p, tag);
         if (!compose_anchor(c, anchor, node, &ev->start_mark))
             return 0;
@@ -2278,6 +2292,24 @@ static int construct_object(yctx_t *c, ynode_t *node, pyobj_t *o)
 
 /* ---- Python objects -> JSON (oslo to_primitive, then json.dumps) ---- */
 
+static json_t *to_json(yctx_t *c, const pyobj_t *o);
+
+/* A node's value for a container: a text scalar's JSON string is made once and shared by every
+ * alias of it, as PyYAML shares the str (a copy per alias made a 100 KB scalar aliased 2,000
+ * times cost 200 MB). */
+static json_t *node_json(yctx_t *c, ynode_t *node, const pyobj_t *o)
+{
+    json_t *j;
+    if (node->kind != YN_SCALAR || (o->t != PY_STR && o->t != PY_BYTES))
+        return to_json(c, o);
+    if (node->json)
+        return json_incref(node->json);
+    j = to_json(c, o);
+    if (json_is_string(j))
+        node->json = heat_json_own(c->p, json_incref(j));
+    return j;
+}
+
 static json_t *to_json(yctx_t *c, const pyobj_t *o)
 {
     switch (o->t) {
@@ -2496,6 +2528,7 @@ static int flatten_mapping(yctx_t *c, ynode_t *node, int depth)
 /* One entry of a Python dict being built. */
 typedef struct {
     pyobj_t key, value;
+    ynode_t *vnode;
 } entry_t;
 
 /* SafeConstructor.construct_mapping into an ordered list of entries with dict semantics. */
@@ -2530,11 +2563,14 @@ static int construct_mapping(yctx_t *c, ynode_t *node, entry_t **out, size_t *no
         if (!construct_object(c, node->items[2 * k + 1], &value))
             return 0;
         existing = apr_hash_get(index, id, (apr_ssize_t)idlen);
-        if (existing)
+        if (existing) {
             existing->value = value; /* the first key object and position stay */
+            existing->vnode = node->items[2 * k + 1];
+        }
         else {
             entries[n].key = key;
             entries[n].value = value;
+            entries[n].vnode = node->items[2 * k + 1];
             apr_hash_set(index, id, (apr_ssize_t)idlen, &entries[n]);
             n++;
         }
@@ -2572,7 +2608,7 @@ static int fill_collection(yctx_t *c, ynode_t *node)
             if (!construct_object(c, node->items[k], &item))
                 return 0;
             if (!self_loop(c, &item, j))
-                json_array_append_new(j, to_json(c, &item));
+                json_array_append_new(j, node_json(c, node->items[k], &item));
         }
         return 1;
     }
@@ -2624,7 +2660,7 @@ static int fill_collection(yctx_t *c, ynode_t *node)
                 /* a second key with the same text (1 and "1") replaces the value and keeps the
                  * first position, as json.loads does in heat-engine */
                 if (ks && !self_loop(c, &entries[k].value, j))
-                    json_object_setn_new(j, ks, klen, to_json(c, &entries[k].value));
+                    json_object_setn_new(j, ks, klen, node_json(c, entries[k].vnode, &entries[k].value));
             }
         }
         return 1;
@@ -2812,6 +2848,7 @@ static int patch_for_pyyaml(yctx_t *c, yaml_parser_t *parser)
     size_t at, k, off, i, nchars;
     size_t *spaces;
     char *pt, *o;
+    apr_pool_t *np;
 
     if (parser->error != YAML_SCANNER_ERROR || !parser->problem || c->nspaces >= MAX_PATCHES)
         return 0;
@@ -2828,7 +2865,10 @@ static int patch_for_pyyaml(yctx_t *c, yaml_parser_t *parser)
     for (k = 0; k < c->nspaces; k++)
         if (c->spaces[k] == at)
             return 0;
-    spaces = apr_palloc(c->p, (c->nspaces + 1) * sizeof *spaces);
+    /* the new patch gets a pool of its own; the previous one is dropped once copied */
+    if (apr_pool_create(&np, c->base) != APR_SUCCESS)
+        return 0;
+    spaces = apr_palloc(np, (c->nspaces + 1) * sizeof *spaces);
     for (k = 0; k < c->nspaces && c->spaces[k] < at; k++)
         spaces[k] = c->spaces[k];
     spaces[k] = at;
@@ -2837,7 +2877,7 @@ static int patch_for_pyyaml(yctx_t *c, yaml_parser_t *parser)
     c->spaces = spaces;
     c->nspaces++;
     /* rebuild the patched text from the original */
-    pt = o = apr_palloc(c->p, c->len + c->nspaces + 1);
+    pt = o = apr_palloc(np, c->len + c->nspaces + 1);
     nchars = heat_py_strlen(c->text, c->len);
     off = 0;
     k = 0;
@@ -2858,6 +2898,9 @@ static int patch_for_pyyaml(yctx_t *c, yaml_parser_t *parser)
     *o = '\0';
     c->ptext = pt;
     c->plen = (size_t)(o - pt);
+    if (c->patchpool)
+        apr_pool_destroy(c->patchpool);
+    c->patchpool = np;
     return 1;
 }
 
@@ -2914,19 +2957,46 @@ static json_t *load(yctx_t *c)
         c->err->status = HEAT_YAML_OK;
         c->err->type = NULL;
         c->err->message = NULL;
+        c->err->expanded = 0;
+        c->err->limit = 0;
     }
     if (!check_printable(c))
         return NULL;
     c->bom = c->len >= 3 && !memcmp(c->text, "\xEF\xBB\xBF", 3);
     c->ptext = c->text;
     c->plen = c->len;
-    while ((r = parse_pass(c, &root)) < 0)
-        ;
+    /* Each pass composes into a pool of its own, destroyed before the next: up to
+     * MAX_PATCHES + 1 passes must not keep MAX_PATCHES + 1 node trees. */
+    for (;;) {
+        apr_pool_t *pass;
+        if (apr_pool_create(&pass, c->base) != APR_SUCCESS) {
+            fail(c, HEAT_YAML_EXCEPTION, "MemoryError", "");
+            return NULL;
+        }
+        c->p = pass;
+        if ((r = parse_pass(c, &root)) >= 0)
+            break;
+        c->p = c->base;
+        apr_pool_destroy(pass);
+    }
     if (!r)
         return NULL;
     if (c->expansion > HEAT_YAML_MAX_EXPANSION) {
         fail(c, HEAT_YAML_UNSUPPORTED, "MemoryError",
              apr_psprintf(c->p, "aliases expand the document beyond %d nodes", HEAT_YAML_MAX_EXPANSION));
+        return NULL;
+    }
+    /* heat-api would json.dumps the expanded value into one RPC message: bound it before any
+     * of it is built */
+    if (root && root->bytes > c->max_bytes) {
+        fail(c, HEAT_YAML_TOO_LARGE, "RequestLimitExceeded",
+             apr_psprintf(c->p, "the document with its aliases expanded (%" APR_SIZE_T_FMT " bytes) exceeds the "
+                                "maximum allowed size (%" APR_SIZE_T_FMT " bytes)",
+                          (apr_size_t)root->bytes, (apr_size_t)c->max_bytes));
+        if (c->err) {
+            c->err->expanded = root->bytes;
+            c->err->limit = c->max_bytes;
+        }
         return NULL;
     }
     if (!root)
@@ -2936,9 +3006,15 @@ static json_t *load(yctx_t *c)
 
 json_t *heat_yaml_load(apr_pool_t *p, const char *text, size_t len, heat_yaml_error_t *err)
 {
+    return heat_yaml_load_max(p, text, len, HEAT_YAML_MAX_EXPANDED_BYTES, err);
+}
+
+json_t *heat_yaml_load_max(apr_pool_t *p, const char *text, size_t len, size_t max_bytes, heat_yaml_error_t *err)
+{
     yctx_t c;
     memset(&c, 0, sizeof c);
-    c.p = p;
+    c.p = c.base = p;
+    c.max_bytes = max_bytes;
     c.text = text ? text : "";
     c.len = text ? len : 0;
     c.name = "<unicode string>";
@@ -2991,11 +3067,18 @@ static char *utf16_to_utf8(apr_pool_t *p, const unsigned char *d, size_t len, in
 
 json_t *heat_yaml_load_bytes(apr_pool_t *p, const char *data, size_t len, heat_yaml_error_t *err)
 {
+    return heat_yaml_load_bytes_max(p, data, len, HEAT_YAML_MAX_EXPANDED_BYTES, err);
+}
+
+json_t *heat_yaml_load_bytes_max(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
+                                 heat_yaml_error_t *err)
+{
     yctx_t c;
     const unsigned char *d = (const unsigned char *)(data ? data : "");
 
     memset(&c, 0, sizeof c);
-    c.p = p;
+    c.p = c.base = p;
+    c.max_bytes = max_bytes;
     c.name = "<byte string>";
     c.err = err;
     if (!data)

@@ -21,7 +21,11 @@
  * beyond 64 bits, !!binary data that is not UTF-8, recursive aliases, nesting deeper than
  * HEAT_YAML_MAX_DEPTH and aliases expanding beyond HEAT_YAML_MAX_EXPANSION nodes are refused with
  * HEAT_YAML_UNSUPPORTED (a 400 for the API layer), instead of reaching heat-engine as
- * non-standard JSON or crashing the RPC serialiser.
+ * non-standard JSON or crashing the RPC serialiser. A document whose JSON, aliases expanded,
+ * would exceed a byte bound is refused with HEAT_YAML_TOO_LARGE (RequestLimitExceeded for the
+ * API layer): PyYAML shares an aliased object, but heat-api writes it out once per reference
+ * into the RPC message. The bound is checked after parsing, before any value is built; an
+ * aliased scalar's JSON string is shared, as PyYAML shares the str.
  *
  * Where libyaml and PyYAML's pure-Python parser disagree, heat's behaviour is followed as far
  * as libyaml's information allows: PyYAML's stricter scanner (tabs, block scalar headers, tag
@@ -46,6 +50,11 @@
  * (RecursionError, a 500) a little below 500 nested mappings. */
 #define HEAT_YAML_MAX_DEPTH 512
 #define HEAT_YAML_MAX_EXPANSION 1000000
+/* Expanded JSON size allowed by heat_yaml_load / heat_yaml_load_bytes: 8 x heat's default
+ * max_template_size (templates use 8 x the configured max_template_size, heat_template.c).
+ * The size counts each scalar's bytes plus 4 (quotes, separator) and 4 per collection. */
+#define HEAT_YAML_EXPANSION_FACTOR 8
+#define HEAT_YAML_MAX_EXPANDED_BYTES ((size_t)HEAT_YAML_EXPANSION_FACTOR * 524288)
 
 typedef enum {
     HEAT_YAML_OK = 0,
@@ -53,7 +62,9 @@ typedef enum {
     HEAT_YAML_EXCEPTION,   /* another Python exception raised while constructing (type: "ValueError"
                               for `!!int x` or `0b_`, "KeyError" for `!!bool 1`, "IndexError"
                               for `!!int ''`); heat does not catch these as YAML errors */
-    HEAT_YAML_UNSUPPORTED  /* mod_heat refuses the document (see above); message says why */
+    HEAT_YAML_UNSUPPORTED, /* mod_heat refuses the document (see above); message says why */
+    HEAT_YAML_TOO_LARGE    /* expanded by its aliases, the JSON would exceed the byte bound:
+                              expanded and limit say by how much */
 } heat_yaml_status_t;
 
 typedef struct {
@@ -61,6 +72,8 @@ typedef struct {
     const char *type;    /* Python class: "ScannerError", "ParserError", "ComposerError",
                             "ConstructorError", "ReaderError", "ValueError", "KeyError", ... */
     const char *message; /* str(exc) (for KeyError the repr of the key, as Python prints it) */
+    size_t expanded;     /* HEAT_YAML_TOO_LARGE: the expanded size (saturating at SIZE_MAX) */
+    size_t limit;        /* HEAT_YAML_TOO_LARGE: the bound */
 } heat_yaml_error_t;
 
 /* yaml.load(text, Loader=yaml_loader) for a Python str (text is UTF-8; it may contain NUL
@@ -73,6 +86,11 @@ json_t *heat_yaml_load(apr_pool_t *p, const char *text, size_t len, heat_yaml_er
 /* The same for a Python bytes object (a template fetched from template_url): UTF-8, or UTF-16
  * with a byte order mark, decoded with Python's codec errors; the stream is "<byte string>". */
 json_t *heat_yaml_load_bytes(apr_pool_t *p, const char *data, size_t len, heat_yaml_error_t *err);
+
+/* The same two with another bound on the expanded JSON size (bytes). */
+json_t *heat_yaml_load_max(apr_pool_t *p, const char *text, size_t len, size_t max_bytes, heat_yaml_error_t *err);
+json_t *heat_yaml_load_bytes_max(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
+                                 heat_yaml_error_t *err);
 
 /* ---- Python compatibility helpers ---- */
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "heat_amqp.h"
+#include "heat_fault.h"
 #include "heat_json.h"
 #include "heat_rpc.h"
 
@@ -688,6 +689,74 @@ START_TEST(pool_unreachable_is_fast_and_leak_free)
 }
 END_TEST
 
+/* An oversize request is refused before a connection is taken, as heat's RequestLimitExceeded
+ * (a 400 for both APIs), not UNREACHABLE (503) after a retry. */
+static json_t *big_args(apr_size_t size)
+{
+    char *s = apr_palloc(heat_test_pool, size + 1);
+    memset(s, 'x', size);
+    s[size] = '\0';
+    return json_pack("{s:s}", "template", s);
+}
+
+START_TEST(request_over_the_cap_is_never_built)
+{
+    heat_rpc_ids_t ids = {NULL, NULL, "0123456789abcdef0123456789abcdef"};
+    json_t *ctx = heat_json_own(heat_test_pool, json_object());
+    char *body = NULL;
+
+    ck_assert_ptr_eq(heat_rpc_message_build(heat_test_pool, ctx, "create_stack", big_args(HEAT_RPC_MAX_MESSAGE), "1.36",
+                                            &ids, &body),
+                     heat_rpc_too_large);
+    ck_assert_ptr_null(body);
+    /* escaping counts: quotes double in the envelope */
+    {
+        char *q = apr_palloc(heat_test_pool, HEAT_RPC_MAX_MESSAGE / 2 + 2);
+        memset(q, '"', HEAT_RPC_MAX_MESSAGE / 2 + 1);
+        q[HEAT_RPC_MAX_MESSAGE / 2 + 1] = '\0';
+        ck_assert_ptr_eq(heat_rpc_message_build(heat_test_pool, ctx, "m", json_pack("{s:s}", "a", q), NULL, &ids, &body),
+                         heat_rpc_too_large);
+    }
+    ck_assert_ptr_null(heat_rpc_message_build(heat_test_pool, ctx, "m", big_args(1024 * 1024), NULL, &ids, &body));
+    ck_assert_uint_gt(strlen(body), 1024 * 1024);
+}
+END_TEST
+
+START_TEST(pool_refuses_oversize_and_times_out_in_time)
+{
+    heat_rpc_settings_t s;
+    heat_rpc_conf_t *conf;
+    heat_rpc_pool_t *rp;
+    heat_rpc_reply_t reply;
+    heat_fault_t fault;
+    apr_pool_t *child;
+    json_t *ctx = heat_json_own(heat_test_pool, json_pack("{s:s}", "auth_token", "secret"));
+    apr_time_t t0;
+
+    heat_rpc_settings_init(&s);
+    s.transport_url = "rabbit://u:pw@127.0.0.1:1/";
+    ck_assert_ptr_null(heat_rpc_conf_make(heat_test_pool, &s, &conf));
+    apr_pool_create(&child, heat_test_pool);
+    ck_assert_int_eq(heat_rpc_pool_create(child, conf, &rp), APR_SUCCESS);
+    t0 = apr_time_now();
+    ck_assert_int_eq(heat_rpc_call(rp, heat_test_pool, ctx, "validate_template", big_args(HEAT_RPC_MAX_MESSAGE + 1),
+                                   "1.36", 0, &reply),
+                     HEAT_RPC_REMOTE_FAILURE);
+    ck_assert(apr_time_now() - t0 < apr_time_from_sec(1));
+    ck_assert_str_eq(reply.failure.cls, "RequestLimitExceeded");
+    ck_assert_str_eq(reply.failure.module, "heat.common.exception");
+    ck_assert_ptr_nonnull(strstr(reply.failure.message, "Request limit exceeded: "));
+    heat_fault_from_remote(heat_test_pool, reply.failure.cls, reply.failure.module, reply.failure.message,
+                           reply.failure.args, reply.failure.kwargs, reply.failure.traceback, 0, &fault);
+    ck_assert_int_eq(fault.status, 400);
+    ck_assert_str_eq(fault.type, "RequestLimitExceeded");
+    /* a call whose time is used up before it could send is a timeout, not "unreachable" */
+    ck_assert_int_eq(heat_rpc_call(rp, heat_test_pool, ctx, "list_stacks", json_object(), "1.33", 1, &reply),
+                     HEAT_RPC_TIMEOUT);
+    apr_pool_destroy(child);
+}
+END_TEST
+
 Suite *heat_test_rpc_suite(void)
 {
     Suite *s = suite_create("rpc");
@@ -711,6 +780,7 @@ Suite *heat_test_rpc_suite(void)
     tcase_add_test(tc, request_spec_example_bytes);
     tcase_add_test(tc, request_defaults_and_errors);
     tcase_add_test(tc, ids_and_expiration);
+    tcase_add_test(tc, request_over_the_cap_is_never_built);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reply");
@@ -728,6 +798,7 @@ Suite *heat_test_rpc_suite(void)
     tcase_add_checked_fixture(tc, heat_test_pool_setup, heat_test_pool_teardown);
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, pool_unreachable_is_fast_and_leak_free);
+    tcase_add_test(tc, pool_refuses_oversize_and_times_out_in_time);
     suite_add_tcase(s, tc);
     return s;
 }

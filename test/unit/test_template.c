@@ -408,6 +408,38 @@ START_TEST(after_args_hook_adds_to_args)
 }
 END_TEST
 
+/* A template whose aliases expand it 2,000-fold is refused with heat's size error, bounded at
+ * HEAT_YAML_EXPANSION_FACTOR x max_template_size, before any of it is built. */
+START_TEST(alias_expansion_is_request_limit_exceeded)
+{
+    heat_pyexc_t exc = {NULL, NULL};
+    heat_error_t err;
+    size_t scalar = 100 * 1024, i;
+    char *doc = apr_palloc(heat_test_pool, scalar + 2000 * 4 + 128), *o = doc;
+
+    o += sprintf(o, "heat_template_version: 2018-08-31\ndescription: &s ");
+    memset(o, 'x', scalar);
+    o += scalar;
+    o += sprintf(o, "\noutputs: {o: {value: [");
+    for (i = 0; i < 2000; i++)
+        o += sprintf(o, i ? ",*s" : "*s");
+    o += sprintf(o, "]}}\n");
+    ck_assert_ptr_null(heat_template_parse(heat_test_pool, doc, (apr_size_t)(o - doc), 524288, &exc));
+    ck_assert_str_eq(exc.type, "RequestLimitExceeded");
+    ck_assert_msg(strstr(exc.message, "Request limit exceeded: Template size with YAML aliases expanded (") == exc.message &&
+                      strstr(exc.message, "bytes) exceeds maximum allowed size (4194304 bytes)."),
+                  "%s", exc.message);
+    heat_pyexc_fault(&exc, &err);
+    ck_assert_int_eq(err.status, 400);
+    /* the bound follows max_template_size */
+    ck_assert_ptr_null(heat_template_parse_bytes(heat_test_pool, doc, (apr_size_t)(o - doc), 1024 * 1024, &exc));
+    ck_assert_ptr_nonnull(strstr(exc.message, "(8388608 bytes)"));
+    /* environments too */
+    ck_assert_ptr_null(heat_environment_parse(heat_test_pool, doc + 34, (apr_size_t)(o - doc) - 34, &exc));
+    ck_assert_str_eq(exc.type, "RequestLimitExceeded");
+}
+END_TEST
+
 Suite *heat_test_template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -423,6 +455,7 @@ Suite *heat_test_template_suite(void)
     tcase_add_test(tc, environment_defaults_and_rpc_shape);
     tcase_add_test(tc, patch_authorize_comes_before_args);
     tcase_add_test(tc, after_args_hook_adds_to_args);
+    tcase_add_test(tc, alias_expansion_is_request_limit_exceeded);
     suite_add_tcase(s, tc);
     return s;
 }

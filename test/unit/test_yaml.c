@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <apr_time.h>
+#include <unistd.h>
 
 #include "heat_body.h"
 #include "heat_json.h"
@@ -190,6 +192,135 @@ START_TEST(yaml_bounds)
 }
 END_TEST
 
+/* "t: &s <100 KB>\nl: [*s, *s, ...]": the case that made a child build a 200 MB RPC message */
+static char *alias_doc(apr_pool_t *p, size_t scalar, size_t refs, size_t *len)
+{
+    char *doc = apr_palloc(p, scalar + refs * 4 + 64), *o = doc;
+    size_t i;
+    o += sprintf(o, "t: &s ");
+    memset(o, 'x', scalar);
+    o += scalar;
+    o += sprintf(o, "\nl: [");
+    for (i = 0; i < refs; i++)
+        o += sprintf(o, i ? ",*s" : "*s");
+    o += sprintf(o, "]\n");
+    *len = (size_t)(o - doc);
+    return doc;
+}
+
+START_TEST(yaml_alias_bytes_bounded)
+{
+    heat_yaml_error_t err;
+    size_t len;
+    char *doc = alias_doc(heat_test_pool, 100 * 1024, 2000, &len);
+    apr_time_t t0 = apr_time_now();
+
+    ck_assert_ptr_null(heat_yaml_load(heat_test_pool, doc, len, &err));
+    ck_assert_int_eq(err.status, HEAT_YAML_TOO_LARGE);
+    ck_assert_uint_ge(err.expanded, (size_t)2001 * 100 * 1024);
+    ck_assert_uint_eq(err.limit, HEAT_YAML_MAX_EXPANDED_BYTES);
+    ck_assert_ptr_nonnull(strstr(err.message, "aliases expanded"));
+    ck_assert(apr_time_now() - t0 < apr_time_from_sec(1));
+    /* bytes from template_url alike; an explicit bound */
+    ck_assert_ptr_null(heat_yaml_load_bytes(heat_test_pool, doc, len, &err));
+    ck_assert_int_eq(err.status, HEAT_YAML_TOO_LARGE);
+    doc = alias_doc(heat_test_pool, 1000, 10, &len);
+    ck_assert_ptr_null(heat_yaml_load_max(heat_test_pool, doc, len, 5000, &err));
+    ck_assert_int_eq(err.status, HEAT_YAML_TOO_LARGE);
+    ck_assert_uint_eq(err.limit, 5000);
+    ck_assert_ptr_nonnull(heat_yaml_load_max(heat_test_pool, doc, len, 20000, &err));
+    /* keys count too: one long key in many mappings */
+    {
+        char *keys = apr_pstrcat(heat_test_pool, "k: &k ", apr_pstrndup(heat_test_pool, doc + 6, 1000), "\nl: [", NULL);
+        int i;
+        for (i = 0; i < 30; i++)
+            keys = apr_pstrcat(heat_test_pool, keys, i ? ", " : "", "{*k: 1}", NULL);
+        keys = apr_pstrcat(heat_test_pool, keys, "]\n", NULL);
+        ck_assert_ptr_null(heat_yaml_load_max(heat_test_pool, keys, strlen(keys), 20000, &err));
+        ck_assert_int_eq(err.status, HEAT_YAML_TOO_LARGE);
+    }
+}
+END_TEST
+
+/* The process's mapped memory: APR's allocator maps its blocks itself, so this sees pool memory
+ * come and go (and not freed malloc memory a sanitizer keeps in quarantine). */
+static size_t mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* A pool whose allocator gives freed memory back to malloc, so that mapped_bytes() sees it. */
+static apr_pool_t *returning_pool(void)
+{
+    apr_allocator_t *a;
+    apr_pool_t *p;
+    ck_assert_int_eq(apr_allocator_create(&a), APR_SUCCESS);
+    apr_allocator_max_free_set(a, 1);
+    ck_assert_int_eq(apr_pool_create_ex(&p, NULL, NULL, a), APR_SUCCESS);
+    apr_allocator_owner_set(a, p);
+    return p;
+}
+
+START_TEST(yaml_aliased_scalars_are_shared)
+{
+    heat_yaml_error_t err;
+    size_t len, before;
+    apr_pool_t *p = returning_pool();
+    char *doc = alias_doc(heat_test_pool, 100 * 1024, 30, &len);
+    json_t *v, *l;
+
+    before = mapped_bytes();
+    v = heat_yaml_load(p, doc, len, &err);
+    ck_assert_ptr_nonnull(v);
+    l = json_object_get(v, "l");
+    ck_assert_uint_eq(json_array_size(l), 30);
+    ck_assert_uint_eq(json_string_length(json_array_get(l, 29)), 100 * 1024);
+    /* one string, as PyYAML has one str: not 31 copies */
+    ck_assert_ptr_eq(json_array_get(l, 0), json_array_get(l, 29));
+    ck_assert_ptr_eq(json_array_get(l, 0), json_object_get(v, "t"));
+    ck_assert_uint_lt(mapped_bytes() - before, (size_t)1024 * 1024);
+    apr_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(yaml_patch_passes_do_not_accumulate)
+{
+    heat_yaml_error_t err;
+    apr_pool_t *p = returning_pool();
+    /* 60 "k:[" that libyaml refuses and PyYAML reads: 61 passes over a 256 KB text (of small
+     * scalars, which the sanitizer's allocator keeps out of mapped_bytes) */
+    size_t pad = 256 * 1024, before, grown;
+    char *doc = apr_palloc(heat_test_pool, pad + 60 * 16 + 64), *o = doc;
+    json_t *v;
+    int i;
+
+    o += sprintf(o, "{pad: [");
+    for (i = 0; i < 64; i++) {
+        if (i)
+            *o++ = ',';
+        memset(o, 'x', pad / 64 - 1);
+        o += pad / 64 - 1;
+    }
+    *o++ = ']';
+    for (i = 0; i < 60; i++)
+        o += sprintf(o, ", k%d:[%d]", i, i);
+    o += sprintf(o, "}");
+    before = mapped_bytes();
+    v = heat_yaml_load(p, doc, (size_t)(o - doc), &err);
+    ck_assert_msg(v != NULL, "%s", err.message);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(v, "k59"), 0)), 59);
+    grown = mapped_bytes() - before;
+    /* each pass's text copy and nodes are gone once the next pass starts: a few copies, not 61 */
+    ck_assert_msg(grown < 8 * pad, "%lu bytes kept after 61 passes", (unsigned long)grown);
+    apr_pool_destroy(p);
+}
+END_TEST
+
 START_TEST(python_float_repr)
 {
     static const struct {
@@ -290,6 +421,9 @@ Suite *heat_test_yaml_suite(void)
     tcase_add_test(tc, yaml_typing_spot_checks);
     tcase_add_test(tc, yaml_error_text_as_heat_reports_it);
     tcase_add_test(tc, yaml_bounds);
+    tcase_add_test(tc, yaml_alias_bytes_bounded);
+    tcase_add_test(tc, yaml_aliased_scalars_are_shared);
+    tcase_add_test(tc, yaml_patch_passes_do_not_accumulate);
     tcase_add_test(tc, python_float_repr);
     tcase_add_test(tc, python_repr_and_utf8);
     tcase_add_test(tc, yaml_mutations_do_not_crash);
