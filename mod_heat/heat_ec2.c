@@ -5,8 +5,10 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_uri.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "heat_api.h"
 #include "heat_json.h"
@@ -306,4 +308,45 @@ void heat_ec2_outcome(apr_pool_t *p, const char *subject_token, const json_t *bo
         out->error = "SignatureDoesNotMatch";
     else
         out->error = "AccessDenied";
+}
+
+/* ---- one Keystone of ec2token's list --------------------------------------------------- */
+
+int heat_ec2_same_keystone(apr_pool_t *p, const char *auth_uri, const char *keystone_url)
+{
+    apr_uri_t a, b;
+
+    if (!auth_uri || !keystone_url || apr_uri_parse(p, auth_uri, &a) != APR_SUCCESS ||
+        apr_uri_parse(p, keystone_url, &b) != APR_SUCCESS || !a.scheme || !b.scheme ||
+        !a.hostname || !b.hostname)
+        return 0;
+    if (!a.port_str)
+        a.port = apr_uri_port_of_scheme(a.scheme);
+    if (!b.port_str)
+        b.port = apr_uri_port_of_scheme(b.scheme);
+    return strcasecmp(a.scheme, b.scheme) == 0 && strcasecmp(a.hostname, b.hostname) == 0 &&
+           a.port == b.port && a.port != 0;
+}
+
+void heat_ec2_attempt(heat_keystone_t *ks, apr_pool_t *p, int multi_cloud, const char *auth_uri,
+                      const char *body, const heat_http_options_t *options,
+                      heat_ec2_attempt_t *out)
+{
+    const heat_keystone_settings_t *s = heat_keystone_settings(ks);
+    int has_credentials = s->auth_url && (s->username || s->user_id);
+
+    memset(out, 0, sizeof(*out));
+    out->url = heat_ec2_tokens_url(p, auth_uri);
+    out->trusted = !multi_cloud || heat_ec2_same_keystone(p, auth_uri, s->auth_url);
+    out->status = heat_keystone_ec2tokens(ks, p, out->url, body, options,
+                                          has_credentials && out->trusted, &out->kr);
+    if (out->status == HEAT_KS_VALID)
+        heat_ec2_outcome(p, out->kr.subject_token, out->kr.body, &out->outcome);
+}
+
+void heat_ec2_prime(heat_keystone_t *ks, apr_pool_t *p, const heat_keystone_cache_t *cache,
+                    int trusted, const char *token, const json_t *token_body)
+{
+    if (trusted)
+        heat_keystone_cache_issued(ks, p, cache, token, token_body);
 }

@@ -10,6 +10,8 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
+#include "heat_keystone.h"
+
 /* ---- parameters -------------------------------------------------------------------------- */
 
 /* dict(req.params) as webob builds it from the query string and the url-encoded form body:
@@ -104,5 +106,35 @@ typedef struct {
  * SignatureDoesNotMatch, anything else -> AccessDenied. */
 void heat_ec2_outcome(apr_pool_t *p, const char *subject_token, const json_t *body,
                       heat_ec2_outcome_t *out);
+
+/* ---- one Keystone of ec2token's list --------------------------------------------------- */
+
+/* Whether auth_uri is the Keystone this server is configured with: same scheme, host and
+ * port as [keystone_authtoken] auth_url (host case-insensitive, default ports filled in). */
+int heat_ec2_same_keystone(apr_pool_t *p, const char *auth_uri, const char *keystone_url);
+
+typedef struct {
+    const char *url;     /* <auth_uri>/ec2tokens */
+    int trusted;         /* the configured Keystone: the service token went along, and the
+                            answer may prime the token cache (heat_ec2_prime) */
+    heat_ks_status_t status; /* heat_keystone_ec2tokens' answer */
+    heat_keystone_ec2_result_t kr;
+    heat_ec2_outcome_t outcome; /* when status is HEAT_KS_VALID */
+} heat_ec2_attempt_t;
+
+/* EC2Token._authorize(req, auth_uri) from the POST on: body (heat_ec2_request_body) to
+ * <auth_uri>/ec2tokens. Without multi_cloud auth_uri is the operator's one ec2 URI and is
+ * trusted; with multi_cloud only a URI on the configured Keystone is (heat's ec2token sends
+ * no token to any of them): mod_heat's service token goes only to a trusted URI, and only
+ * when it has service credentials. */
+void heat_ec2_attempt(heat_keystone_t *ks, apr_pool_t *p, int multi_cloud, const char *auth_uri,
+                      const char *body, const heat_http_options_t *options,
+                      heat_ec2_attempt_t *out);
+
+/* After a successful attempt: the issued token body goes into the token cache (for the
+ * authtoken step that follows) only when the attempt was trusted: a foreign Keystone's token
+ * is then validated by the configured Keystone like any other. */
+void heat_ec2_prime(heat_keystone_t *ks, apr_pool_t *p, const heat_keystone_cache_t *cache,
+                    int trusted, const char *token, const json_t *token_body);
 
 #endif

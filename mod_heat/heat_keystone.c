@@ -23,6 +23,7 @@
 
 #include "heat_json.h"
 #include "heat_log.h"
+#include "heat_tokencrypt.h"
 
 /* keystoneauth1 BaseIdentityPlugin.MIN_TOKEN_LIFE_SECONDS */
 #define MIN_TOKEN_LIFE apr_time_from_sec(120)
@@ -57,71 +58,11 @@ struct heat_keystone_t {
     apr_hash_t *pw_disc;         /* normalised auth URL -> advertised v3 href (in pw_pool) */
 };
 
-/* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------------------ */
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(uint32_t h[8], const unsigned char *b)
-{
-    uint32_t w[64], a, bb, c, d, e, f, g, hh, t1, t2;
-    int i;
-
-    for (i = 0; i < 16; i++)
-        w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
-               (uint32_t)b[4 * i + 2] << 8 | (uint32_t)b[4 * i + 3];
-    for (i = 16; i < 64; i++) {
-        uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (i = 0; i < 64; i++) {
-        t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] +
-             w[i];
-        t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & bb) ^ (a & c) ^ (bb & c));
-        hh = g, g = f, f = e, e = d + t1, d = c, c = bb, bb = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += bb, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
+/* ---- SHA-256 and the cache keys ------------------------------------------------------------ */
 
 void heat_keystone_sha256(const void *data, apr_size_t len, unsigned char digest[32])
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *p = data;
-    unsigned char tail[128];
-    apr_size_t rest, tail_len, i;
-    uint64_t bits = (uint64_t)len * 8;
-
-    for (; len >= 64; len -= 64, p += 64)
-        sha256_block(h, p);
-    rest = len;
-    memset(tail, 0, sizeof(tail));
-    if (rest)
-        memcpy(tail, p, rest);
-    tail[rest] = 0x80;
-    tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
-    for (i = 0; i < 8; i++)
-        tail[tail_len - 1 - i] = (unsigned char)(bits >> (8 * i));
-    sha256_block(h, tail);
-    if (tail_len == 128)
-        sha256_block(h, tail + 64);
-    for (i = 0; i < 8; i++) {
-        digest[4 * i] = (unsigned char)(h[i] >> 24);
-        digest[4 * i + 1] = (unsigned char)(h[i] >> 16);
-        digest[4 * i + 2] = (unsigned char)(h[i] >> 8);
-        digest[4 * i + 3] = (unsigned char)h[i];
-    }
+    heat_tokencrypt_sha256(data, len, digest);
 }
 
 void heat_keystone_cache_key(const heat_keystone_t *ks, const char *token, unsigned char key[32])
@@ -143,6 +84,82 @@ void heat_keystone_cache_key(const heat_keystone_t *ks, const char *token, unsig
     explicit_bzero(buf, nl + tl + 1); /* the token should not linger */
     if (buf != stackbuf)
         free(buf);
+}
+
+/* Where a token's cache entry lives and how its value is protected: the SHA-256 key, or with
+ * memcache_security_strategy the derived keys (wiped with the pool). */
+typedef struct {
+    unsigned char key[32];
+    int protect;
+    heat_tokencrypt_keys_t keys;
+} cache_slot_t;
+
+static apr_status_t wipe_slot(void *data)
+{
+    heat_tokencrypt_wipe(&((cache_slot_t *)data)->keys);
+    return APR_SUCCESS;
+}
+
+/* NULL when the keys cannot be derived (the token then bypasses the cache). */
+static cache_slot_t *cache_slot(const heat_keystone_t *ks, apr_pool_t *p, const char *token)
+{
+    cache_slot_t *slot = apr_pcalloc(p, sizeof(*slot));
+
+    if (heat_tokencrypt_strategy(ks->s.memcache_security_strategy) == HEAT_TOKENCRYPT_NONE) {
+        heat_keystone_cache_key(ks, token, slot->key);
+        return slot;
+    }
+    apr_pool_cleanup_register(p, slot, wipe_slot, apr_pool_cleanup_null);
+    if (heat_tokencrypt_derive(ks->s.memcache_secret_key, token,
+                               ks->s.memcache_security_strategy, &slot->keys) != 0)
+        return NULL;
+    slot->protect = 1;
+    memcpy(slot->key, slot->keys.cache_key, HEAT_TOKENCRYPT_KEY_LEN);
+    return slot;
+}
+
+/* cache->lookup, with a protected entry verified (and decrypted): one that fails is a miss. */
+static int cache_get(const heat_keystone_t *ks, apr_pool_t *p, const heat_keystone_cache_t *cache,
+                     const cache_slot_t *slot, int negative_ok, const char **body,
+                     apr_size_t *len)
+{
+    int hit = cache->lookup(cache->baton, p, slot->key, negative_ok, body, len);
+    char *plain;
+    apr_size_t n;
+
+    if (hit <= 0 || !slot->protect)
+        return hit;
+    if (heat_tokencrypt_unprotect(p, &slot->keys, *body, *len, &plain, &n) != 0) {
+        heat_log(HEAT_LOG_WARNING, "HEAT0940: a token cache entry failed its %s check "
+                 "([keystone_authtoken] memcache_security_strategy): ignored, the token goes "
+                 "to Keystone", ks->s.memcache_security_strategy);
+        *body = NULL;
+        *len = 0;
+        return 0;
+    }
+    *body = plain;
+    *len = n;
+    return 1;
+}
+
+/* cache->store, protecting a valid entry when a strategy is set (a remembered 404 is a
+ * bare marker: its key cannot be computed without the secret). */
+static void cache_put(apr_pool_t *p, const heat_keystone_cache_t *cache, const cache_slot_t *slot,
+                      const char *body, apr_size_t len, apr_time_t expiry)
+{
+    char *entry;
+    apr_size_t n;
+
+    if (body && slot->protect) {
+        if (heat_tokencrypt_protect(p, &slot->keys, body, len, &entry, &n) != 0) {
+            heat_log(HEAT_LOG_WARNING, "HEAT0941: cannot protect a token cache entry; "
+                     "not cached");
+            return;
+        }
+        body = entry;
+        len = n;
+    }
+    cache->store(cache->baton, p, slot->key, body, len, expiry);
 }
 
 /* ---- time ------------------------------------------------------------------------------------ */
@@ -288,7 +305,23 @@ apr_status_t heat_keystone_create(heat_keystone_t **out, apr_pool_t *p, heat_htt
     DUP(cafile);
     DUP(certfile);
     DUP(keyfile);
+    DUP(memcache_security_strategy);
 #undef DUP
+    s->memcache_secret_key = in->memcache_secret_key ? apr_pstrdup(p, in->memcache_secret_key)
+                                                     : NULL;
+    if (heat_tokencrypt_strategy(s->memcache_security_strategy) < 0) {
+        if (error)
+            *error = "[keystone_authtoken] memcache_security_strategy must be None, MAC or ENCRYPT";
+        return APR_EINVAL;
+    }
+    /* keystonemiddleware refuses to start without the secret, rather than cache unprotected */
+    if (heat_tokencrypt_strategy(s->memcache_security_strategy) != HEAT_TOKENCRYPT_NONE &&
+        (!s->memcache_secret_key || !*s->memcache_secret_key)) {
+        if (error)
+            *error = "[keystone_authtoken] memcache_secret_key must be defined when a "
+                     "memcache_security_strategy is defined";
+        return APR_EINVAL;
+    }
     if (!s->interface)
         s->interface = "internal";
     if (!s->enforce_token_bind)
@@ -1132,7 +1165,7 @@ void heat_keystone_cache_issued(heat_keystone_t *ks, apr_pool_t *p,
                                 const heat_keystone_cache_t *cache, const char *token,
                                 const json_t *token_body)
 {
-    unsigned char key[32];
+    cache_slot_t *slot;
     apr_time_t now = apr_time_now(), expires, expiry;
     json_t *copy;
     char *text;
@@ -1152,11 +1185,12 @@ void heat_keystone_cache_issued(heat_keystone_t *ks, apr_pool_t *p,
     copy = heat_json_own(p, json_deep_copy(token_body));
     if (!ks->s.include_service_catalog)
         json_object_del(json_object_get(copy, "token"), "catalog");
+    if (!(slot = cache_slot(ks, p, token)))
+        return;
     text = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text)
         return;
-    heat_keystone_cache_key(ks, token, key);
-    cache->store(cache->baton, p, key, text, strlen(text), expiry);
+    cache_put(p, cache, slot, text, strlen(text), expiry);
     free(text);
 }
 
@@ -1387,7 +1421,7 @@ static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
                                     const heat_keystone_cache_t *cache, const char *token,
                                     int allow_expired, json_t **token_body, int *from_cache)
 {
-    unsigned char key[32];
+    cache_slot_t *slot = NULL;
     const char *body;
     apr_size_t len;
     json_t *j;
@@ -1397,11 +1431,12 @@ static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
     *from_cache = 0;
     if (!*token)
         return HEAT_KS_INVALID; /* nothing Keystone could find */
-    heat_keystone_cache_key(ks, token, key);
+    if (cache && !(slot = cache_slot(ks, p, token)))
+        cache = NULL;
     if (cache) {
         /* A remembered 404 is not used for an allow_expired validation: Keystone answers
          * 404 for expired tokens that allow_expired=1 would accept. */
-        int hit = cache->lookup(cache->baton, p, key, !allow_expired, &body, &len);
+        int hit = cache_get(ks, p, cache, slot, !allow_expired, &body, &len);
         if (hit < 0) {
             *from_cache = 1;
             return HEAT_KS_INVALID;
@@ -1428,12 +1463,12 @@ static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
                 if (expires < expiry)
                     expiry = expires;
                 if (expiry > now)
-                    cache->store(cache->baton, p, key, body, len, expiry);
+                    cache_put(p, cache, slot, body, len, expiry);
             }
         }
     }
     else if (st == HEAT_KS_INVALID && cache) {
-        cache->store(cache->baton, p, key, NULL, 0, 0);
+        cache_put(p, cache, slot, NULL, 0, 0);
     }
     return st;
 }

@@ -56,6 +56,10 @@ typedef struct {
     const char *auth_uri;            /* deprecated name of www_authenticate_uri */
     int include_service_catalog;     /* 1 (default) or 0: ?nocatalog */
     int token_cache_time;            /* seconds (300); <= 0: valid tokens are not cached */
+    /* MAC or ENCRYPT (any case): cache entries are keyed and protected as keystonemiddleware
+     * does (heat_tokencrypt.h); NULL or "None": plain entries under a SHA-256 key */
+    const char *memcache_security_strategy;
+    const char *memcache_secret_key; /* required with a strategy; never logged */
     const char *enforce_token_bind;  /* NULL: "permissive" */
     const apr_array_header_t *service_token_roles; /* const char *; NULL: {"service"} */
     int service_token_roles_required;
@@ -168,7 +172,11 @@ void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
 
 /* The token cache, supplied by the glue (socache); NULL: no cache. Keys are SHA-256 digests
  * of the token (namespaced by the Keystone settings), never the token. Values are Keystone's
- * raw validation body: no token inside (auth_token is added on the way out). */
+ * raw validation body: no token inside (auth_token is added on the way out).
+ * With memcache_security_strategy MAC or ENCRYPT the key is instead the 16-byte cache key
+ * derived from the token and memcache_secret_key (then 16 zero bytes), and valid entries are
+ * stored protected (heat_tokencrypt_protect); an entry that does not verify is a miss, logged
+ * as a warning (HEAT0940). */
 typedef struct {
     /* 1: a valid entry (*body and *len set, in p); -1: a remembered Keystone 404 (only asked
      * when negative_ok); 0: nothing. */

@@ -632,45 +632,43 @@ static int ec2_authorize(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_
                          const char *auth_uri, const heat_ec2_request_t *ereq,
                          heat_auth_ec2_result_t *res, heat_auth_response_t *out)
 {
-    const heat_keystone_settings_t *ks = heat_keystone_settings(auth->ks);
-    heat_keystone_ec2_result_t kr;
-    heat_ec2_outcome_t o;
+    heat_ec2_attempt_t at;
     heat_http_options_t opts;
-    const char *url;
-    int with_service_token = ks->auth_url && (ks->username || ks->user_id);
 
     if (!auth_uri || !*auth_uri) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0320: Ec2Token authorization failed, no "
                       "auth_uri specified in config file ([ec2authtoken] auth_uri)");
         return aws_answer(r, out, "InternalFailure", "Service misconfigured");
     }
-    url = heat_ec2_tokens_url(r->pool, auth_uri);
     ec2_http_options(auth, s, &opts);
-    if (heat_keystone_ec2tokens(auth->ks, r->pool, url, heat_ec2_request_body(r->pool, ereq),
-                                &opts, with_service_token, &kr) != HEAT_KS_VALID) {
+    heat_ec2_attempt(auth->ks, r->pool, s->multi_cloud, auth_uri,
+                     heat_ec2_request_body(r->pool, ereq), &opts, &at);
+    if (at.status != HEAT_KS_VALID) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "HEAT0321: EC2 signature of %s not checked: "
-                      "POST %s: %s", ereq->access, heat_http_url_for_log(r->pool, url),
-                      kr.error ? kr.error : "Keystone unavailable");
+                      "POST %s: %s", ereq->access, heat_http_url_for_log(r->pool, at.url),
+                      at.kr.error ? at.kr.error : "Keystone unavailable");
         return aws_answer(r, out, "ServiceUnavailable", "The Keystone service is temporarily "
                           "unavailable.");
     }
-    heat_ec2_outcome(r->pool, kr.subject_token, kr.body, &o);
-    if (o.error) {
+    if (at.outcome.error) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "HEAT0322: AWS authentication failure "
                       "(access key %s, %s: HTTP %d %s): %s", ereq->access,
-                      heat_http_url_for_log(r->pool, url), kr.http_status,
-                      o.reason ? o.reason : "no error message", o.error);
-        return aws_answer(r, out, o.error, NULL);
+                      heat_http_url_for_log(r->pool, at.url), at.kr.http_status,
+                      at.outcome.reason ? at.outcome.reason : "no error message",
+                      at.outcome.error);
+        return aws_answer(r, out, at.outcome.error, NULL);
     }
-    res->token = kr.subject_token;
-    res->token_body = kr.body;
+    res->token = at.kr.subject_token;
+    res->token_body = at.kr.body;
+    res->trusted = at.trusted;
     res->auth_url = auth_uri;
-    res->project_id = o.project_id;
-    res->project_name = o.project_name;
-    res->roles = o.roles;
+    res->project_id = at.outcome.project_id;
+    res->project_name = at.outcome.project_name;
+    res->roles = at.outcome.roles;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0323: AWS authentication successful "
-                  "(access key %s, project %s, via %s)", ereq->access, o.project_id,
-                  heat_http_url_for_log(r->pool, url));
+                  "(access key %s, project %s, via %s%s)", ereq->access, at.outcome.project_id,
+                  heat_http_url_for_log(r->pool, at.url),
+                  at.trusted ? "" : ", another Keystone: its token is not cached");
     return OK;
 }
 
@@ -774,13 +772,14 @@ int heat_auth_ec2(heat_auth_t *auth, request_rec *r, const heat_auth_ec2_setting
     apr_table_set(r->headers_in, "X-Tenant-Id", res->project_id);
     apr_table_set(r->headers_in, "X-Auth-URL", res->auth_url);
     apr_table_set(r->headers_in, "X-Roles", res->roles);
-    /* authtoken validates the new token next: Keystone has just issued this very body */
+    /* authtoken validates the new token next: the configured Keystone has just issued this
+     * very body (another Keystone's is left to authtoken) */
     if (heat_cache_enabled()) {
         heat_keystone_cache_t cache;
         cache.lookup = cache_lookup;
         cache.store = cache_store;
         cache.baton = r->server;
-        heat_keystone_cache_issued(auth->ks, r->pool, &cache, res->token, res->token_body);
+        heat_ec2_prime(auth->ks, r->pool, &cache, res->trusted, res->token, res->token_body);
     }
     return OK;
 }

@@ -172,6 +172,7 @@ typedef struct {
     const char *access;         /* the access key (an identifier, may be logged) */
     const char *project_id, *project_name, *roles; /* what ec2token hands on as X-Tenant-Id,
                                                       X-Tenant-Name, X-Roles */
+    int trusted;                /* token issued by the configured Keystone (heat_ec2_attempt) */
 } heat_auth_ec2_result_t;
 
 /* heat's EC2Token filter for one request:
@@ -183,7 +184,8 @@ typedef struct {
  * The credentials come from Signature / X-Amz-Signature / Authorization and AWSAccessKeyId /
  * X-Amz-Credential / Authorization (heat_ec2_credentials); the request's method, headers
  * (webob's names), params minus Signature and body hash go to <auth_uri>/ec2tokens, sent with
- * the service token when this server has service credentials (DECISIONS.md).
+ * the service token when this server has service credentials and the URI is trusted
+ * (heat_ec2_attempt: with multi_cloud, only the configured Keystone).
  * Returns
  *   OK        *res filled; r->headers_in gets X-Auth-Token, X-Auth-EC2-Creds, X-Tenant-Name,
  *             X-Tenant-Id, X-Auth-URL and X-Roles as ec2token sets them, and the token body is

@@ -130,6 +130,64 @@ int heat_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     return OK;
 }
 
+/* [keystone_authtoken] memcached_servers of the first server that reads a heat.conf, as the
+ * memcache provider's argument ("host:port,host:port"); NULL when unset. python-memcached's
+ * "inet:" prefix is dropped. */
+static const char *conf_memcached_servers(apr_pool_t *p, server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        const heat_server_conf_t *sc = ap_get_module_config(vs->module_config, &heat_module);
+        const apr_array_header_t *list;
+        const char *out = NULL;
+        int i;
+
+        if (!sc || !sc->conf)
+            continue;
+        list = heat_conf_list(sc->conf, "keystone_authtoken", "memcached_servers");
+        for (i = 0; list && i < list->nelts; i++) {
+            const char *one = APR_ARRAY_IDX(list, i, const char *);
+            if (!one || !*one)
+                continue;
+            if (strncmp(one, "inet:", 5) == 0)
+                one += 5;
+            out = out ? apr_pstrcat(p, out, ",", one, NULL) : one;
+        }
+        return out;
+    }
+    return NULL;
+}
+
+/* No HeatTokenCache directive: keystonemiddleware's memcached_servers, when set, is the
+ * shared cache (through mod_socache_memcache); otherwise the default shmcb. */
+static void use_conf_memcached(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    const char *servers = conf_memcached_servers(ptemp, s);
+    const ap_socache_provider_t *mc;
+    ap_socache_instance_t *inst = NULL;
+    const char *err;
+
+    if (!servers)
+        return;
+    mc = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "memcache", AP_SOCACHE_PROVIDER_VERSION);
+    if (!mc) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "HEAT0942: [keystone_authtoken] "
+                     "memcached_servers is set but mod_socache_memcache is not loaded: the token "
+                     "cache is %s, not shared with other nodes", cache_provider_name);
+        return;
+    }
+    err = mc->create(&inst, apr_pstrdup(pconf, servers), ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "HEAT0943: [keystone_authtoken] "
+                     "memcached_servers: %s; the token cache is %s", err, cache_provider_name);
+        return;
+    }
+    cache_provider = mc;
+    cache_instance = inst;
+    cache_provider_name = "memcache";
+}
+
 int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     /* Token bodies with a catalog are a few kilobytes; 33-byte keys. */
@@ -146,6 +204,8 @@ int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
                      "validated on every request", HEAT_DIRECTIVE_TOKEN_CACHE);
         return OK;
     }
+    if (!cache_instance)
+        use_conf_memcached(pconf, ptemp, s);
     if (!cache_provider) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "HEAT0202: no socache provider for the "
                      "Keystone token cache (load mod_socache_shmcb, or set %s); tokens are "

@@ -2,7 +2,9 @@
  * (mod_authn_socache's life cycle, ssl_scache's locking rule).
  *
  *   HeatTokenCache provider[:args]     server config only; default "shmcb" with 4 MiB of
- *                                      shared memory; e.g. "shmcb:/run/heat-tokens(8388608)",
+ *                                      shared memory, or "memcache" on heat.conf's
+ *                                      [keystone_authtoken] memcached_servers when set;
+ *                                      e.g. "shmcb:/run/heat-tokens(8388608)",
  *                                      "memcache:127.0.0.1:11211", "redis:...", or "none"
  *   HeatInvalidTokenCacheTime seconds  how long a token Keystone reported as not found (404)
  *                                      is answered 401 without asking again; default 10,
@@ -14,7 +16,9 @@
  * followed by one section byte, 't' for a validated token, 'n' for a Keystone 404. The digest
  * comes first because shmcb picks its subcache from the first byte of the key. Valid entries
  * hold Keystone's raw validation body (no token inside) and expire at
- * min(token expires_at, now + token_cache_time); Keystone errors are never stored. */
+ * min(token expires_at, now + token_cache_time); Keystone errors are never stored. With
+ * memcache_security_strategy the digest is the derived key and the value a protected entry
+ * (heat_keystone.h, heat_tokencrypt.h): this file stores bytes and knows nothing of it. */
 #ifndef MOD_HEAT_CACHE_H
 #define MOD_HEAT_CACHE_H
 

@@ -123,6 +123,8 @@ static void keystone_settings_load(heat_keystone_settings_t *ks, const heat_conf
     ks->auth_uri = opt_str(c, s, "auth_uri");
     ks->include_service_catalog = heat_conf_bool(c, s, "include_service_catalog");
     ks->token_cache_time = (int)heat_conf_int(c, s, "token_cache_time");
+    ks->memcache_security_strategy = opt_str(c, s, "memcache_security_strategy");
+    ks->memcache_secret_key = opt_str(c, s, "memcache_secret_key");
     ks->enforce_token_bind = opt_str(c, s, "enforce_token_bind");
     ks->service_token_roles = heat_conf_list(c, s, "service_token_roles");
     ks->service_token_roles_required = heat_conf_bool(c, s, "service_token_roles_required");

@@ -602,6 +602,103 @@ START_TEST(test_cache_issued_nocatalog)
 }
 END_TEST
 
+/* ---- multi_cloud: other Keystones get no service token and prime no cache ---------------- */
+
+START_TEST(test_same_keystone)
+{
+    apr_pool_t *p = heat_test_pool;
+
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "http://KS.example:5000/v3",
+                                            "http://ks.example:5000"), 1);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "https://ks.example/v3", "https://ks.example:443/"), 1);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "http://ks.example:5001/v3", "http://ks.example:5000"), 0);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "https://ks.example:5000/v3", "http://ks.example:5000"), 0);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "http://ks.example.evil:5000/v3", "http://ks.example:5000"), 0);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "http://user@evil:5000@ks.example:5000/", "http://ks.example:5000"), 1);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "not a url", "http://ks.example:5000"), 0);
+    ck_assert_int_eq(heat_ec2_same_keystone(p, "http://ks.example:5000", NULL), 0);
+}
+END_TEST
+
+/* A second fake Keystone, "foreign": records what it was sent, issues its own token. */
+typedef struct {
+    pthread_mutex_t lock;
+    int n_ec2;
+    char last[8192];
+} foreign_t;
+
+static foreign_t ff;
+
+static const char *foreign_keystone(void *baton, apr_pool_t *p, const char *req, apr_size_t len)
+{
+    (void)baton;
+    (void)len;
+    pthread_mutex_lock(&ff.lock);
+    ff.n_ec2++;
+    apr_cpystrn(ff.last, req, sizeof(ff.last));
+    pthread_mutex_unlock(&ff.lock);
+    /* whatever it likes, e.g. an admin of the local cloud's project */
+    return reply(p, "200 OK", "X-Subject-Token: foreign-tok\r\n",
+                 "{\"token\": {\"methods\": [\"ec2credential\"], \"user\": {\"id\": \"u-admin\", "
+                 "\"name\": \"admin\"}, \"project\": {\"id\": \"p1\", \"name\": \"demo\"}, "
+                 "\"roles\": [{\"name\": \"admin\"}], \"expires_at\": \"2099-01-01T00:00:00Z\"}}");
+}
+
+START_TEST(test_multi_cloud_foreign_keystone)
+{
+    heat_keystone_t *ks = ec2_client(0);
+    heat_keystone_cache_t cache = {c_lookup, c_store, NULL};
+    heat_test_httpd_t *fsrv;
+    heat_ec2_attempt_t at;
+    heat_keystone_request_t req;
+    heat_auth_result_t res;
+    const char *foreign;
+
+    memset(&ff, 0, sizeof(ff));
+    memset(&cr, 0, sizeof(cr));
+    pthread_mutex_init(&ff.lock, NULL);
+    fsrv = heat_test_httpd_start(foreign_keystone, NULL);
+    foreign = apr_pstrcat(heat_test_pool, heat_test_httpd_url(fsrv), "/v3", NULL);
+
+    /* multi_cloud, a URI on another Keystone: no X-Auth-Token, not trusted */
+    heat_ec2_attempt(ks, heat_test_pool, 1, foreign, "{\"ec2Credentials\": {}}", NULL, &at);
+    ck_assert_int_eq(at.status, HEAT_KS_VALID);
+    ck_assert_ptr_null(at.outcome.error);
+    ck_assert_int_eq(at.trusted, 0);
+    ck_assert_int_eq(ff.n_ec2, 1);
+    ck_assert_ptr_null(strcasestr(ff.last, "X-Auth-Token"));
+    ck_assert_int_eq(fe.n_auth, 0); /* no service token was even fetched */
+    /* ... and its token body does not reach the cache: authtoken asks the configured Keystone,
+     * which does not know the token */
+    heat_ec2_prime(ks, heat_test_pool, &cache, at.trusted, at.kr.subject_token, at.kr.body);
+    ck_assert_int_eq(cr.n_store, 0);
+    memset(&req, 0, sizeof(req));
+    req.user_token = "foreign-tok";
+    req.method = "GET";
+    req.path = "/v1/";
+    heat_keystone_authenticate(ks, heat_test_pool, &cache, &req, &res);
+    ck_assert_int_ne(res.status, HEAT_AUTH_OK);
+    ck_assert_int_eq(res.from_cache, 0);
+    memset(&cr, 0, sizeof(cr)); /* drop the remembered 404 */
+
+    /* multi_cloud, the configured Keystone among the allowed URIs: trusted as before */
+    heat_ec2_attempt(ks, heat_test_pool, 1, apr_pstrcat(heat_test_pool, fe.base, "/v3/", NULL),
+                     "{}", NULL, &at);
+    ck_assert_int_eq(at.trusted, 1);
+    ck_assert_ptr_nonnull(strcasestr(fe.last_ec2, "\r\nX-Auth-Token: svc-1\r\n"));
+    heat_ec2_prime(ks, heat_test_pool, &cache, at.trusted, at.kr.subject_token, at.kr.body);
+    ck_assert_int_eq(cr.n_store, 1);
+
+    /* without multi_cloud, the operator's one ec2 URI is trusted whatever its host */
+    heat_ec2_attempt(ks, heat_test_pool, 0, foreign, "{}", NULL, &at);
+    ck_assert_int_eq(at.trusted, 1);
+    ck_assert_ptr_nonnull(strcasestr(ff.last, "\r\nX-Auth-Token: svc-1\r\n"));
+
+    heat_test_httpd_stop(fsrv);
+    pthread_mutex_destroy(&ff.lock);
+}
+END_TEST
+
 Suite *heat_test_ec2_suite(void)
 {
     Suite *s = suite_create("ec2");
@@ -615,6 +712,7 @@ Suite *heat_test_ec2_suite(void)
     tcase_add_test(pure, test_params_webob_order);
     tcase_add_test(pure, test_body_hash_and_escaping);
     tcase_add_test(pure, test_outcome_edges);
+    tcase_add_test(pure, test_same_keystone);
     suite_add_tcase(s, pure);
     tcase_add_checked_fixture(client, fake_setup, fake_teardown);
     tcase_set_timeout(client, 60);
@@ -623,6 +721,7 @@ Suite *heat_test_ec2_suite(void)
     tcase_add_test(client, test_ec2tokens_anonymous_and_failures);
     tcase_add_test(client, test_cache_issued_then_authtoken_hits);
     tcase_add_test(client, test_cache_issued_nocatalog);
+    tcase_add_test(client, test_multi_cloud_foreign_keystone);
     suite_add_tcase(s, client);
     return s;
 }

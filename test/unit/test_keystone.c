@@ -14,6 +14,7 @@
 #include "heat_http.h"
 #include "heat_json.h"
 #include "heat_keystone.h"
+#include "heat_tokencrypt.h"
 
 /* the loopback server of test_http.c */
 typedef const char *heat_test_httpd_fn(void *baton, apr_pool_t *p, const char *request,
@@ -1344,6 +1345,199 @@ START_TEST(test_discover_v3_url_for)
 }
 END_TEST
 
+/* ---- the shared cache's protection (memcache_security_strategy) --------------------------- */
+
+/* Computed with keystonemiddleware 10.1.0's own _memcache_crypt (Debian's
+ * python3-keystonemiddleware) by test/golden/tokencrypt/capture.py: token "tok-abc", secret
+ * "s3cret". */
+#define KAT_BODY "{\"token\": {\"user\": {\"id\": \"u1\"}, \"expires_at\": \"2099-01-01T00:00:00Z\"}}"
+#define KAT_MAC_ENTRY                                                                       \
+    "PMe+tJlkzv3XmWXnmNAU6pb+HXFHIptGfjzDCiFxGFTqEPvB+yrYSUyJ/uMUinPgeyJ0b2tlbiI6IHsidXNlciI6" \
+    "IHsiaWQiOiAidTEifSwgImV4cGlyZXNfYXQiOiAiMjA5OS0wMS0wMVQwMDowMDowMFoifX0="
+#define KAT_ENCRYPT_ENTRY                                                                   \
+    "PU33xcNTIN9TLfbZNb/mfk1t6FMVeJ4dX4LOQFBqycJBBVshCxx7zkb74tM+vBZchHh++VO7feayU+S2Aaj3jrBs" \
+    "KQ2ZaWB3sBlmxm8e7VUN/gbO4tKwozGoIgtOZE5hPY4feAFTaC7cNBEN7JdIl9jid93JTVl5yMBjBAoXMvJ47/QJ" \
+    "7l0kNi6f/SQPMVt9"
+
+START_TEST(test_tokencrypt_known_answers)
+{
+    heat_tokencrypt_keys_t k;
+    char *out, *tampered;
+    apr_size_t n;
+
+    ck_assert_int_eq(heat_tokencrypt_strategy(NULL), HEAT_TOKENCRYPT_NONE);
+    ck_assert_int_eq(heat_tokencrypt_strategy("none"), HEAT_TOKENCRYPT_NONE);
+    ck_assert_int_eq(heat_tokencrypt_strategy("mac"), HEAT_TOKENCRYPT_MAC);
+    ck_assert_int_eq(heat_tokencrypt_strategy("Encrypt"), HEAT_TOKENCRYPT_ENCRYPT);
+    ck_assert_int_eq(heat_tokencrypt_strategy("AES"), -1);
+    ck_assert_int_ne(heat_tokencrypt_derive("s3cret", "tok-abc", "None", &k), 0);
+
+    /* MAC: the derived keys, keystonemiddleware's memcached key and the very same entry */
+    ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "tok-abc", "MAC", &k), 0);
+    ck_assert_str_eq(hex(k.cache_key, 16), "f8f1b89fc1a9eeea0d84d29cb20e364c");
+    ck_assert_str_eq(hex(k.mac_key, 16), "6a4aa1d7116f2f2fc511d5d401c34810");
+    ck_assert_str_eq(hex(k.enc_key, 16), "98d5df320889e07b9740621ad9a0a0ad");
+    ck_assert_str_eq(heat_tokencrypt_memcache_key(heat_test_pool, &k),
+                     "tokens/+PG4n8Gp7uoNhNKcsg42TA==");
+    ck_assert_int_eq(heat_tokencrypt_protect(heat_test_pool, &k, KAT_BODY, strlen(KAT_BODY), &out,
+                                             &n), 0);
+    ck_assert_str_eq(out, KAT_MAC_ENTRY);
+    ck_assert_uint_eq(n, strlen(KAT_MAC_ENTRY));
+    ck_assert_int_eq(heat_tokencrypt_unprotect(heat_test_pool, &k, KAT_MAC_ENTRY,
+                                               strlen(KAT_MAC_ENTRY), &out, &n), 0);
+    ck_assert_str_eq(out, KAT_BODY);
+    /* one byte changed in the data, or in the MAC: refused */
+    tampered = apr_pstrdup(heat_test_pool, KAT_MAC_ENTRY);
+    tampered[100] = tampered[100] == 'A' ? 'B' : 'A';
+    ck_assert_int_ne(heat_tokencrypt_unprotect(heat_test_pool, &k, tampered, strlen(tampered),
+                                               &out, &n), 0);
+    ck_assert_ptr_null(out);
+    tampered = apr_pstrdup(heat_test_pool, KAT_MAC_ENTRY);
+    tampered[3] = tampered[3] == 'A' ? 'B' : 'A';
+    ck_assert_int_ne(heat_tokencrypt_unprotect(heat_test_pool, &k, tampered, strlen(tampered),
+                                               &out, &n), 0);
+    ck_assert_int_ne(heat_tokencrypt_unprotect(heat_test_pool, &k, "short", 5, &out, &n), 0);
+    /* the entry is bound to its token: another token's keys refuse it */
+    ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "tok-abd", "MAC", &k), 0);
+    ck_assert_int_ne(heat_tokencrypt_unprotect(heat_test_pool, &k, KAT_MAC_ENTRY,
+                                               strlen(KAT_MAC_ENTRY), &out, &n), 0);
+
+    /* ENCRYPT: keystonemiddleware's entry decrypts; ours round-trips and hides the body */
+    ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "tok-abc", "ENCRYPT", &k), 0);
+    ck_assert_str_eq(hex(k.cache_key, 16), "eae39590e18f4d38211af17f7e682c2a");
+    ck_assert_str_eq(hex(k.mac_key, 16), "e75025610ba34a14677bdf3326bedf84");
+    ck_assert_str_eq(hex(k.enc_key, 16), "b0b39ff20f47bd876ee2d8cbebe241b4");
+    ck_assert_str_eq(heat_tokencrypt_memcache_key(heat_test_pool, &k),
+                     "tokens/6uOVkOGPTTghGvF/fmgsKg==");
+    ck_assert_int_eq(heat_tokencrypt_unprotect(heat_test_pool, &k, KAT_ENCRYPT_ENTRY,
+                                               strlen(KAT_ENCRYPT_ENTRY), &out, &n), 0);
+    ck_assert_str_eq(out, KAT_BODY);
+    ck_assert_int_eq(heat_tokencrypt_protect(heat_test_pool, &k, KAT_BODY, strlen(KAT_BODY), &out,
+                                             &n), 0);
+    ck_assert_ptr_null(strstr(out, "eyJ0b2tlbiI6")); /* base64 of the body's start */
+    ck_assert_str_ne(out, KAT_ENCRYPT_ENTRY);         /* a fresh IV */
+    ck_assert_int_eq(heat_tokencrypt_unprotect(heat_test_pool, &k, out, n, &out, &n), 0);
+    ck_assert_str_eq(out, KAT_BODY);
+    /* the MAC strategy's entry is not accepted as an ENCRYPT one */
+    ck_assert_int_ne(heat_tokencrypt_unprotect(heat_test_pool, &k, KAT_MAC_ENTRY,
+                                               strlen(KAT_MAC_ENTRY), &out, &n), 0);
+    heat_tokencrypt_wipe(&k);
+    ck_assert_str_eq(hex(k.enc_key, 16), "00000000000000000000000000000000");
+}
+END_TEST
+
+static heat_keystone_t *secure_client(const char *strategy)
+{
+    heat_keystone_settings_t s = base_settings(fk.base);
+    s.memcache_security_strategy = strategy;
+    s.memcache_secret_key = "s3cret";
+    return client_for(&s);
+}
+
+/* The shared cache with MAC or ENCRYPT: entries are protected, keyed by the derived key, and
+ * an entry that does not verify (tampered, or forged by whoever can write to memcached) is a
+ * miss: the token goes to Keystone. */
+static void check_protected_cache(const char *strategy)
+{
+    heat_keystone_t *ks;
+    heat_auth_result_t res;
+    heat_tokencrypt_keys_t k;
+    unsigned char plain_key[32];
+    char *body;
+    apr_size_t n;
+
+    memset(&fc, 0, sizeof(fc));
+    ks = secure_client(strategy);
+    res = authn(ks, "good", NULL);
+    ck_assert_int_eq(res.status, HEAT_AUTH_OK);
+    ck_assert_int_eq(fk.n_validate, 1);
+    ck_assert_int_eq(fc.n, 1);
+    /* keyed by keystonemiddleware's derived cache key, not by a hash anyone can compute */
+    ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "good", strategy, &k), 0);
+    ck_assert(memcmp(fc.e[0].key, k.cache_key, 16) == 0);
+    heat_keystone_cache_key(ks, "good", plain_key);
+    ck_assert(memcmp(fc.e[0].key, plain_key, 32) != 0);
+    /* the stored bytes are a protected entry of the body */
+    ck_assert_int_eq(heat_tokencrypt_unprotect(heat_test_pool, &k, fc.e[0].body,
+                                               strlen(fc.e[0].body), &body, &n), 0);
+    ck_assert_ptr_nonnull(strstr(body, "\"token\""));
+    if (strcmp(strategy, "ENCRYPT") == 0) {
+        ck_assert_ptr_null(strstr(fc.e[0].body, "\"token\""));
+        ck_assert_ptr_null(strstr(fc.e[0].body, "eyJ0b2tlbi")); /* nor its base64 */
+    }
+    /* a hit verifies */
+    res = authn(ks, "good", NULL);
+    ck_assert_int_eq(res.status, HEAT_AUTH_OK);
+    ck_assert_int_eq(res.from_cache, 1);
+    ck_assert_int_eq(fk.n_validate, 1);
+
+    /* tampered: one character of the data changed -> a miss, Keystone asked, entry rewritten */
+    {
+        char *t = apr_pstrdup(heat_test_pool, fc.e[0].body);
+        apr_size_t i = strlen(t) - 5;
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        fc.e[0].body = t;
+    }
+    res = authn(ks, "good", NULL);
+    ck_assert_int_eq(res.status, HEAT_AUTH_OK);
+    ck_assert_int_eq(res.from_cache, 0);
+    ck_assert_int_eq(fk.n_validate, 2);
+    ck_assert_int_eq(heat_tokencrypt_unprotect(heat_test_pool, &k, fc.e[0].body,
+                                               strlen(fc.e[0].body), &body, &n), 0);
+
+    /* forged: an admin body in clear under the token's key -> not accepted ("forged" is a
+     * token the fake Keystone does not know) */
+    ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "forged", strategy, &k), 0);
+    {
+        unsigned char key[32] = {0};
+        const char *admin = user_token_body(heat_test_pool, "2099-01-01T00:00:00.000000Z", NULL);
+        memcpy(key, k.cache_key, 16);
+        fc_store(NULL, heat_test_pool, key, admin, strlen(admin),
+                 apr_time_now() + apr_time_from_sec(100));
+        /* ... and the same under the plain SHA-256 key the old code used */
+        heat_keystone_cache_key(ks, "forged", key);
+        fc_store(NULL, heat_test_pool, key, admin, strlen(admin),
+                 apr_time_now() + apr_time_from_sec(100));
+    }
+    res = authn(ks, "forged", NULL);
+    ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
+    ck_assert_int_eq(res.from_cache, 0);
+    ck_assert_int_eq(fk.n_validate, 3);
+    heat_tokencrypt_wipe(&k);
+}
+
+START_TEST(test_authenticate_cache_mac)
+{
+    check_protected_cache("MAC");
+}
+END_TEST
+
+START_TEST(test_authenticate_cache_encrypt)
+{
+    check_protected_cache("ENCRYPT");
+}
+END_TEST
+
+START_TEST(test_secure_cache_settings)
+{
+    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_t *ks;
+    const char *err = NULL;
+
+    /* as keystonemiddleware: a strategy without a secret refuses to start */
+    s.memcache_security_strategy = "ENCRYPT";
+    ck_assert_int_eq(heat_keystone_create(&ks, heat_test_pool, khttp, &s, &err), APR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "memcache_secret_key"));
+    s.memcache_security_strategy = "rot13";
+    s.memcache_secret_key = "x";
+    ck_assert_int_eq(heat_keystone_create(&ks, heat_test_pool, khttp, &s, &err), APR_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "memcache_security_strategy"));
+    s.memcache_security_strategy = "None";
+    s.memcache_secret_key = NULL;
+    ck_assert_int_eq(heat_keystone_create(&ks, heat_test_pool, khttp, &s, &err), APR_SUCCESS);
+}
+END_TEST
+
 Suite *heat_test_keystone_suite(void)
 {
     Suite *s = suite_create("keystone");
@@ -1360,6 +1554,7 @@ Suite *heat_test_keystone_suite(void)
     tcase_add_test(pure, test_check_token);
     tcase_add_test(pure, test_www_authenticate);
     tcase_add_test(pure, test_create_errors);
+    tcase_add_test(pure, test_tokencrypt_known_answers);
     suite_add_tcase(s, pure);
 
     tcase_add_checked_fixture(client_tc, ks_setup, ks_teardown);
@@ -1374,6 +1569,9 @@ Suite *heat_test_keystone_suite(void)
     tcase_add_test(client_tc, test_authenticate_cache);
     tcase_add_test(client_tc, test_authenticate_no_caching);
     tcase_add_test(client_tc, test_authenticate_service_tokens);
+    tcase_add_test(client_tc, test_authenticate_cache_mac);
+    tcase_add_test(client_tc, test_authenticate_cache_encrypt);
+    tcase_add_test(client_tc, test_secure_cache_settings);
     tcase_add_test(client_tc, test_password_auth_shape);
     tcase_add_test(client_tc, test_password_auth_outcomes);
     tcase_add_test(client_tc, test_password_auth_discovery);
