@@ -255,6 +255,29 @@ static apr_status_t map_curl_error(CURLcode cc, const http_ctx_t *ctx)
     }
 }
 
+/* libcurl's TLS failures: requests raises SSLError for these, which callers that copy
+ * keystoneauth's exception classes need to tell from a refused connection. */
+static int curl_tls_error(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int scheme_allowed(const char *url)
 {
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
@@ -385,6 +408,7 @@ apr_status_t heat_http_perform(heat_http_t *http, apr_pool_t *p, const heat_http
     resp->status = (int)status;
     resp->connected = connect_time > 0 || status > 0;
     rv = map_curl_error(cc, &ctx);
+    resp->tls_failed = curl_tls_error(cc);
     if (ctx.buf) {
         resp->body = apr_pstrmemdup(p, ctx.buf, ctx.len);
         resp->body_len = ctx.len;

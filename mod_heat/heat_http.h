@@ -55,6 +55,7 @@ typedef struct {
     char *body;                  /* NUL-terminated (the NUL is not counted in body_len) */
     apr_size_t body_len;
     int connected;               /* a connection was established (retry decisions) */
+    int tls_failed;              /* the TLS handshake or the certificate check failed */
     const char *error;           /* libcurl's message when heat_http_perform failed */
 } heat_http_response_t;
 

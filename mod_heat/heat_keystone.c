@@ -502,8 +502,10 @@ static const char *http_error_class(int status, int auth_receipt)
 }
 
 /* The keystoneauth1 exception for a transport failure (session._send_request). */
-static const char *transport_error_class(apr_status_t rv)
+static const char *transport_error_class(apr_status_t rv, const heat_http_response_t *resp)
 {
+    if (resp && resp->tls_failed)
+        return "SSLError"; /* requests' SSLError, caught before its ConnectionError */
     if (rv == APR_ECONNREFUSED || rv == APR_EGENERAL)
         return "ConnectFailure";
     if (rv == APR_TIMEUP)
@@ -531,7 +533,7 @@ static int discover_raw(heat_keystone_t *ks, apr_pool_t *p, const char *url,
     rv = ks_send_ex(ks, p, "GET", url, json_headers(p), NULL, options, retries, &resp);
     if (rv != APR_SUCCESS) {
         if (error_type)
-            *error_type = transport_error_class(rv);
+            *error_type = transport_error_class(rv, resp);
         return -1;
     }
     if (resp->status >= 400) {
@@ -1037,7 +1039,7 @@ void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
     explicit_bzero(reqbody, strlen(reqbody));
     free(reqbody);
     if (rv != APR_SUCCESS) {
-        out->error_type = transport_error_class(rv);
+        out->error_type = transport_error_class(rv, resp);
         return;
     }
     out->http_status = resp->status;

@@ -8,8 +8,9 @@ set -eu
 BUILD="autoconf automake pkg-config make gcc apache2 apache2-dev libapr1-dev libaprutil1-dev
 libjansson-dev libcurl4-openssl-dev libyaml-dev librabbitmq-dev libssl-dev check"
 # awscli and python3-botocore: the real AWS clients the CFN tests sign requests with;
-# memcached: the shared token cache's integration test.
-TEST="python3-pytest python3-requests curl awscli python3-botocore memcached"
+# memcached: the shared token cache's integration test; openssl makes the CAs and certificates
+# of test_tls.py, stunnel4 its TLS terminators in front of the stack's Keystone and RabbitMQ.
+TEST="python3-pytest python3-requests curl awscli python3-botocore memcached openssl stunnel4"
 # The Python heat-api and heat-api-cfn are the reference the integration tests compare with.
 REFERENCE="heat-api heat-api-cfn"
 # The real backing stack test/stack/stack.sh brings up on loopback: MariaDB, RabbitMQ, Keystone

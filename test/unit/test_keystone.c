@@ -1272,6 +1272,34 @@ START_TEST(test_password_auth_outcomes)
 }
 END_TEST
 
+/* A TLS failure (here: https:// to a server that speaks plain HTTP) is keystoneauth's SSLError,
+ * not ConnectFailure: heat-api's authurl step shows that class in its 500 fault. */
+START_TEST(test_tls_failure_is_sslerror)
+{
+    heat_keystone_t *ks = standalone_client();
+    const char *https = apr_pstrcat(heat_test_pool, "https://", fk.base + strlen("http://"), NULL);
+    const char *error_type = NULL;
+    heat_http_options_t o;
+    heat_keystone_password_result_t r;
+
+    memset(&o, 0, sizeof(o));
+    ck_assert_ptr_null(heat_keystone_discover_v3(ks, heat_test_pool, https, &o, &error_type));
+    ck_assert_ptr_nonnull(error_type);
+    ck_assert_str_eq(error_type, "SSLError");
+    r = pw(ks, apr_pstrcat(heat_test_pool, https, "/v3", NULL), "alice", "wonderland", "default",
+           "p1");
+    ck_assert_int_eq(r.status, HEAT_KS_UNAVAILABLE);
+    ck_assert_str_eq(r.error_type, "SSLError");
+    ck_assert_ptr_null(r.token);
+    /* a refused connection stays ConnectFailure */
+    error_type = NULL;
+    ck_assert_ptr_null(heat_keystone_discover_v3(
+        ks, heat_test_pool, apr_psprintf(heat_test_pool, "https://127.0.0.1:%d/", heat_test_closed_port()),
+        &o, &error_type));
+    ck_assert_str_eq(error_type, "ConnectFailure");
+}
+END_TEST
+
 START_TEST(test_password_auth_discovery)
 {
     heat_keystone_t *ks = standalone_client();
@@ -1574,6 +1602,7 @@ Suite *heat_test_keystone_suite(void)
     tcase_add_test(client_tc, test_secure_cache_settings);
     tcase_add_test(client_tc, test_password_auth_shape);
     tcase_add_test(client_tc, test_password_auth_outcomes);
+    tcase_add_test(client_tc, test_tls_failure_is_sslerror);
     tcase_add_test(client_tc, test_password_auth_discovery);
     tcase_add_test(client_tc, test_discover_v3_url_for);
     suite_add_tcase(s, client_tc);
