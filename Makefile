@@ -3,9 +3,11 @@
 #                     ./configure first if needed; CONFIGURE_ARGS passes options to it)
 #   make run          start Apache with mod_heat on 127.0.0.1:8004 (native) and :8000 (CFN)
 #   make stop         stop it
-#   make check        unit tests (ASan/UBSan with --enable-sanitizers) + integration tests
-#   make check-unit / make check-integration [PYTEST_ARGS=...]
+#   make check        unit tests (ASan/UBSan with --enable-sanitizers), fuzz corpus replay,
+#                     integration tests
+#   make check-unit / make check-fuzz-corpus / make check-integration [PYTEST_ARGS=...]
 #   make check-integration-repeat [RUNS=3]   the integration suite several times in a row
+#   make fuzz         run every libFuzzer target (clang) for FUZZ_SECONDS each (test/fuzz/README.md)
 #   make tools        build/heat-rpc-call, a CLI over the RPC client
 #   make install      install the module, the conf snippets and the sample vhosts (DESTDIR honoured)
 #   make clean
@@ -86,7 +88,61 @@ check-integration-repeat: $(MODULE_SO) | deps
 	  $(PYTEST) -v $(PYTEST_ARGS) test/integration || { echo "== integration run $$i of $(RUNS) failed"; exit 1; }; \
 	done; echo "== $(RUNS) integration runs in a row passed"
 
-check: check-unit check-integration
+# ---- libFuzzer (test/fuzz/README.md) ----
+# The core again, built by clang with libFuzzer's coverage and ASan/UBSan, into build/fuzz/;
+# one binary per test/fuzz/fuzz_<name>.c. UBSan does not recover, so undefined behaviour is a
+# crash. The limits make a memory blow-up a crash too.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(sort $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c)))
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_SAN) -Imod_heat
+FUZZ_LIMITS = -rss_limit_mb=512 -malloc_limit_mb=256 -timeout=10
+FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+fuzz-clang:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "fuzz: $(FUZZ_CC) not found: the fuzz targets need clang with libFuzzer (Debian: apt-get install clang libclang-rt-14-dev, or run test/stack/install-deps.sh)" >&2; exit 1; }
+
+build/fuzz/core/%.o: mod_heat/%.c $(HEADERS) config.mk | fuzz-clang
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libheat.a: $(CORE_SRCS:mod_heat/%.c=build/fuzz/core/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build/fuzz/libheat.a $(HEADERS) | fuzz-clang
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libheat.a $(DEP_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Every seed and regression input once; any crash, leak, UB or limit breach fails. Inputs listed
+# in test/fuzz/regressions/open.txt (bugs whose fix is not merged yet) are skipped, loudly;
+# FUZZ_STRICT=1 replays them too.
+FUZZ_OPEN = $(if $(FUZZ_STRICT),,$(shell sed -n 's/^\([^#[:space:]][^[:space:]]*\).*/test\/fuzz\/regressions\/\1/p' test/fuzz/regressions/open.txt 2>/dev/null))
+check-fuzz-corpus: fuzz-build
+	@for f in $(FUZZ_OPEN); do echo "check-fuzz-corpus: SKIPPED $$f (open bug, see test/fuzz/regressions/open.txt)"; done
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  files=$$(find test/fuzz/corpus/$$t test/fuzz/regressions/$$t -type f 2>/dev/null | sort | grep -vxF -e /dev/null $(FUZZ_OPEN:%=-e %)); \
+	  if [ -z "$$files" ]; then echo "check-fuzz-corpus: $$t: no seeds in test/fuzz/corpus/$$t" >&2; fail=1; continue; fi; \
+	  if build/fuzz/fuzz_$$t $(FUZZ_LIMITS) $$files >build/fuzz/replay-$$t.log 2>&1; then \
+	    echo "check-fuzz-corpus: $$t: $$(echo "$$files" | wc -l) inputs OK"; \
+	  else echo "check-fuzz-corpus: $$t: FAILED (build/fuzz/replay-$$t.log)" >&2; tail -n 30 build/fuzz/replay-$$t.log >&2; fail=1; fi; \
+	done; exit $$fail
+
+# Each target for FUZZ_SECONDS, new inputs in build/fuzz/corpus/<t> (seeds stay as committed),
+# crashes in build/fuzz/artifacts/<t>/. Runs every target, then fails if any found something.
+fuzz: fuzz-build
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  if build/fuzz/fuzz_$$t $(FUZZ_LIMITS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      -artifact_prefix=build/fuzz/artifacts/$$t/ build/fuzz/corpus/$$t test/fuzz/corpus/$$t \
+	      >build/fuzz/fuzz-$$t.log 2>&1; then grep -h '^stat::number_of_executed_units' build/fuzz/fuzz-$$t.log; \
+	  else echo "fuzz: $$t: FOUND A CRASH: $$(ls build/fuzz/artifacts/$$t) (build/fuzz/fuzz-$$t.log)" >&2; fail=1; fi; \
+	done; exit $$fail
+
+check: check-unit check-fuzz-corpus check-integration
 
 run: $(MODULE_SO)
 	test/run-server.sh start
@@ -114,4 +170,5 @@ clean:
 distclean: clean
 	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/heat_version.h
 
-.PHONY: all tools deps check check-unit check-integration check-integration-repeat run stop install clean distclean
+.PHONY: all tools deps check check-unit check-integration check-integration-repeat run stop install \
+	clean distclean fuzz fuzz-build fuzz-clang check-fuzz-corpus

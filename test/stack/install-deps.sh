@@ -7,6 +7,8 @@ set -eu
 
 BUILD="autoconf automake pkg-config make gcc apache2 apache2-dev libapr1-dev libaprutil1-dev
 libjansson-dev libcurl4-openssl-dev libyaml-dev librabbitmq-dev libssl-dev check"
+# clang and its runtimes (libFuzzer, ASan, UBSan): the fuzz targets of test/fuzz, replayed by make check.
+FUZZ="clang libclang-rt-14-dev"
 # awscli and python3-botocore: the real AWS clients the CFN tests sign requests with;
 # memcached: the shared token cache's integration test; openssl makes the CAs and certificates
 # of test_tls.py, stunnel4 its TLS terminators in front of the stack's Keystone and RabbitMQ.
@@ -19,7 +21,7 @@ REFERENCE="heat-api heat-api-cfn"
 STACK="mariadb-server python3-pymysql rabbitmq-server keystone heat-engine heat-api heat-api-cfn
 python3-openstackclient python3-heatclient uwsgi uwsgi-plugin-python3 python3-amqp python3-requests
 util-linux procps mariadb-client curl"
-PACKAGES="$BUILD $TEST $REFERENCE $STACK"
+PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $STACK"
 
 missing=""
 for pkg in $PACKAGES; do
