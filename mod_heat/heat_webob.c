@@ -32,8 +32,11 @@ static const webob_status_t webob_statuses[] = {
     {404, "Not Found", "The resource could not be found."},
     {405, "Method Not Allowed", "The server could not comply with the request since it is either "
                                 "malformed or otherwise incorrect."},
+    {408, "Request Timeout", "The server has waited too long for the request to be sent by the client."},
     {409, "Conflict", "There was a conflict when trying to complete your request."},
+    {411, "Length Required", "Content-Length header required."},
     {413, "Request Entity Too Large", "The body of your request was too large for this server."},
+    {414, "Request-URI Too Long", "The request URI was too long for this server."},
     {415, "Unsupported Media Type", "The request media type is not supported by this server."},
     {500, "Internal Server Error", "The server has either erred or is incapable of performing the "
                                    "requested operation."},

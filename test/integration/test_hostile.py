@@ -226,7 +226,7 @@ for n in (1000, 30000, 100000):
     case('json-many-keys-template-%d' % n)(
         lambda ctx, n=n: validate(ctx, b'{' + HOT + b', "resources": {'
                                   + b','.join(b'"r%d": {"type": "OS::Heat::None"}' % i for i in range(n)) + b'}}',
-                                  (400, 413)))
+                                  (400, 413) if n * 36 > TEMPLATE_LIMIT else (200,)))
 for depth in (50, 1000, 10000, 200000):
     case('json-deep-arrays-%d' % depth)(
         lambda ctx, d=depth: native(ctx, '/validate', b'{"template": {' + HOT + b', "x": ' + b'[' * d + b']' * d
@@ -383,7 +383,7 @@ case('body-length-lies-huge')(
 # a body announced but never sent: the wait is Apache's (Timeout, or mod_reqtimeout's
 # RequestReadTimeout, which Debian enables), then 408; the child is not held beyond it
 case('body-length-lies-100m')(
-    lambda ctx: native(ctx, '/validate', b'{}', (408,), length=100 * 1024 ** 2, apache=(408,)))
+    lambda ctx: native(ctx, '/validate', b'{}', (408,), length=100 * 1024 ** 2))
 case('body-length-negative')(
     lambda ctx: dict(native(ctx, '/validate', b'', (400,), apache=(400,)), raw_length='-1'))
 case('body-chunked-over-limit')(
@@ -402,8 +402,7 @@ case('body-slow-pieces')(
     lambda ctx: native(ctx, '/validate', b'', (200,),
                        pieces=[b'{"template": {', HOT, b', "description": "slow"}}'], pause=0.5))
 case('body-stalled')(
-    lambda ctx: native(ctx, '/validate', b'', (None, 400, 408), pieces=[b'{"template": '], length=100,
-                       apache=(400, 408)))
+    lambda ctx: native(ctx, '/validate', b'', (408,), pieces=[b'{"template": '], length=100))
 case('header-field-too-long')(
     lambda ctx: dict(native(ctx, '/validate', b'{}', (400,), apache=(400,)), extra=[('X-Big', 'a' * 20000)]))
 case('header-too-many')(
@@ -585,13 +584,19 @@ def check_format(api, spec, answer):
         assert answer.body.startswith(b'<ErrorResponse><Error>'), answer.dump()
         assert re.search(rb'<Code>\w+</Code>', answer.body), answer.dump()
         return
-    # Heat's fault ({"code", "title", "explanation", "error": {"type", "message"}}), or
-    # keystonemiddleware's 401 ({"error": {"code", "title", "message"}})
+    # Heat's fault ({"code", "title", "explanation", "error": {"type", "message"}}),
+    # keystonemiddleware's 401 ({"error": {"code", "title", "message"}}), or webob's JSON page
+    # for what heat-api's WSGI layer refuses ({"message", "code": "400 Bad Request", "title"})
     assert ctype == 'application/json', answer.dump()
     doc = json.loads(answer.body)
-    assert isinstance(doc, dict) and isinstance(doc.get('error'), dict), answer.dump()
-    assert isinstance(doc['error'].get('message'), str), answer.dump()
-    assert 'type' in doc['error'] or doc['error'].get('code') == answer.status, answer.dump()
+    assert isinstance(doc, dict), answer.dump()
+    if 'error' in doc:
+        assert isinstance(doc['error'].get('message'), str), answer.dump()
+        assert 'type' in doc['error'] or doc['error'].get('code') == answer.status, answer.dump()
+    else:
+        assert isinstance(doc.get('message'), str), answer.dump()
+        assert doc.get('code') == '%d %s' % (answer.status, doc.get('title')), answer.dump()
+        assert doc['title'] != 'Unknown', answer.dump()
 
 
 @pytest.fixture(scope='module')

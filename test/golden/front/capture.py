@@ -48,7 +48,10 @@ def capture_webob():
                                  (webob.exc.HTTPAccepted, None, None),
                                  (webob.exc.HTTPServiceUnavailable, "The Keystone service is temporarily unavailable.", None),
                                  (webob.exc.HTTPBadRequest, "a <b>&'\"", "c <d>"),
-                                 (webob.exc.HTTPNotFound, "line1\nline2", None)]:
+                                 (webob.exc.HTTPNotFound, "line1\nline2", None),
+                                 (webob.exc.HTTPRequestTimeout, None, None),
+                                 (webob.exc.HTTPLengthRequired, None, None),
+                                 (webob.exc.HTTPRequestURITooLong, None, None)]:
         for accept in ACCEPTS:
             status, ctype, body = call(cls(detail=detail, comment=comment), environ(accept=accept))
             cases.append({"status": status, "accept": accept, "detail": detail,
