@@ -358,6 +358,21 @@ case('yaml-many-keys')(
 case('yaml-many-strings')(
     lambda ctx: validate_yaml(ctx, 'heat_template_version: 2018-08-31\nx: [' + ','.join(['x'] * 200000) + ']\n',
                               (400,)))
+# the environment is not under max_template_size: only the body limit bounds it
+case('yaml-env-many-strings')(
+    lambda ctx: native(ctx, '/validate', {'template': {'heat_template_version': '2018-08-31'},
+                                          'environment': 'parameter_defaults: {p: [' + ','.join(['x'] * 480000)
+                                          + ']}\n'}, (400,)))
+case('yaml-env-many-maps')(
+    lambda ctx: native(ctx, '/validate', {'template': {'heat_template_version': '2018-08-31'},
+                                          'environment': 'parameter_defaults: {p: [' + ','.join(['{}'] * 320000)
+                                          + ']}\n'}, (400,)))
+case('json-env-many-maps')(
+    lambda ctx: native(ctx, '/validate', b'{"template": {' + HOT + b'}, "environment": {"parameter_defaults": {"p": ['
+                       + b','.join([b'{}'] * 320000) + b']}}}', (200, 400)))
+case('json-many-maps-params')(
+    lambda ctx: native(ctx, '/validate', b'{"template": {' + HOT + b'}, "parameters": {"p": ['
+                       + b','.join([b'{}'] * 320000) + b']}}', (400,)))
 case('yaml-bom-and-tabs')(
     lambda ctx: validate_yaml(ctx, '\ufeffheat_template_version: 2018-08-31\n\tdescription: x\n', (400,)))
 case('yaml-directive-flood')(
