@@ -76,6 +76,11 @@ check-unit: build/unit/test_heat
 	@if [ "$(HAVE_CHECK)" != yes ]; then echo "Check not found: install the 'check' package and re-run ./configure"; exit 1; fi
 	HEAT_TEST_GOLDEN=test/golden build/unit/test_heat
 
+# No httpd header in the core, no include cycle between the core's folders, one HEATnnnn id per
+# warning-or-worse log call (test/tools/check_sources.py).
+check-sources:
+	python3 test/tools/check_sources.py
+
 check-integration: $(MODULE_SO) | deps
 	$(PYTEST) -v $(PYTEST_ARGS) test/integration
 
@@ -170,5 +175,5 @@ clean:
 distclean: clean
 	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/heat_version.h
 
-.PHONY: all tools deps check check-unit check-integration check-integration-repeat run stop install \
+.PHONY: all tools deps check check-unit check-integration check-integration-repeat check-sources run stop install \
 	clean distclean fuzz fuzz-build fuzz-clang check-fuzz-corpus

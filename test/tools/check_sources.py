@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Checks of the module's sources that no compiler makes; `make check-sources` runs them.
+
+1. The core (every file under mod_heat/ except the httpd glue, mod_heat*.c/.h) includes no httpd
+   header: it is built into libheat.a, which the unit tests and fuzz targets link without httpd.
+2. No include cycle between the core's folders (mod_heat/<folder>/): a folder may use another's
+   headers only if that one does not use its own, directly or through others.
+3. Every log call at warning level or worse carries a HEATnnnn id, and no id is used twice, so an
+   operator's grep finds the one line that wrote it.
+
+Exit status 1 and one line per problem when a check fails.
+"""
+
+import os
+import re
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SRC = os.path.join(TOP, 'mod_heat')
+
+# httpd's own headers (apr and apr-util are fine: the core is built on them)
+HTTPD_HEADER = re.compile(r'^(httpd|http_\w+|ap_\w+|util_\w+|mpm_\w+|mod_\w+|scoreboard|unixd)\.h$')
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+LOG_CALL = re.compile(r'\b(heat_log|ap_log_error|ap_log_rerror|ap_log_perror|ap_log_cerror|ap_log_cserror)\s*\(')
+BAD_LEVEL = re.compile(r'\b(HEAT_LOG_ERR|HEAT_LOG_WARNING|APLOG_(EMERG|ALERT|CRIT|ERR|WARNING))\b')
+LOG_ID = re.compile(r'HEAT\d{4}')
+
+
+def sources():
+    for root, _, files in os.walk(SRC):
+        for name in sorted(files):
+            if name.endswith(('.c', '.h')):
+                yield os.path.join(root, name)
+
+
+def is_glue(path):
+    return os.path.dirname(path) == SRC and os.path.basename(path).startswith('mod_heat')
+
+
+def folder(path):
+    rel = os.path.relpath(os.path.dirname(path), SRC)
+    return '.' if rel == '.' else rel.split(os.sep)[0]
+
+
+def strip_comments(text):
+    text = re.sub(r'/\*.*?\*/', lambda m: '\n' * m.group(0).count('\n'), text, flags=re.S)
+    return re.sub(r'//[^\n]*', '', text)
+
+
+def call_text(text, start):
+    """The text of the call whose '(' is at start, up to its matching ')' (strings skipped)."""
+    depth, i, n = 0, start, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == '\\' else 1
+        elif ch == "'":
+            i += 1
+            while i < n and text[i] != "'":
+                i += 2 if text[i] == '\\' else 1
+        elif ch == '(':
+            depth += 1
+        elif ch == ')':
+            depth -= 1
+            if depth == 0:
+                return text[start:i + 1]
+        i += 1
+    return text[start:]
+
+
+def header_index(paths):
+    """Header basename -> the folder that holds it (headers are included by basename or path)."""
+    index = {}
+    for path in paths:
+        if path.endswith('.h'):
+            index[os.path.relpath(path, SRC)] = folder(path)
+            index.setdefault(os.path.basename(path), folder(path))
+    return index
+
+
+def find_cycle(graph):
+    """A cycle in {node: set(nodes)} as a list of nodes, or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def check(paths):
+    problems = []
+    headers = header_index(paths)
+    graph = {}
+    ids = {}
+    for path in paths:
+        rel = os.path.relpath(path, TOP)
+        with open(path, encoding='utf-8', errors='replace') as f:
+            raw = f.read()
+        text = strip_comments(raw)
+        for kind, name in INCLUDE.findall(text):
+            base = os.path.basename(name)
+            if not is_glue(path) and HTTPD_HEADER.match(base):
+                problems.append('%s: the core includes httpd header <%s>' % (rel, name))
+            target = headers.get(name) or headers.get(base) if kind == '"' else None
+            if target and not is_glue(path) and target != folder(path):
+                graph.setdefault(folder(path), set()).add(target)
+        for m in LOG_CALL.finditer(text):
+            call = call_text(text, m.end() - 1)
+            line = text.count('\n', 0, m.start()) + 1
+            if m.group(1) == 'heat_log' and text[m.start() - 8:m.start()].strip().endswith('define'):
+                continue
+            if not BAD_LEVEL.search(call):
+                continue
+            found = LOG_ID.findall(call)
+            if not found:
+                problems.append('%s:%d: a warning-or-worse log call without a HEATnnnn id' % (rel, line))
+            for log_id in set(found):
+                ids.setdefault(log_id, []).append('%s:%d' % (rel, line))
+    for log_id, places in sorted(ids.items()):
+        if len(places) > 1:
+            problems.append('%s is used by %d log calls: %s' % (log_id, len(places), ', '.join(places)))
+    cycle = find_cycle(graph)
+    if cycle:
+        problems.append('include cycle between core folders: %s' % ' -> '.join(cycle))
+    return problems
+
+
+def main():
+    paths = list(sources())
+    problems = check(paths)
+    for p in problems:
+        print('check-sources: ' + p)
+    if problems:
+        return 1
+    print('check-sources: %d files: no httpd header in the core, no folder include cycle, '
+          'log ids unique' % len(paths))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
