@@ -20,6 +20,7 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
@@ -76,6 +77,13 @@ const char *heat_amqp_url_redact(apr_pool_t *p, const char *url)
     url = url_clean(p, url);
     if (!url_netloc(url, &ns, &ne))
         return url;
+    /* A password the operator did not percent-encode may hold '/', '?', '#' or ',' (base64
+     * ones do): the credentials run to the last '@', wherever the netloc seemed to end. */
+    {
+        const char *last_at = strrchr(ns, '@');
+        if (last_at && last_at >= ne)
+            ne = last_at + 1 + strcspn(last_at + 1, "/?#");
+    }
     out = apr_pstrndup(p, url, (apr_size_t)(ns - url));
     item = ns;
     while (item <= ne) {
@@ -84,6 +92,23 @@ const char *heat_amqp_url_redact(apr_pool_t *p, const char *url)
         const char *at = NULL, *c, *colon;
         char *part;
 
+        /* "user:pa" before ",ss@host": an item without '@' whose text after ':' is no port
+         * number, followed by an '@', is the head of a password with a ',' in it */
+        while (comma && !memchr(item, '@', (apr_size_t)(iend - item)) &&
+               memchr(iend, '@', (apr_size_t)(ne - iend))) {
+            const char *colon1 = memchr(item, ':', (apr_size_t)(iend - item));
+            const char *d;
+            int port = 1;
+            if (!colon1)
+                break;
+            for (d = colon1 + 1; d < iend; d++)
+                if (!apr_isdigit(*d))
+                    port = 0;
+            if (port)
+                break;
+            comma = memchr(comma + 1, ',', (apr_size_t)(ne - comma - 1));
+            iend = comma ? comma : ne;
+        }
         for (c = item; c < iend; c++)
             if (*c == '@')
                 at = c;

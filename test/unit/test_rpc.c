@@ -282,6 +282,18 @@ START_TEST(url_redaction)
                      "rabbit://a:***@h1,c@h2,d:***@h3/v?x=1");
     ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://"), "rabbit://");
     ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "garbage"), "garbage");
+    /* passwords that were not percent-encoded: base64 ones hold '/', '+', '=' */
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://u:ab/c+d=@h:5672/vh"),
+                     "rabbit://u:***@h:5672/vh");
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://u:a?b#c@h/"),
+                     "rabbit://u:***@h/");
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://u:p,q/r@h1,v:s@h2:5672/"),
+                     "rabbit://u:***@h1,v:***@h2:5672/");
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://h0:5672,u:x/y@h1/"),
+                     "rabbit://h0:5672,u:***@h1/");
+    ck_assert_ptr_null(strstr(heat_amqp_url_redact(heat_test_pool,
+                                                   "rabbit://guest:Zm9v/YmFy+Kw==@127.0.0.1:5672/"),
+                              "YmFy"));
 }
 END_TEST
 
