@@ -858,7 +858,8 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
                                                        call ? ids.msg_id : ids.unique_id, err));
             goto out;
         }
-        if (attempt >= 1 || apr_time_now() >= deadline) {
+        /* a broker in a resource alarm (connection.blocked) answers at once, no retry */
+        if (attempt >= 1 || rv == APR_EAGAIN || apr_time_now() >= deadline) {
             heat_log(HEAT_LOG_ERR, "RPC %s %s: %s", what, method, err);
             fail(reply, HEAT_RPC_UNREACHABLE, err);
             goto out;
