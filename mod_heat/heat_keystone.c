@@ -34,7 +34,7 @@
 /* After a failed service authentication, callers without a usable service token fail at once
  * for this long (doubling up to the maximum) instead of each waiting for Keystone again. */
 #define RENEW_BACKOFF_START apr_time_from_sec(1)
-#define RENEW_BACKOFF_MAX apr_time_from_sec(30)
+#define RENEW_BACKOFF_MAX apr_time_from_sec(10)
 /* Discovery results remembered for password authentication (one per auth URL; without
  * multi_cloud there is only one URL, with it the allowed_auth_uris) */
 #define PW_DISCOVERY_CACHE_MAX 32
