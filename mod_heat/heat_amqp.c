@@ -20,6 +20,7 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
@@ -78,6 +79,13 @@ const char *heat_amqp_url_redact(apr_pool_t *p, const char *url)
     url = url_clean(p, url);
     if (!url_netloc(url, &ns, &ne))
         return url;
+    /* A password the operator did not percent-encode may hold '/', '?', '#' or ',' (base64
+     * ones do): the credentials run to the last '@', wherever the netloc seemed to end. */
+    {
+        const char *last_at = strrchr(ns, '@');
+        if (last_at && last_at >= ne)
+            ne = last_at + 1 + strcspn(last_at + 1, "/?#");
+    }
     out = apr_pstrndup(p, url, (apr_size_t)(ns - url));
     item = ns;
     while (item <= ne) {
@@ -86,6 +94,23 @@ const char *heat_amqp_url_redact(apr_pool_t *p, const char *url)
         const char *at = NULL, *c, *colon;
         char *part;
 
+        /* "user:pa" before ",ss@host": an item without '@' whose text after ':' is no port
+         * number, followed by an '@', is the head of a password with a ',' in it */
+        while (comma && !memchr(item, '@', (apr_size_t)(iend - item)) &&
+               memchr(iend, '@', (apr_size_t)(ne - iend))) {
+            const char *colon1 = memchr(item, ':', (apr_size_t)(iend - item));
+            const char *d;
+            int port = 1;
+            if (!colon1)
+                break;
+            for (d = colon1 + 1; d < iend; d++)
+                if (!apr_isdigit(*d))
+                    port = 0;
+            if (port)
+                break;
+            comma = memchr(comma + 1, ',', (apr_size_t)(ne - comma - 1));
+            iend = comma ? comma : ne;
+        }
         for (c = item; c < iend; c++)
             if (*c == '@')
                 at = c;
@@ -340,6 +365,10 @@ struct heat_amqp_conn_t {
     uint64_t nacked;               /* highest refused tag */
     int closed_code;               /* reply code of the broker's last channel close */
     apr_time_t last_io;            /* last successful read or write */
+    /* connection.blocked (a resource alarm) until connection.unblocked: publishing would
+     * wait for as long as the alarm lasts, so publishes fail at once meanwhile */
+    int blocked;
+    char blocked_reason[128];
     heat_amqp_stats_t stats;
 };
 
@@ -506,6 +535,8 @@ static const char *conn_open_host(heat_amqp_conn_t *c, const heat_amqp_host_t *h
     if (!c->state)
         return "out of memory";
     c->published = c->acked = c->nacked = 0;
+    c->blocked = 0;
+    c->blocked_reason[0] = '\0';
     if (conf->ssl) {
         sock = amqp_ssl_socket_new(c->state);
         if (!sock)
@@ -546,6 +577,14 @@ static const char *conn_open_host(heat_amqp_conn_t *c, const heat_amqp_host_t *h
         /* oslo sets TCP_USER_TIMEOUT to the heartbeat threshold: unacknowledged data on a dead
          * peer then fails the socket instead of hanging. Keepalive covers heartbeat 0. */
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        {
+            /* a write the broker stops reading (flow control, a full buffer) fails after the
+             * connect timeout instead of blocking the thread without deadline */
+            apr_interval_time_t st = conf->connect_timeout > 0 ? conf->connect_timeout
+                                                               : apr_time_from_sec(5);
+            struct timeval snd = {(time_t)apr_time_sec(st), (suseconds_t)apr_time_usec(st)};
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof(snd));
+        }
 #ifdef TCP_USER_TIMEOUT
         if (conf->heartbeat > 0) {
             unsigned int ms = (unsigned int)conf->heartbeat * 1000u;
@@ -828,8 +867,20 @@ static apr_status_t process_frame(heat_amqp_conn_t *c, apr_time_t deadline, heat
         rv = APR_ECONNRESET;
         break;
     }
-    case AMQP_CONNECTION_BLOCKED_METHOD:
-        heat_log(HEAT_LOG_WARNING, "AMQP server %s blocks publishing (resource alarm)", c->peer);
+    case AMQP_CONNECTION_BLOCKED_METHOD: {
+        amqp_connection_blocked_t *b = f.payload.method.decoded;
+        if (!c->blocked)
+            heat_log(HEAT_LOG_WARNING, "HEAT0962: AMQP server %s blocks publishing (%s): RPC "
+                     "requests on this connection fail until it unblocks", c->peer,
+                     bytes_str(c->errpool, b->reason));
+        c->blocked = 1;
+        apr_cpystrn(c->blocked_reason, bytes_str(c->errpool, b->reason), sizeof(c->blocked_reason));
+        break;
+    }
+    case AMQP_CONNECTION_UNBLOCKED_METHOD:
+        if (c->blocked)
+            heat_log(HEAT_LOG_NOTICE, "AMQP server %s unblocked publishing", c->peer);
+        c->blocked = 0;
         break;
     default:
         break;
@@ -871,6 +922,17 @@ apr_status_t heat_amqp_conn_ensure(heat_amqp_conn_t *c, apr_time_t deadline,
     return conn_open(c, deadline, err);
 }
 
+static const char *blocked_error(heat_amqp_conn_t *c)
+{
+    return apr_psprintf(c->errpool, "AMQP server %s blocks publishing (%s)", c->peer,
+                        c->blocked_reason[0] ? c->blocked_reason : "resource alarm");
+}
+
+int heat_amqp_conn_blocked(const heat_amqp_conn_t *c)
+{
+    return c->blocked;
+}
+
 apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const char *routing_key,
                                const char *body, apr_size_t len, const char *expiration,
                                apr_time_t deadline, heat_amqp_delivery_fn *fn, void *baton,
@@ -886,6 +948,10 @@ apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const 
     if (!c->state) {
         *err = "not connected";
         return APR_ENOTSOCK;
+    }
+    if (c->blocked) {
+        *err = blocked_error(c);
+        return APR_EAGAIN;
     }
     memset(&props, 0, sizeof(props));
     props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG
@@ -918,7 +984,13 @@ apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const 
     if (confirm_by > deadline)
         confirm_by = deadline;
     while (c->acked < tag && c->nacked < tag) {
-        apr_status_t rv = process_frame(c, confirm_by, fn, baton, &done, err);
+        apr_status_t rv;
+        if (c->blocked) {
+            /* the broker holds the message until the alarm clears: do not wait for it */
+            *err = blocked_error(c);
+            return APR_EAGAIN;
+        }
+        rv = process_frame(c, confirm_by, fn, baton, &done, err);
         if (rv == APR_TIMEUP) {
             if (confirm_by >= deadline) {
                 *err = "no publisher confirm before the deadline";

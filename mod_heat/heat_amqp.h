@@ -104,11 +104,16 @@ apr_status_t heat_amqp_conn_ensure(heat_amqp_conn_t *c, apr_time_t deadline,
 /* Publishes body to exchange/routing_key with oslo's properties (content_type
  * application/json, content_encoding utf-8, empty headers, delivery_mode 2, priority 0, and
  * expiration when not NULL) and waits for the broker's confirm; deliveries arriving meanwhile
- * go to fn. APR_SUCCESS; APR_TIMEUP when the deadline passed first; another error (the
- * connection is then closed) when the connection broke or the broker refused (basic.nack);
- * HEAT_AMQP_EREFUSED when the broker closed the channel with 406 PRECONDITION_FAILED for this
- * message (for example larger than its max_message_size): not worth sending again. */
+ * go to fn. APR_SUCCESS; APR_TIMEUP when the deadline passed first; APR_EAGAIN at once when
+ * the broker blocks publishing (connection.blocked; the connection stays); HEAT_AMQP_EREFUSED
+ * when the broker closed the channel with 406 PRECONDITION_FAILED for this message (for example
+ * larger than its max_message_size): not worth sending again; another error (the connection is
+ * then closed) when the connection broke or the broker refused (basic.nack). */
 #define HEAT_AMQP_EREFUSED (APR_OS_START_USERERR + 406)
+/* Whether the broker told c it blocks publishing (connection.blocked, a resource alarm) and
+ * has not unblocked it yet. heat_amqp_conn_ensure reads pending frames, unblocked included. */
+int heat_amqp_conn_blocked(const heat_amqp_conn_t *c);
+
 apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const char *routing_key,
                                const char *body, apr_size_t len, const char *expiration,
                                apr_time_t deadline, heat_amqp_delivery_fn *fn, void *baton,

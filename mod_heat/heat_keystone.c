@@ -15,6 +15,7 @@
 #include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "heat_json.h"
 #include "heat_log.h"
+#include "heat_pool.h"
 #include "heat_tokencrypt.h"
 
 /* keystoneauth1 BaseIdentityPlugin.MIN_TOKEN_LIFE_SECONDS */
@@ -30,6 +32,10 @@
 #define DEFAULT_MAX_RESPONSE (4 * 1024 * 1024)
 #define RETRY_DELAY_START apr_time_from_msec(500)
 #define RETRY_DELAY_MAX apr_time_from_sec(60)
+/* After a failed service authentication, callers without a usable service token fail at once
+ * for this long (doubling up to the maximum) instead of each waiting for Keystone again. */
+#define RENEW_BACKOFF_START apr_time_from_sec(1)
+#define RENEW_BACKOFF_MAX apr_time_from_sec(10)
 /* Discovery results remembered for password authentication (one per auth URL; without
  * multi_cloud there is only one URL, with it the allowed_auth_uris) */
 #define PW_DISCOVERY_CACHE_MAX 32
@@ -41,10 +47,20 @@ struct heat_keystone_t {
     heat_http_options_t hopts;
     const char *ns; /* cache key namespace */
 
-    apr_thread_mutex_t *lock; /* guards everything below */
+    /* Threads allocate from here at run time, under different locks: its allocator has a
+     * mutex of its own (pchild's has none). */
+    apr_pool_t *rt_pool;
+
+    /* Only the thread that owns the renewal (renewing) reads or writes these three. */
     const char *auth_v3_url;  /* from auth_url discovery; kept for the process' life */
     const char *disc_from;    /* last identity endpoint discovered ... */
     const char *disc_to;      /* ... and its v3 URL */
+
+    apr_thread_mutex_t *lock; /* guards everything below; never held during I/O */
+    apr_thread_cond_t *renewed; /* signalled when a renewal ends */
+    int renewing;             /* one thread renews at a time (single-flight) */
+    apr_time_t backoff_until; /* after a failed renewal: no new attempt before this */
+    apr_interval_time_t backoff;
     apr_pool_t *token_pool;   /* holds token and identity_url; replaced on renewal */
     const char *token;
     const char *identity_url;
@@ -56,6 +72,11 @@ struct heat_keystone_t {
     apr_thread_mutex_t *pw_lock; /* guards pw_pool and pw_disc (never held during I/O) */
     apr_pool_t *pw_pool;         /* only allocated from under pw_lock */
     apr_hash_t *pw_disc;         /* normalised auth URL -> advertised v3 href (in pw_pool) */
+
+    /* validations in flight, so that concurrent misses of one token ask Keystone once */
+    apr_thread_mutex_t *sf_lock;
+    apr_thread_cond_t *sf_done;
+    struct ks_flight_t *flights;
 };
 
 /* ---- SHA-256 and the cache keys ------------------------------------------------------------ */
@@ -356,11 +377,19 @@ apr_status_t heat_keystone_create(heat_keystone_t **out, apr_pool_t *p, heat_htt
                          s->identity_uri ? s->identity_uri : "", "|", s->interface, "|", s->region_name ? s->region_name : "", "|",
                          s->include_service_catalog ? "catalog" : "nocatalog", NULL);
 
-    rv = apr_thread_mutex_create(&ks->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    rv = heat_pool_create_shared(&ks->rt_pool, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_mutex_create(&ks->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_cond_create(&ks->renewed, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_mutex_create(&ks->sf_lock, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_cond_create(&ks->sf_done, p);
     if (rv == APR_SUCCESS)
         rv = apr_thread_mutex_create(&ks->pw_lock, APR_THREAD_MUTEX_DEFAULT, p);
     if (rv == APR_SUCCESS)
-        rv = apr_pool_create(&ks->pw_pool, p);
+        rv = apr_pool_create(&ks->pw_pool, ks->rt_pool);
     if (rv == APR_SUCCESS)
         ks->pw_disc = apr_hash_make(ks->pw_pool);
     if (rv != APR_SUCCESS) {
@@ -679,9 +708,11 @@ static const char *catalog_identity_url(apr_pool_t *p, const json_t *catalog,
     return NULL;
 }
 
-/* Authenticates the service (the lock is held: one renewal at a time, the others wait for
- * its result). Commits token, expiry and identity URL only when all of them are known. */
-static heat_ks_status_t service_auth_locked(heat_keystone_t *ks, apr_pool_t *p)
+/* Authenticates the service. Runs without the lock, in the one thread that owns the renewal
+ * (ks->renewing), so the discovery fields are its alone; returns token, expiry and identity
+ * URL (in p) only when all of them are known, for the caller to commit. */
+static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const char **token_out,
+                                     const char **identity_out, apr_time_t *expires_out)
 {
     const heat_keystone_settings_t *s = &ks->s;
     heat_http_response_t *resp;
@@ -691,7 +722,6 @@ static heat_ks_status_t service_auth_locked(heat_keystone_t *ks, apr_pool_t *p)
     const char *subject, *identity, *v3;
     char *reqbody;
     apr_time_t expires;
-    apr_pool_t *np;
     apr_status_t rv;
 
     if (!s->auth_url || (!s->username && !s->user_id)) {
@@ -719,7 +749,7 @@ static heat_ks_status_t service_auth_locked(heat_keystone_t *ks, apr_pool_t *p)
                 return HEAT_KS_UNAVAILABLE;
             }
         }
-        ks->auth_v3_url = apr_pstrdup(ks->pool, v3);
+        ks->auth_v3_url = apr_pstrdup(ks->rt_pool, v3);
     }
 
     body = auth_request_body(s);
@@ -770,8 +800,8 @@ static heat_ks_status_t service_auth_locked(heat_keystone_t *ks, apr_pool_t *p)
             identity = ks->disc_to;
         }
         else if (discover_v3(ks, p, url, &identity) == 0) {
-            ks->disc_from = apr_pstrdup(ks->pool, url);
-            ks->disc_to = apr_pstrdup(ks->pool, identity);
+            ks->disc_from = apr_pstrdup(ks->rt_pool, url);
+            ks->disc_to = apr_pstrdup(ks->rt_pool, identity);
         }
         else {
             heat_log(HEAT_LOG_ERR, "No compatible apis supported by server (%s)",
@@ -780,28 +810,83 @@ static heat_ks_status_t service_auth_locked(heat_keystone_t *ks, apr_pool_t *p)
         }
     }
 
-    /* Readers copy token and URL into their own pool under the lock, so the old pool can go. */
-    apr_pool_create(&np, ks->pool);
-    ks->token = apr_pstrdup(np, subject);
-    ks->identity_url = apr_pstrdup(np, identity);
-    ks->expires = expires;
-    if (ks->token_pool)
-        apr_pool_destroy(ks->token_pool);
-    ks->token_pool = np;
-    ks->generation++;
+    *token_out = subject;
+    *identity_out = identity;
+    *expires_out = expires;
     heat_log(HEAT_LOG_INFO, "Service token obtained from %s (validation endpoint %s)",
              heat_http_url_for_log(p, ks->auth_v3_url), heat_http_url_for_log(p, identity));
     return HEAT_KS_VALID;
 }
 
+/* The service token, renewed single-flight: one thread talks to Keystone, without the lock;
+ * meanwhile the others keep using the current token while it has not expired, or wait for the
+ * renewal when there is none. After a failed renewal, callers without a usable token fail at
+ * once until the back-off window ends (a black-holed Keystone costs one renewal's timeouts per
+ * window, not one per request). */
 static heat_ks_status_t service_get(heat_keystone_t *ks, apr_pool_t *p, const char **token,
                                     const char **url, unsigned long *generation)
 {
     heat_ks_status_t st = HEAT_KS_VALID;
 
+    int waited = 0;
+
     apr_thread_mutex_lock(ks->lock);
-    if (!ks->token || ks->expires < apr_time_now() + MIN_TOKEN_LIFE)
-        st = service_auth_locked(ks, p);
+    for (;;) {
+        apr_time_t now = apr_time_now();
+        int usable = ks->token && ks->expires > now;
+        if (ks->token && ks->expires >= now + MIN_TOKEN_LIFE)
+            break; /* fresh */
+        if (usable && (ks->renewing || waited || now < ks->backoff_until))
+            break; /* still valid: serve it while another thread renews (or Keystone rests) */
+        if (ks->renewing) {
+            apr_thread_cond_wait(ks->renewed, ks->lock);
+            waited = 1;
+            continue;
+        }
+        if (now < ks->backoff_until) {
+            st = HEAT_KS_UNAVAILABLE;
+            break;
+        }
+        {
+            const char *ntoken = NULL, *nurl = NULL;
+            apr_time_t nexp = 0;
+            ks->renewing = 1;
+            apr_thread_mutex_unlock(ks->lock);
+            st = service_auth(ks, p, &ntoken, &nurl, &nexp);
+            apr_thread_mutex_lock(ks->lock);
+            ks->renewing = 0;
+            if (st == HEAT_KS_VALID) {
+                /* Readers copy token and URL into their own pool under the lock, so the old
+                 * pool can go. The token pool is a subpool of the mutex-guarded rt_pool. */
+                apr_pool_t *np;
+                apr_pool_create(&np, ks->rt_pool);
+                ks->token = apr_pstrdup(np, ntoken);
+                ks->identity_url = apr_pstrdup(np, nurl);
+                ks->expires = nexp;
+                if (ks->token_pool)
+                    apr_pool_destroy(ks->token_pool);
+                ks->token_pool = np;
+                ks->generation++;
+                ks->backoff = 0;
+                ks->backoff_until = 0;
+            }
+            else {
+                ks->backoff = ks->backoff ? ks->backoff * 2 : RENEW_BACKOFF_START;
+                if (ks->backoff > RENEW_BACKOFF_MAX)
+                    ks->backoff = RENEW_BACKOFF_MAX;
+                ks->backoff_until = apr_time_now() + ks->backoff;
+                heat_log(HEAT_LOG_WARNING, "HEAT0960: service authentication failed; requests "
+                         "that need a new service token fail for the next %" APR_TIME_T_FMT
+                         " ms", (apr_time_t)apr_time_as_msec(ks->backoff));
+            }
+            apr_thread_cond_broadcast(ks->renewed);
+            /* the old token still works for a while */
+            if (st != HEAT_KS_VALID && ks->token && ks->expires > apr_time_now())
+                st = HEAT_KS_VALID;
+            /* a new token is used even when Keystone issued it with less than MIN_TOKEN_LIFE */
+            break;
+        }
+    }
     if (st == HEAT_KS_VALID) {
         *token = apr_pstrdup(p, ks->token);
         *url = apr_pstrdup(p, ks->identity_url);
@@ -1418,16 +1503,106 @@ static const char *strip_token(apr_pool_t *p, const char *raw)
     return apr_pstrmemdup(p, raw, (apr_size_t)(end - raw));
 }
 
+/* A validation in flight. Concurrent misses of one token (the same invalid token after its
+ * remembered 404 expired, say) would each ask Keystone and queue on its few threads; instead
+ * the first thread asks and the others wait for its answer. */
+typedef struct ks_flight_t {
+    struct ks_flight_t *next;
+    unsigned char key[32];
+    int allow_expired;
+    int done;
+    int waiters;
+    heat_ks_status_t st;
+    apr_pool_t *pool; /* unmanaged: the answer outlives the leader's request pool */
+    char *body;
+    apr_size_t len;
+} ks_flight_t;
+
+static heat_ks_status_t validate_once(heat_keystone_t *ks, apr_pool_t *p,
+                                      const unsigned char key[32], const char *token,
+                                      int allow_expired, const char **body, apr_size_t *len,
+                                      json_t **token_body, int *leader)
+{
+    ks_flight_t *f;
+    heat_ks_status_t st;
+    apr_pool_t *fp;
+    int last;
+
+    *leader = 0;
+    apr_thread_mutex_lock(ks->sf_lock);
+    for (f = ks->flights; f; f = f->next)
+        if (f->allow_expired == allow_expired && memcmp(f->key, key, 32) == 0)
+            break;
+    if (f) {
+        f->waiters++;
+        while (!f->done)
+            apr_thread_cond_wait(ks->sf_done, ks->sf_lock);
+        st = f->st;
+        *body = NULL;
+        *len = 0;
+        *token_body = NULL;
+        if (st == HEAT_KS_VALID) {
+            json_error_t jerr;
+            *body = apr_pstrmemdup(p, f->body, f->len);
+            *len = f->len;
+            *token_body = heat_json_own(p, json_loadb(*body, *len, 0, &jerr));
+            if (!*token_body)
+                st = HEAT_KS_UNAVAILABLE;
+        }
+        last = --f->waiters == 0;
+        apr_thread_mutex_unlock(ks->sf_lock);
+        if (last)
+            apr_pool_destroy(f->pool);
+        return st;
+    }
+    if (apr_pool_create_unmanaged_ex(&fp, NULL, NULL) != APR_SUCCESS) {
+        apr_thread_mutex_unlock(ks->sf_lock);
+        return heat_keystone_validate(ks, p, token, allow_expired, body, len, token_body);
+    }
+    f = apr_pcalloc(fp, sizeof(*f));
+    f->pool = fp;
+    memcpy(f->key, key, 32);
+    f->allow_expired = allow_expired;
+    f->next = ks->flights;
+    ks->flights = f;
+    apr_thread_mutex_unlock(ks->sf_lock);
+
+    *leader = 1;
+    st = heat_keystone_validate(ks, p, token, allow_expired, body, len, token_body);
+
+    apr_thread_mutex_lock(ks->sf_lock);
+    {
+        ks_flight_t **pp = &ks->flights;
+        while (*pp != f)
+            pp = &(*pp)->next;
+        *pp = f->next; /* no new followers from here on */
+    }
+    f->st = st;
+    if (st == HEAT_KS_VALID && f->waiters) {
+        f->body = apr_pstrmemdup(fp, *body, *len);
+        f->len = *len;
+    }
+    f->done = 1;
+    last = f->waiters == 0;
+    apr_thread_cond_broadcast(ks->sf_done);
+    apr_thread_mutex_unlock(ks->sf_lock);
+    if (last)
+        apr_pool_destroy(fp);
+    return st;
+}
+
 /* fetch_token: the cache, else Keystone (and the cache updated). */
 static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
                                     const heat_keystone_cache_t *cache, const char *token,
                                     int allow_expired, json_t **token_body, int *from_cache)
 {
     cache_slot_t *slot = NULL;
+    unsigned char key[32]; /* the token's hash: concurrent validations of it share one call */
     const char *body;
     apr_size_t len;
     json_t *j;
     heat_ks_status_t st;
+    int leader;
 
     *token_body = NULL;
     *from_cache = 0;
@@ -1453,10 +1628,11 @@ static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
             }
         }
     }
-    st = heat_keystone_validate(ks, p, token, allow_expired, &body, &len, &j);
+    heat_keystone_cache_key(ks, token, key);
+    st = validate_once(ks, p, key, token, allow_expired, &body, &len, &j, &leader);
     if (st == HEAT_KS_VALID) {
         *token_body = j;
-        if (cache && ks->s.token_cache_time > 0) {
+        if (leader && cache && ks->s.token_cache_time > 0) {
             apr_time_t now = apr_time_now(), expires;
             apr_time_t expiry = now + apr_time_from_sec(ks->s.token_cache_time);
             if (heat_keystone_parse_time(json_string_value(json_object_get(
@@ -1469,7 +1645,7 @@ static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
             }
         }
     }
-    else if (st == HEAT_KS_INVALID && cache) {
+    else if (st == HEAT_KS_INVALID && cache && leader) {
         cache_put(p, cache, slot, NULL, 0, 0);
     }
     return st;

@@ -2,7 +2,9 @@
  * keystonemiddleware 10.1.0's auth_token with keystoneauth1's password plugin (auth.md §1):
  *
  *  - the service's own token: version discovery on auth_url, password authentication,
- *    reused until 120 s before its expires_at, renewed under a mutex (one renewal at a time),
+ *    reused until 120 s before its expires_at, renewed single-flight (one thread asks Keystone,
+ *    without holding a lock; the others keep the still-valid token or wait; after a failure a
+ *    back-off window fails callers without a usable token at once),
  *    invalidated and renewed when Keystone answers 401 to a validation;
  *  - the validation endpoint: the service token's catalog (type identity, `interface`,
  *    `region_name`) plus version discovery, or an explicit override;

@@ -7,6 +7,7 @@
 #include "heat_body.h"
 #include "heat_json.h"
 #include "heat_log.h"
+#include "heat_pool.h"
 
 #include <amqp_ssl_socket.h>
 
@@ -663,6 +664,7 @@ void heat_rpc_waiter_finish(const heat_rpc_waiter_t *w, heat_rpc_reply_t *reply)
 struct heat_rpc_pool_t {
     const heat_rpc_conf_t *conf;
     apr_reslist_t *rl;
+    apr_pool_t *rl_pool; /* the reslist's pool: its own allocator, with a mutex */
     heat_amqp_health_t *health;
     /* reply queue names of destroyed connections, given to new ones: the queues outlive their
      * connections for rabbit_transient_queues_ttl, so reusing names keeps their number down */
@@ -691,7 +693,7 @@ static apr_status_t rpc_conn_construct(void **resource, void *params, apr_pool_t
     heat_amqp_conn_t *c;
     rpc_conn_t *rc;
 
-    (void)pool; /* shares pchild's allocator: the connection gets its own pool instead */
+    (void)pool; /* the connection gets a pool (and allocator) of its own instead */
     apr_thread_mutex_lock(rp->names_lock);
     if (rp->nnames > 0)
         memcpy(reply_q, rp->names[--rp->nnames], sizeof(reply_q));
@@ -769,10 +771,14 @@ apr_status_t heat_rpc_pool_create(apr_pool_t *pchild, const heat_rpc_conf_t *con
     rp->names = apr_pcalloc(pchild, sizeof(*rp->names) * (apr_size_t)conf->pool_max);
     if (conf->amqp.heartbeat > 0 && (ttl == 0 || ttl > apr_time_from_sec(conf->amqp.heartbeat)))
         ttl = apr_time_from_sec(conf->amqp.heartbeat);
+    /* The reslist allocates its containers at run time, from whichever thread acquires: it
+     * gets a pool whose allocator has a mutex (pchild's has none, and others use it). */
+    if ((rv = heat_pool_create_shared(&rp->rl_pool, pchild)) != APR_SUCCESS)
+        return rv;
     /* min 0: connections are made on first use. smax 0 lets every idle connection expire
      * after ttl (a ttl of 0 would expire them at once: then no expiry at all). */
     rv = apr_reslist_create(&rp->rl, 0, ttl ? 0 : conf->pool_max, conf->pool_max, ttl,
-                            rpc_conn_construct, rpc_conn_destruct, rp, pchild);
+                            rpc_conn_construct, rpc_conn_destruct, rp, rp->rl_pool);
     if (rv != APR_SUCCESS)
         return rv;
     /* with every connection busy, a caller waits at most one RPC timeout for one */
@@ -783,8 +789,9 @@ apr_status_t heat_rpc_pool_create(apr_pool_t *pchild, const heat_rpc_conf_t *con
             || (rv = apr_thread_cond_create(&rp->cond, pchild)) != APR_SUCCESS
             || (rv = apr_thread_create(&rp->thread, NULL, maintenance_thread, rp, pchild)) != APR_SUCCESS)
             return rv;
-        /* The reslist destroys its connections in a pre-cleanup of pchild; pre-cleanups run
-         * last-registered first, so this one stops the thread before the reslist goes. */
+        /* The reslist destroys its connections in a pre-cleanup of rl_pool, a subpool of
+         * pchild; pchild runs its pre-cleanups before it destroys its subpools, so this one
+         * stops the thread before the reslist goes. */
         apr_pool_pre_cleanup_register(pchild, rp, maintenance_stop);
     }
     *out = rp;
@@ -934,7 +941,8 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
                                                        call ? ids.msg_id : ids.unique_id, err));
             goto out;
         }
-        if (attempt >= 1 || apr_time_now() >= deadline) {
+        /* a broker in a resource alarm (connection.blocked) answers at once, no retry */
+        if (attempt >= 1 || rv == APR_EAGAIN || apr_time_now() >= deadline) {
             heat_log(HEAT_LOG_ERR, "RPC %s %s: %s", what, method, err);
             fail(reply, HEAT_RPC_UNREACHABLE, err);
             goto out;

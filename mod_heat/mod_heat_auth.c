@@ -14,6 +14,7 @@
 #include <http_protocol.h>
 
 #include "heat_ec2.h"
+#include "heat_pool.h"
 #include "heat_fault.h"
 #include "heat_json.h"
 #include "heat_webob.h"
@@ -52,7 +53,9 @@ apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t
     auth->s = s;
     auth->pchild = pchild;
     apr_thread_mutex_create(&auth->auth_url_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    apr_pool_create(&auth->url_pool, pchild);
+    /* allocated from at run time (under auth_url_lock): an allocator with its own mutex */
+    if (heat_pool_create_shared(&auth->url_pool, pchild) != APR_SUCCESS)
+        return APR_ENOMEM;
     auth->www_authenticate =
         heat_keystone_www_authenticate(pchild, heat_keystone_settings(auth->ks));
     if (!settings->www_authenticate_uri && !settings->auth_uri)

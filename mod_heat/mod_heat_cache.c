@@ -16,6 +16,8 @@
 #include <http_core.h>
 #include <util_mutex.h>
 
+#include <apr_thread_proc.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* socache consumer name: at most 16 characters, used in file names */
@@ -248,11 +250,45 @@ int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return OK;
 }
 
+/* socache retrieves into a caller's buffer as large as the largest entry may be. Each thread
+ * keeps one such buffer for its life (freed at thread exit), and a hit is copied into the
+ * request pool at its own size, instead of every lookup taking 256 KiB from the pool. */
+static apr_threadkey_t *lookup_buf_key;
+
+static void lookup_buf_free(void *buf)
+{
+    free(buf);
+}
+
+static unsigned char *lookup_buf(void)
+{
+    void *buf = NULL;
+
+    if (!lookup_buf_key || apr_threadkey_private_get(&buf, lookup_buf_key) != APR_SUCCESS)
+        return NULL;
+    if (!buf) {
+        buf = malloc(HEAT_TOKEN_CACHE_MAX_VALUE);
+        if (buf && apr_threadkey_private_set(buf, lookup_buf_key) != APR_SUCCESS) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    return buf;
+}
+
 void heat_cache_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
 
-    if (!cache_ready || !cache_mutex)
+    if (!cache_ready)
+        return;
+    rv = apr_threadkey_private_create(&lookup_buf_key, lookup_buf_free, pchild);
+    if (rv != APR_SUCCESS) {
+        lookup_buf_key = NULL;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "HEAT0961: no per-thread token cache "
+                     "buffer; token cache lookups allocate from the request pool");
+    }
+    if (!cache_mutex)
         return;
     rv = apr_global_mutex_child_init(&cache_mutex, apr_global_mutex_lockfile(cache_mutex), pchild);
     if (rv != APR_SUCCESS)
@@ -327,11 +363,12 @@ int heat_cache_lookup(server_rec *s, apr_pool_t *p, const unsigned char key[32],
     *len = 0;
     if (!cache_ready)
         return 0;
-    buf = apr_palloc(p, HEAT_TOKEN_CACHE_MAX_VALUE + 1);
+    buf = lookup_buf();
+    if (!buf)
+        buf = apr_palloc(p, HEAT_TOKEN_CACHE_MAX_VALUE);
     n = HEAT_TOKEN_CACHE_MAX_VALUE;
     if (retrieve(s, p, key, SECTION_VALID, buf, &n) == 1) {
-        buf[n] = '\0';
-        *body = (const char *)buf;
+        *body = apr_pstrmemdup(p, (const char *)buf, n); /* NUL-terminated, n + 1 bytes */
         *len = n;
         return 1;
     }

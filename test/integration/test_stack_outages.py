@@ -162,6 +162,8 @@ def test_keystone_stopped(outage_httpd, healthy):
     server.log.expect(r'Failed to discover available identity versions when contacting http://127\.0\.0\.1:\d+')
     server.log.expect(r'Could not find versioned identity endpoints when attempting to authenticate')
     server.log.expect(r'HEAT0304: Unable to validate token: Keystone unavailable')
+    # a failed service authentication opens a short back-off window
+    server.log.expect(r'HEAT0960: service authentication failed')
     try:
         stack.stop_service('keystone')
         resp, _ = list_stacks(server, cached, project)

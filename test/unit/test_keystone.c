@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "heat_http.h"
@@ -397,6 +398,7 @@ typedef struct {
     int root_status;          /* discovery at / (0: 300) */
     int no_identity;          /* catalog without identity */
     int validate_delay_ms;
+    int auth_delay_ms;        /* service authentications stall this long */
     char last_post[4096];
     char last_validate[4096];
     int n_user_post;          /* password authentications of users (project-id scoped) */
@@ -553,6 +555,11 @@ static const char *fake_keystone(void *baton, apr_pool_t *p, const char *req, ap
         const char *body = strstr(req, "\r\n\r\n");
         fk.n_post++;
         apr_cpystrn(fk.last_post, req, sizeof(fk.last_post));
+        if (fk.auth_delay_ms) {
+            pthread_mutex_unlock(&fk.lock);
+            apr_sleep(apr_time_from_msec(fk.auth_delay_ms));
+            pthread_mutex_lock(&fk.lock);
+        }
         if (fk.refuse_auth || !body || !strstr(body, "\"s3cret\"")) {
             resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401}}");
         }
@@ -913,6 +920,166 @@ START_TEST(test_threads_single_renewal)
     }
     ck_assert_int_eq(fk.n_post, 1); /* one service authentication for all threads */
     ck_assert_int_eq(fk.n_validate, 12);
+}
+END_TEST
+
+static int fk_count(const int *counter)
+{
+    int n;
+    pthread_mutex_lock(&fk.lock);
+    n = *counter;
+    pthread_mutex_unlock(&fk.lock);
+    return n;
+}
+
+/* Polls until *counter reaches n (deadline 10 s). */
+static void fk_wait_for(const int *counter, int n)
+{
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(10);
+    while (fk_count(counter) < n && apr_time_now() < deadline)
+        apr_sleep(apr_time_from_msec(5));
+    ck_assert_int_ge(fk_count(counter), n);
+}
+
+typedef struct {
+    heat_keystone_t *ks;
+    heat_ks_status_t st;
+    const char *token;
+} sworker_t;
+
+static void *APR_THREAD_FUNC sworker(apr_thread_t *t, void *data)
+{
+    sworker_t *w = data;
+    apr_pool_t *p;
+    const char *url;
+    (void)t;
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    w->st = heat_keystone_service_token(w->ks, p, &w->token, &url);
+    w->token = w->token ? strdup(w->token) : NULL;
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+/* While one thread renews the service token (Keystone stalls), the others keep the token that
+ * is still valid instead of queueing behind the renewal. */
+START_TEST(test_service_token_renewal_does_not_block)
+{
+    heat_keystone_t *ks = client();
+    const char *token, *url;
+    apr_thread_t *th;
+    apr_status_t rv;
+    apr_time_t t0, took;
+    sworker_t w = {0};
+
+    fk.svc_lifetime = 100; /* inside keystoneauth's 120 s margin: every call wants a renewal */
+    ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
+    ck_assert_str_eq(token, "svc-1");
+    fk.auth_delay_ms = 1200; /* under the 2 s timeout of base_settings */
+    w.ks = ks;
+    ck_assert_int_eq(apr_thread_create(&th, NULL, sworker, &w, heat_test_pool), APR_SUCCESS);
+    fk_wait_for(&fk.n_post, 2); /* the renewal is in flight */
+    t0 = apr_time_now();
+    ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
+    took = apr_time_now() - t0;
+    ck_assert_str_eq(token, "svc-1"); /* the still-valid token, at once */
+    ck_assert_int_lt(took, apr_time_from_msec(600));
+    apr_thread_join(&rv, th);
+    ck_assert_int_eq(w.st, HEAT_KS_VALID);
+    ck_assert_str_eq(w.token, "svc-2");
+    free((void *)w.token);
+    ck_assert_int_eq(fk.n_post, 2); /* one renewal */
+}
+END_TEST
+
+/* A failed renewal opens a back-off window: callers without a usable token fail at once
+ * instead of each trying Keystone again. */
+START_TEST(test_service_token_backoff)
+{
+    heat_keystone_t *ks = client();
+    const char *token, *url;
+
+    fk.refuse_auth = 1;
+    ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
+                     HEAT_KS_UNAVAILABLE);
+    ck_assert_int_eq(fk.n_post, 1);
+    fk.refuse_auth = 0;
+    ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
+                     HEAT_KS_UNAVAILABLE);
+    ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_UNAVAILABLE);
+    ck_assert_int_eq(fk.n_post, 1); /* nobody asked Keystone during the window */
+}
+END_TEST
+
+typedef struct {
+    heat_keystone_t *ks;
+    const char *token;
+    pthread_barrier_t *start;
+    heat_auth_status_t status;
+    int has_info;
+} aworker_t;
+
+static void *APR_THREAD_FUNC aworker(apr_thread_t *t, void *data)
+{
+    aworker_t *w = data;
+    heat_keystone_request_t req;
+    heat_auth_result_t res;
+    apr_pool_t *p;
+    (void)t;
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    memset(&req, 0, sizeof(req));
+    req.user_token = w->token;
+    req.method = "GET";
+    req.path = "/v1/p/stacks";
+    pthread_barrier_wait(w->start);
+    heat_keystone_authenticate(w->ks, p, NULL, &req, &res);
+    w->status = res.status;
+    w->has_info = res.token_info != NULL;
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+/* N concurrent misses of one token: one Keystone validation, every thread gets its answer. */
+static void concurrent_misses(const char *token, heat_auth_status_t expected)
+{
+    enum { N = 8 };
+    heat_keystone_t *ks = client();
+    const char *svc, *url;
+    apr_thread_t *th[N];
+    aworker_t w[N];
+    pthread_barrier_t start;
+    apr_status_t rv;
+    int i;
+
+    /* the service token first, so that only validations remain */
+    ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &svc, &url), HEAT_KS_VALID);
+    fk.validate_delay_ms = 500;
+    pthread_barrier_init(&start, NULL, N);
+    for (i = 0; i < N; i++) {
+        w[i].ks = ks;
+        w[i].token = token;
+        w[i].start = &start;
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, aworker, &w[i], heat_test_pool),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < N; i++)
+        apr_thread_join(&rv, th[i]);
+    pthread_barrier_destroy(&start);
+    for (i = 0; i < N; i++) {
+        ck_assert_int_eq(w[i].status, expected);
+        ck_assert_int_eq(w[i].has_info, expected == HEAT_AUTH_OK);
+    }
+    ck_assert_int_eq(fk.n_validate, 1);
+}
+
+START_TEST(test_single_flight_invalid)
+{
+    concurrent_misses("nope", HEAT_AUTH_UNAUTHORIZED);
+}
+END_TEST
+
+START_TEST(test_single_flight_valid)
+{
+    concurrent_misses("good", HEAT_AUTH_OK);
 }
 END_TEST
 
@@ -1594,6 +1761,10 @@ Suite *heat_test_keystone_suite(void)
     tcase_add_test(client_tc, test_service_token_refused);
     tcase_add_test(client_tc, test_service_token_renewal);
     tcase_add_test(client_tc, test_threads_single_renewal);
+    tcase_add_test(client_tc, test_service_token_renewal_does_not_block);
+    tcase_add_test(client_tc, test_service_token_backoff);
+    tcase_add_test(client_tc, test_single_flight_invalid);
+    tcase_add_test(client_tc, test_single_flight_valid);
     tcase_add_test(client_tc, test_authenticate_cache);
     tcase_add_test(client_tc, test_authenticate_no_caching);
     tcase_add_test(client_tc, test_authenticate_service_tokens);

@@ -13,7 +13,10 @@
 #include "heat_amqp.h"
 #include "heat_fault.h"
 #include "heat_json.h"
+#include "heat_pool.h"
 #include "heat_rpc.h"
+
+#include <apr_thread_proc.h>
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -277,12 +280,66 @@ START_TEST(settings_checks)
 }
 END_TEST
 
+/* Threads that each create, fill and destroy subpools of one shared pool: its allocator's
+ * mutex keeps the free lists whole (ASan catches what a mutex-less allocator would break). */
+static void *APR_THREAD_FUNC pool_worker(apr_thread_t *t, void *data)
+{
+    apr_pool_t *shared = data, *sub;
+    int i, k;
+    (void)t;
+    for (i = 0; i < 2000; i++) {
+        apr_pool_create(&sub, shared);
+        for (k = 0; k < 8; k++)
+            memset(apr_palloc(sub, 1024 + (apr_size_t)(i % 7) * 4096), k, 64);
+        apr_pool_destroy(sub);
+    }
+    return NULL;
+}
+
+START_TEST(shared_pool)
+{
+    enum { N = 6 };
+    apr_pool_t *shared, *plain, *pchild;
+    apr_allocator_t *alloc;
+    apr_thread_t *th[N];
+    apr_status_t rv;
+    int i;
+
+    /* like httpd's pchild: an allocator of its own, without a mutex */
+    ck_assert_int_eq(apr_allocator_create(&alloc), APR_SUCCESS);
+    ck_assert_int_eq(apr_pool_create_ex(&pchild, heat_test_pool, NULL, alloc), APR_SUCCESS);
+    apr_allocator_owner_set(alloc, pchild);
+    apr_pool_create(&plain, pchild);
+    ck_assert(!heat_pool_is_shared(plain));
+    ck_assert_int_eq(heat_pool_create_shared(&shared, pchild), APR_SUCCESS);
+    ck_assert(heat_pool_is_shared(shared));
+    for (i = 0; i < N; i++)
+        ck_assert_int_eq(apr_thread_create(&th[i], NULL, pool_worker, shared, heat_test_pool),
+                         APR_SUCCESS);
+    for (i = 0; i < N; i++)
+        apr_thread_join(&rv, th[i]);
+    apr_pool_destroy(pchild); /* the shared pool, its allocator and mutex go with it */
+}
+END_TEST
+
 START_TEST(url_redaction)
 {
     ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://a:b@h1,c@h2,d:e:f@h3/v?x=1"),
                      "rabbit://a:***@h1,c@h2,d:***@h3/v?x=1");
     ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://"), "rabbit://");
     ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "garbage"), "garbage");
+    /* passwords that were not percent-encoded: base64 ones hold '/', '+', '=' */
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://u:ab/c+d=@h:5672/vh"),
+                     "rabbit://u:***@h:5672/vh");
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://u:a?b#c@h/"),
+                     "rabbit://u:***@h/");
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://u:p,q/r@h1,v:s@h2:5672/"),
+                     "rabbit://u:***@h1,v:***@h2:5672/");
+    ck_assert_str_eq(heat_amqp_url_redact(heat_test_pool, "rabbit://h0:5672,u:x/y@h1/"),
+                     "rabbit://h0:5672,u:***@h1/");
+    ck_assert_ptr_null(strstr(heat_amqp_url_redact(heat_test_pool,
+                                                   "rabbit://guest:Zm9v/YmFy+Kw==@127.0.0.1:5672/"),
+                              "YmFy"));
 }
 END_TEST
 
@@ -770,6 +827,7 @@ Suite *heat_test_rpc_suite(void)
     tcase_add_test(tc, url_errors_name_the_option_and_hide_the_password);
     tcase_add_test(tc, settings_checks);
     tcase_add_test(tc, url_redaction);
+    tcase_add_test(tc, shared_pool);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("request");
