@@ -11,13 +11,13 @@
 #   make tools        build/heat-rpc-call, a CLI over the RPC client
 #   make install      install the module, the conf snippets and the sample vhosts (DESTDIR honoured)
 #   make clean
-# The core (mod_heat/heat_*.c, no httpd headers) becomes build/module/libheat.a, linked into the
+# The core (mod_heat/<folder>/heat_*.c, no httpd headers) becomes build/module/libheat.a, linked into the
 # module; the unit tests compile the same core again under build/unit/ with the sanitizer flags.
 
 .DEFAULT_GOAL := all
 include config.mk
 
-config.mk: configure config.mk.in mod_heat/heat_version.h.in | deps
+config.mk: configure config.mk.in mod_heat/common/heat_version.h.in | deps
 	./configure $(CONFIGURE_ARGS)
 
 configure: configure.ac | deps
@@ -27,14 +27,17 @@ configure: configure.ac | deps
 deps:
 	@test/stack/install-deps.sh
 
-CORE_SRCS := $(sort $(wildcard mod_heat/heat_*.c))
+# The glue (httpd's side) at the top of mod_heat/, the core in folders by concern
+# (doc/architecture.md); every folder is on the include path, headers are named by basename.
+CORE_SRCS := $(sort $(wildcard mod_heat/*/*.c))
 GLUE_SRCS := $(sort $(wildcard mod_heat/mod_heat*.c))
-HEADERS := $(wildcard mod_heat/*.h) mod_heat/heat_version.h
+HEADERS := $(wildcard mod_heat/*.h mod_heat/*/*.h) mod_heat/common/heat_version.h
+INCLUDES := -Imod_heat $(patsubst %/,-I%,$(sort $(dir $(CORE_SRCS))))
 UNIT_SRCS := $(sort $(wildcard test/unit/*.c))
 
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O2 $(WARN_CFLAGS) $(DEP_CFLAGS)
-MODULE_CFLAGS = $(BASE_CFLAGS) $(APXS_CFLAGS) $(APXS_CPPFLAGS) -I$(APXS_INCLUDEDIR) -fPIC -Imod_heat
-UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN_CFLAGS) $(CHECK_CFLAGS) -Imod_heat
+MODULE_CFLAGS = $(BASE_CFLAGS) $(APXS_CFLAGS) $(APXS_CPPFLAGS) -I$(APXS_INCLUDEDIR) -fPIC $(INCLUDES)
+UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN_CFLAGS) $(CHECK_CFLAGS) $(INCLUDES)
 # apxs installs the .so into its LIBEXECDIR; the test harness loads it from here.
 MODULE_SO = build/mod_heat.so
 
@@ -68,7 +71,7 @@ build/unit/test_heat: $(UNIT_SRCS:test/unit/%.c=build/unit/test/%.o) build/unit/
 
 # heat-rpc-call: a CLI over the core's RPC client (test/tools/heat-rpc-call.c).
 build/heat-rpc-call: test/tools/heat-rpc-call.c build/module/libheat.a
-	$(CC) $(BASE_CFLAGS) -Imod_heat -o $@ $< build/module/libheat.a $(DEP_LIBS)
+	$(CC) $(BASE_CFLAGS) $(INCLUDES) -o $@ $< build/module/libheat.a $(DEP_LIBS)
 
 tools: build/heat-rpc-call
 
@@ -101,7 +104,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(sort $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c)))
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_SAN) -Imod_heat
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_SAN) $(INCLUDES)
 FUZZ_LIMITS = -rss_limit_mb=512 -malloc_limit_mb=256 -timeout=10
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
@@ -173,7 +176,7 @@ clean:
 	rm -rf build test/integration/gen
 
 distclean: clean
-	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/heat_version.h
+	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/common/heat_version.h
 
 .PHONY: all tools deps check check-unit check-integration check-integration-repeat check-sources run stop install \
 	clean distclean fuzz fuzz-build fuzz-clang check-fuzz-corpus

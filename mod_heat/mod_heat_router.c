@@ -251,7 +251,7 @@ static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_ro
     call->method = r->method;
     call->route = m ? m->route : NULL;
     call->vars = m ? m->params : NULL;
-    call->params = heat_api_parse_params(r->pool, r->args);
+    call->params = heat_query_parse(r->pool, r->args);
     call->n_query_params = call->params->nelts;
     call->accept = st->accept;
     call->content_type = apr_table_get(r->headers_in, "Content-Type");
@@ -440,7 +440,7 @@ static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
         return;
     }
     if (call.body && has_form_body(r, call.content_type)) {
-        apr_array_header_t *form = heat_api_parse_params(r->pool, call.body);
+        apr_array_header_t *form = heat_query_parse(r->pool, call.body);
         apr_array_cat(call.params, form);
     }
     if (!authenticate_cfn(st, resp, &call, &ctx))

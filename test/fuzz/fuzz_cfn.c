@@ -89,9 +89,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&call, 0, sizeof(call));
     call.p = p;
     call.method = method;
-    call.params = heat_api_parse_params(p, query);
+    call.params = heat_query_parse(p, query);
     call.n_query_params = call.params->nelts;
-    apr_array_cat(call.params, heat_api_parse_params(p, form));
+    apr_array_cat(call.params, heat_query_parse(p, form));
     (void)heat_ec2_params(p, call.params, call.n_query_params);
     heat_routes_cfn_match(routes, p, method, path, heat_cfn_param(call.params, call.n_query_params, "Action"), &m);
     if (m.result == HEAT_ROUTE_MATCHED) {

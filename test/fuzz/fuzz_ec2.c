@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *authorization = fuzz_field(p, &data, &size, NULL);
     const char *path = fuzz_field(p, &data, &size, NULL);
     const char *subject = fuzz_field(p, &data, &size, NULL);
-    apr_array_header_t *params = heat_api_parse_params(p, query);
+    apr_array_header_t *params = heat_query_parse(p, query);
     int n_query = params->nelts;
     heat_ec2_credentials_t cr;
     heat_ec2_request_t req;
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_table_t *headers = apr_table_make(p, 4);
     json_t *ps, *answer;
 
-    apr_array_cat(params, heat_api_parse_params(p, form));
+    apr_array_cat(params, heat_query_parse(p, form));
     ps = heat_ec2_params(p, params, n_query);
     heat_ec2_credentials(p, ps, *authorization ? authorization : NULL, &cr);
     (void)heat_ec2_decide(&cr, size & 1);

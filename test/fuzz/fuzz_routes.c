@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     path = heat_unquote(p, raw_path, strlen(raw_path), 0, &err);
     if (!path)
         path = heat_unquote(p, raw_path, strlen(raw_path), 0, NULL);
-    params = heat_api_parse_params(p, query);
+    params = heat_query_parse(p, query);
     action = heat_cfn_param(params, params->nelts, "Action");
 
     heat_front_negotiate(p, path, *accept ? accept : NULL, &neg);
@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_match(&m);
 
     (void)heat_front_quote_path(p, path);
-    (void)heat_api_quote(p, path, "/");
-    (void)heat_api_urlencode(p, params);
+    (void)heat_query_quote(p, path, "/");
+    (void)heat_query_urlencode(p, params);
     (void)heat_cfn_param_pairs(p, params, "Parameters", "ParameterKey", "ParameterValue");
     (void)heat_front_valid_utf8(path);
     (void)heat_front_valid_request_id(query);

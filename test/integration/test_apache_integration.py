@@ -81,7 +81,7 @@ def _pools_per_child(server, want_children=1, timeout=10):
     deadline = time.time() + timeout
     while True:
         with open(server.log.path, errors='replace') as f:
-            pids = re.findall(r'\[pid (\d+):tid \d+\] mod_heat/heat_rpc\.c\(\d+\): RPC pool: ', f.read())
+            pids = re.findall(r'\[pid (\d+):tid \d+\] mod_heat/engine/heat_rpc\.c\(\d+\): RPC pool: ', f.read())
         counts = {pid: pids.count(pid) for pid in set(pids)}
         if len(counts) >= want_children or time.time() > deadline:
             return counts

@@ -26,10 +26,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the CLI over the core as the unit tests build it (ASan/UBSan with --enable-sanitizers)
+make -s build/unit/libheat.a || exit 1
+INCLUDES="-Imod_heat $(for d in mod_heat/*/; do printf -- '-I%s ' "${d%/}"; done)"
 gcc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-    -fno-omit-frame-pointer -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Imod_heat \
-    -o "$CLI" test/tools/heat-rpc-call.c mod_heat/heat_rpc.c mod_heat/heat_amqp.c mod_heat/heat_json.c \
-    mod_heat/heat_log.c $(pkg-config --cflags --libs apr-1 apr-util-1 jansson librabbitmq) || exit 1
+    -fno-omit-frame-pointer -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes $INCLUDES \
+    -o "$CLI" test/tools/heat-rpc-call.c build/unit/libheat.a \
+    $(pkg-config --cflags --libs apr-1 apr-util-1 jansson librabbitmq libcurl yaml-0.1 libcrypto) || exit 1
 
 if ! test/tools/rpc-rabbit.sh ctl -q ping >/dev/null 2>&1; then
     test/tools/rpc-rabbit.sh start >/dev/null || exit 1

@@ -171,8 +171,8 @@ START_TEST(param_lookup_as_webob)
     size_t i;
 
     json_array_foreach(json_object_get(g, "lookups"), i, c) {
-        apr_array_header_t *params = heat_api_parse_params(heat_test_pool, str(c, "query"));
-        apr_array_header_t *form = heat_api_parse_params(heat_test_pool, str(c, "form"));
+        apr_array_header_t *params = heat_query_parse(heat_test_pool, str(c, "query"));
+        apr_array_header_t *form = heat_query_parse(heat_test_pool, str(c, "form"));
         int n_query = params->nelts;
         const char *name;
         json_t *want;

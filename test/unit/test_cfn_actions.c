@@ -131,9 +131,9 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     memset(reply, 0, sizeof(*reply));
     call.p = heat_test_pool;
     call.method = rq->method;
-    call.params = heat_api_parse_params(heat_test_pool, rq->query);
+    call.params = heat_query_parse(heat_test_pool, rq->query);
     call.n_query_params = call.params->nelts;
-    form = heat_api_parse_params(heat_test_pool, rq->form ? rq->form : "");
+    form = heat_query_parse(heat_test_pool, rq->form ? rq->form : "");
     apr_array_cat(call.params, form);
     heat_routes_cfn_match(routes, heat_test_pool, rq->method, rq->path,
                           heat_cfn_param(call.params, call.n_query_params, "Action"), &m);

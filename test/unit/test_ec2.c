@@ -61,10 +61,10 @@ static void build(const json_t *in, case_req_t *cr)
     size_t i;
 
     memset(cr, 0, sizeof(*cr));
-    cr->params = heat_api_parse_params(p, str(in, "query"));
+    cr->params = heat_query_parse(p, str(in, "query"));
     cr->n_query = cr->params->nelts;
     if (form) {
-        apr_array_header_t *fp = heat_api_parse_params(p, form);
+        apr_array_header_t *fp = heat_query_parse(p, form);
         apr_array_cat(cr->params, fp);
         cr->body = form;
         cr->body_len = strlen(form);
@@ -219,13 +219,13 @@ END_TEST
 START_TEST(test_params_webob_order)
 {
     apr_pool_t *p = heat_test_pool;
-    apr_array_header_t *pr = heat_api_parse_params(p, "a=1&b=2&a=3");
+    apr_array_header_t *pr = heat_query_parse(p, "a=1&b=2&a=3");
     json_t *d;
     const char *k;
     json_t *v;
     const char *order = "";
 
-    apr_array_cat(pr, heat_api_parse_params(p, "c=4&a=5&c=6&b="));
+    apr_array_cat(pr, heat_query_parse(p, "c=4&a=5&c=6&b="));
     d = heat_ec2_params(p, pr, 3);
     ck_assert_str_eq(json_string_value(json_object_get(d, "a")), "3");
     ck_assert_str_eq(json_string_value(json_object_get(d, "b")), "2");

@@ -32,7 +32,7 @@ import sys
 
 from oslo_config import cfg
 
-# Every option mod_heat reads, in the order of the table in mod_heat/heat_conf.c.
+# Every option mod_heat reads, in the order of the table in mod_heat/common/heat_conf.c.
 TABLE = [
     ('DEFAULT', [
         'debug', 'host', 'transport_url', 'control_exchange', 'rpc_response_timeout',

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Generates mod_heat/heat_policy_defaults.c from defaults.json (extract_defaults.py's output):
+"""Generates mod_heat/identity/heat_policy_defaults.c from defaults.json (extract_defaults.py's output):
 
     /usr/bin/python3 test/golden/policy/gen_defaults.py test/golden/policy/defaults.json \
-        > mod_heat/heat_policy_defaults.c
+        > mod_heat/identity/heat_policy_defaults.c
 """
 import json
 import sys

@@ -15,7 +15,7 @@
 /* ---- parameters -------------------------------------------------------------------------- */
 
 /* dict(req.params) as webob builds it from the query string and the url-encoded form body:
- * params holds heat_param_t pairs (heat_api.h), the n_query pairs of the query string first,
+ * params holds heat_param_t pairs (heat_query.h), the n_query pairs of the query string first,
  * then the form's. A key present in the query takes the query's last value, else the form's
  * last value; keys in order of first appearance. A new pool-owned object. */
 json_t *heat_ec2_params(apr_pool_t *p, const apr_array_header_t *params, int n_query);

@@ -22,27 +22,6 @@
 
 /* ---- query strings ---------------------------------------------------------------------- */
 
-apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query)
-{
-    apr_array_header_t *pairs = apr_array_make(p, 8, sizeof(heat_param_t));
-    const char *c = query;
-
-    while (c && *c) {
-        apr_size_t len = strcspn(c, "&");
-        const char *eq = memchr(c, '=', len);
-        if (len > 0) {
-            heat_param_t *pair = apr_array_push(pairs);
-            apr_size_t nlen = eq ? (apr_size_t)(eq - c) : len;
-            pair->name = heat_unquote(p, c, nlen, 1, NULL);
-            pair->value = eq ? heat_unquote(p, eq + 1, len - nlen - 1, 1, NULL) : "";
-        }
-        c += len;
-        if (*c == '&')
-            c++;
-    }
-    return pairs;
-}
-
 const char *heat_api_param(const heat_call_t *call, const char *name)
 {
     int i;
@@ -87,43 +66,6 @@ json_t *heat_api_allowed_param(const heat_call_t *call, const char *name, heat_p
     for (i = 0; i < all->nelts; i++)
         json_array_append_new(list, json_string(APR_ARRAY_IDX(all, i, const char *)));
     return list;
-}
-
-const char *heat_api_quote(apr_pool_t *p, const char *s, const char *safe)
-{
-    const unsigned char *c;
-    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
-
-    for (c = (const unsigned char *)s; *c; c++) {
-        if (apr_isalnum(*c) || (*c < 0x80 && (strchr("_.-~", *c) || strchr(safe, *c))))
-            *o++ = (char)*c;
-        else
-            o += apr_snprintf(o, 4, "%%%02X", *c);
-    }
-    *o = '\0';
-    return out;
-}
-
-/* quote_plus: as quote with no safe characters, but a space is '+'. */
-static const char *quote_plus(apr_pool_t *p, const char *s)
-{
-    char *q = apr_pstrdup(p, heat_api_quote(p, s, " ")), *c;
-    for (c = q; *c; c++)
-        if (*c == ' ')
-            *c = '+';
-    return q;
-}
-
-const char *heat_api_urlencode(apr_pool_t *p, const apr_array_header_t *pairs)
-{
-    const char *out = "";
-    int i;
-    for (i = 0; i < pairs->nelts; i++) {
-        const heat_param_t *pair = &APR_ARRAY_IDX(pairs, i, heat_param_t);
-        out = apr_pstrcat(p, out, i ? "&" : "", quote_plus(p, pair->name), "=", quote_plus(p, pair->value),
-                          NULL);
-    }
-    return out;
 }
 
 /* ---- replies ---------------------------------------------------------------------------- */
@@ -406,9 +348,9 @@ const char *heat_api_stack_url(heat_call_t *call, const json_t *identity)
 
     if (!tenant || !name || !id)
         return NULL;
-    return apr_pstrcat(call->p, call->url_base, "/", heat_api_quote(call->p, tenant, ""), "/stacks/",
-                       heat_api_quote(call->p, name, ""), "/", heat_api_quote(call->p, id, ""),
-                       heat_api_quote(call->p, path ? path : "", "/"), NULL);
+    return apr_pstrcat(call->p, call->url_base, "/", heat_query_quote(call->p, tenant, ""), "/stacks/",
+                       heat_query_quote(call->p, name, ""), "/", heat_query_quote(call->p, id, ""),
+                       heat_query_quote(call->p, path ? path : "", "/"), NULL);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */

@@ -156,7 +156,7 @@ static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_c
         json_object_set_new(result, "links",
                             json_pack("[{s:s, s:s}]", "rel", "next", "href",
                                       apr_pstrcat(call->p, call->path_url, "?",
-                                                  heat_api_urlencode(call->p, pairs), NULL)));
+                                                  heat_query_urlencode(call->p, pairs), NULL)));
     }
     if (with_count) {
         json_t *count;
@@ -266,7 +266,7 @@ static void stacks_lookup(heat_call_t *call, heat_reply_t *reply)
     if (path && *path)
         location = apr_pstrcat(call->p, location, "/", path, NULL);
     if (call->params->nelts)
-        location = apr_pstrcat(call->p, location, "?", heat_api_urlencode(call->p, call->params), NULL);
+        location = apr_pstrcat(call->p, location, "?", heat_query_urlencode(call->p, call->params), NULL);
     heat_api_reply_found(call, reply, location);
 }
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "heat_api.h"
+#include "heat_query.h"
 #include "heat_json.h"
 
 /* Length of the UTF-8 character at s, 0 if the bytes there are not UTF-8; *maximal gets the

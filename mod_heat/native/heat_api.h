@@ -14,14 +14,9 @@
 #include "heat_fault.h"
 #include "heat_http.h"
 #include "heat_policy.h"
+#include "heat_query.h"
 #include "heat_routes.h"
 #include "heat_rpc.h"
-
-/* One query or form pair, decoded (webob req.params keeps them in order, repeats included). */
-typedef struct {
-    const char *name;
-    const char *value;
-} heat_param_t;
 
 /* An engine call made another way than heat_rpc_call (the unit tests' stub engine): takes over
  * args and fills reply as heat_rpc_call would. */
@@ -94,9 +89,6 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply);
 
 /* ---- helpers shared by the handlers (heat_api.c) ------------------------------------------ */
 
-/* Parses an application/x-www-form-urlencoded string (query) into heat_param_t pairs,
- * keeping blank values, '+' as space. */
-apr_array_header_t *heat_api_parse_params(apr_pool_t *p, const char *query);
 /* The last value of name (webob MultiDict.get), NULL if absent. */
 const char *heat_api_param(const heat_call_t *call, const char *name);
 /* All values of name, in order. */
@@ -106,10 +98,6 @@ apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *nam
  * A new reference. */
 typedef enum { HEAT_PARAM_SINGLE, HEAT_PARAM_MULTI, HEAT_PARAM_MIXED } heat_param_type_t;
 json_t *heat_api_allowed_param(const heat_call_t *call, const char *name, heat_param_type_t type);
-/* urlencode(pairs, doseq) as Python writes it (quote_plus). */
-const char *heat_api_urlencode(apr_pool_t *p, const apr_array_header_t *pairs);
-/* Python's urllib.parse.quote(s, safe): letters, digits, "_.-~" and safe stay. */
-const char *heat_api_quote(apr_pool_t *p, const char *s, const char *safe);
 
 /* Replies. */
 void heat_api_reply_json(heat_call_t *call, heat_reply_t *reply, int status, json_t *body);

@@ -4,7 +4,7 @@
 #include <apr_strings.h>
 #include <string.h>
 
-#include "heat_api.h"
+#include "heat_query.h"
 #include "heat_cfn_params.h"
 #include "heat_json.h"
 #include "heat_util.h"
@@ -53,8 +53,8 @@ const char *heat_cfn_arn(apr_pool_t *p, const json_t *identity)
 
     if (!fields(p, identity, NULL, &tenant, &name, &id, &path))
         return NULL;
-    return apr_pstrcat(p, "arn:openstack:heat::", heat_api_quote(p, tenant, ""), ":stacks/",
-                       heat_api_quote(p, name, ""), "/", heat_api_quote(p, id, ""), heat_api_quote(p, path, "/"),
+    return apr_pstrcat(p, "arn:openstack:heat::", heat_query_quote(p, tenant, ""), ":stacks/",
+                       heat_query_quote(p, name, ""), "/", heat_query_quote(p, id, ""), heat_query_quote(p, path, "/"),
                        NULL);
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "heat_api.h"
+#include "heat_query.h"
 #include "heat_json.h"
 #include "heat_keystone.h"
 
@@ -165,7 +165,7 @@ const char *heat_ec2_header_name(apr_pool_t *p, const char *name)
 
 const char *heat_ec2_path(apr_pool_t *p, const char *decoded)
 {
-    return heat_api_quote(p, decoded ? decoded : "", "/~!$&'()*+,;=:@");
+    return heat_query_quote(p, decoded ? decoded : "", "/~!$&'()*+,;=:@");
 }
 
 typedef struct {
