@@ -19,11 +19,14 @@
 #include <amqp_framing.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -511,6 +514,20 @@ static const char *rpc_reply_error(apr_pool_t *p, amqp_rpc_reply_t r, const char
     return apr_psprintf(p, "%s: failed", what);
 }
 
+/* Makes OpenSSL verify that the broker's certificate names host (an IP address or a DNS name). */
+static int expect_host(amqp_socket_t *sock, const char *host)
+{
+    SSL_CTX *ctx = amqp_ssl_socket_get_context(sock);
+    X509_VERIFY_PARAM *param = ctx ? SSL_CTX_get0_param(ctx) : NULL;
+    unsigned char addr[16];
+    int is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+
+    if (!param)
+        return 0;
+    return is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1
+                 : X509_VERIFY_PARAM_set1_host(param, host, 0) == 1;
+}
+
 /* Opens the connection to one host; NULL or an error text. */
 static const char *conn_open_host(heat_amqp_conn_t *c, const heat_amqp_host_t *h, apr_time_t deadline)
 {
@@ -548,7 +565,12 @@ static const char *conn_open_host(heat_amqp_conn_t *c, const heat_amqp_host_t *h
         if (rc != AMQP_STATUS_OK)
             return apr_psprintf(p, "ssl_ca_file: %s", amqp_error_string2(rc));
         amqp_ssl_socket_set_verify_peer(sock, 1);
-        amqp_ssl_socket_set_verify_hostname(sock, conf->ssl_verify_hostname ? 1 : 0);
+        /* ssl_enforce_hostname_verification: OpenSSL checks the name during the handshake, an
+         * IP address against the certificate's IP addresses as Python's ssl does (librabbitmq's
+         * own check knows DNS names only) */
+        amqp_ssl_socket_set_verify_hostname(sock, 0);
+        if (conf->ssl_verify_hostname && !expect_host(sock, h->host))
+            return "cannot set the host name to verify";
         if (conf->ssl_cert_file) {
             rc = amqp_ssl_socket_set_key(sock, conf->ssl_cert_file,
                                          conf->ssl_key_file ? conf->ssl_key_file : conf->ssl_cert_file);

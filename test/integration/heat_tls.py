@@ -44,20 +44,27 @@ def make_pki(d):
     os.makedirs(d, exist_ok=True)
     _ca(d, 'ca', 'mod_heat test CA')
     _ca(d, 'other-ca', 'mod_heat unrelated CA')
-    with open(os.path.join(d, 'server.ext'), 'w') as f:
-        f.write('basicConstraints = CA:FALSE\n'
-                'keyUsage = critical, digitalSignature\n'
-                'extendedKeyUsage = serverAuth\n'
-                'subjectAltName = IP:127.0.0.1, DNS:localhost\n')
-    _openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-             '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1', cwd=d)
-    _openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
-             '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem', cwd=d)
+    _server_cert(d, 'server', 'IP:127.0.0.1, DNS:localhost')
+    _server_cert(d, 'named', 'DNS:broker.invalid')     # names neither 127.0.0.1 nor localhost
     for name in os.listdir(d):
         os.chmod(os.path.join(d, name), 0o600 if name.endswith('.key') else 0o644)
     os.chmod(d, 0o755)
     return {'ca': os.path.join(d, 'ca.pem'), 'other_ca': os.path.join(d, 'other-ca.pem'),
-            'cert': os.path.join(d, 'server.pem'), 'key': os.path.join(d, 'server.key')}
+            'cert': os.path.join(d, 'server.pem'), 'key': os.path.join(d, 'server.key'),
+            'named_cert': os.path.join(d, 'named.pem'), 'named_key': os.path.join(d, 'named.key')}
+
+
+def _server_cert(d, name, alt_names):
+    """<name>.pem and <name>.key: a server certificate of the test CA for alt_names."""
+    with open(os.path.join(d, name + '.ext'), 'w') as f:
+        f.write('basicConstraints = CA:FALSE\n'
+                'keyUsage = critical, digitalSignature\n'
+                'extendedKeyUsage = serverAuth\n'
+                'subjectAltName = %s\n' % alt_names)
+    _openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+             '-keyout', name + '.key', '-out', name + '.csr', '-subj', '/CN=' + name, cwd=d)
+    _openssl('x509', '-req', '-in', name + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+             '-CAcreateserial', '-days', '2', '-extfile', name + '.ext', '-out', name + '.pem', cwd=d)
 
 
 def _wait_listening(proc, port, what, log, timeout=30):
@@ -85,7 +92,7 @@ def _stop(proc, what, timeout=30):
 class Stunnel:
     """stunnel4 terminating TLS on 127.0.0.1:<port> and forwarding to 127.0.0.1:<target>."""
 
-    def __init__(self, d, pki, target):
+    def __init__(self, d, pki, target, cert='cert', key='key'):
         self.dir = d
         self.port = free_port()
         self.target = target
@@ -101,7 +108,7 @@ class Stunnel:
                     'accept = 127.0.0.1:%d\n'
                     'connect = 127.0.0.1:%d\n'
                     'cert = %s\n'
-                    'key = %s\n' % (self.log, self.port, target, pki['cert'], pki['key']))
+                    'key = %s\n' % (self.log, self.port, target, pki[cert], pki[key]))
 
     def start(self):
         with open(os.path.join(self.dir, 'stunnel.stderr'), 'wb') as err:
@@ -148,7 +155,7 @@ class TlsProxy:
 
     MODULES = ('mpm_event', 'authz_core', 'socache_shmcb', 'ssl', 'proxy', 'proxy_http', 'substitute')
 
-    def __init__(self, d, pki, target):
+    def __init__(self, d, pki, target, cert='cert', key='key'):
         self.root = d
         self.port = free_port()
         for sub in ('conf', 'logs', 'run'):

@@ -24,6 +24,7 @@ is verified against ssl_ca_file, else the system store; no "insecure" option exi
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -143,6 +144,8 @@ def expect_unverified(srv, proxy):
     srv.log.expect(r'Failed to discover available identity versions when contacting https://%s' % port)
     srv.log.expect(r'Could not find versioned identity endpoints when attempting to authenticate')
     srv.log.expect(r'HEAT0304: Unable to validate token: Keystone unavailable')
+    # the failed service authentication opens the back-off window
+    srv.log.expect(r'HEAT0960: service authentication failed')
     # the certificate error itself, or (authtoken's CA is wrong too) no service token to post with
     srv.log.expect(r'HEAT0321: EC2 signature of \w+ not checked: POST https://%s/v3/ec2tokens: '
                    r'(.*%s|no service token to call ec2tokens with)' % (port, CURL_UNVERIFIED))
@@ -234,18 +237,43 @@ def test_rabbit_hostname_verified(httpd_factory, real_stack, rabbit_tls, pki):
 
 
 def test_rabbit_hostname_ip_address(httpd_factory, real_stack, rabbit_tls, pki):
-    """README difference: librabbitmq checks the name against the certificate's DNS names only,
-    so a broker given by IP address fails the check even when the certificate carries that
-    address (Python's ssl would accept it): 503 at once, the reason in the log."""
+    """ssl_enforce_hostname_verification with the broker given by IP address: the certificate's
+    IP address matches, as with Python's ssl (OpenSSL checks it; librabbitmq's own check knew
+    DNS names only)."""
     srv = tls_server(httpd_factory, real_stack, 'tls-amqp-hostname-ip',
                      rabbit_options(rabbit_tls, real_stack, 'ssl_ca_file ' + pki['ca'],
                                     'ssl_enforce_hostname_verification true'), apis=('api',))
-    srv.log.expect(r'AMQP server 127\.0\.0\.1:%d unreachable: connect: SSL hostname verification failed'
-                   % rabbit_tls.port)
+    resp, _ = list_stacks(srv, real_stack)
+    assert_ok(resp)
+
+
+@pytest.fixture(scope='module')
+def rabbit_tls_named(pki, real_stack):
+    """A TLS tunnel to the broker whose certificate (of the right CA) names another host."""
+    tunnel = heat_tls.Stunnel(gen_dir('tls-rabbit-stunnel-named'), pki, real_stack.facts['rabbitmq']['port'],
+                              cert='named_cert', key='named_key')
+    tunnel.start()
+    yield tunnel
+    tunnel.stop()
+
+
+@pytest.mark.parametrize('host', ['127.0.0.1', 'localhost'])
+def test_rabbit_hostname_mismatch(httpd_factory, real_stack, rabbit_tls_named, pki, host):
+    """The right CA but a certificate for another name: refused when the host is checked (503 at
+    once, the reason in the log), accepted when it is not (oslo.messaging's default)."""
+    srv = tls_server(httpd_factory, real_stack, 'tls-amqp-mismatch-' + host,
+                     rabbit_options(rabbit_tls_named, real_stack, 'ssl_ca_file ' + pki['ca'],
+                                    'ssl_enforce_hostname_verification true', host=host), apis=('api',))
+    srv.log.expect(r'AMQP server %s:%d unreachable: connect: ' % (re.escape(host), rabbit_tls_named.port))
     srv.log.expect(r'RPC call list_stacks: no AMQP server reachable for rabbit://heat:\*\*\*@')
     resp, _ = list_stacks(srv, real_stack)
     assert resp.status == 503, resp.dump()
     assert json.loads(resp.body)['error']['type'] == 'MessagingUnavailable', resp.dump()
+    srv = tls_server(httpd_factory, real_stack, 'tls-amqp-unchecked-' + host,
+                     rabbit_options(rabbit_tls_named, real_stack, 'ssl_ca_file ' + pki['ca'], host=host),
+                     apis=('api',))
+    resp, _ = list_stacks(srv, real_stack)
+    assert_ok(resp)
 
 
 @pytest.mark.parametrize('cafile', ['other_ca', None])
