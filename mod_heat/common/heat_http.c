@@ -39,7 +39,7 @@ apr_status_t heat_http_global_init(apr_pool_t *pconf)
     if (curl_initialised)
         return APR_SUCCESS;
     if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
-        heat_log(HEAT_LOG_ERR, "curl_global_init failed");
+        heat_log(HEAT_LOG_ERR, "HEAT0600: curl_global_init failed");
         return APR_EGENERAL;
     }
     curl_initialised = 1;

@@ -730,7 +730,7 @@ static apr_status_t conn_open(heat_amqp_conn_t *c, apr_time_t deadline, const ch
             return APR_SUCCESS;
         }
         conn_drop(c);
-        heat_log(HEAT_LOG_WARNING, "AMQP server %s unreachable: %s", peer, e);
+        heat_log(HEAT_LOG_WARNING, "HEAT0500: AMQP server %s unreachable: %s", peer, e);
         errors = errors ? apr_psprintf(c->errpool, "%s; %s: %s", errors, peer, e)
                         : apr_psprintf(c->errpool, "%s: %s", peer, e);
         if (apr_time_now() >= deadline)
@@ -908,7 +908,7 @@ static apr_status_t process_frame(heat_amqp_conn_t *c, apr_time_t deadline, heat
         break;
     }
     if (rv != APR_SUCCESS) {
-        heat_log(HEAT_LOG_WARNING, "AMQP: %s", *err);
+        heat_log(HEAT_LOG_WARNING, "HEAT0501: AMQP: %s", *err);
         conn_drop(c);
         return rv;
     }

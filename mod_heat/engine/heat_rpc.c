@@ -599,7 +599,7 @@ int heat_rpc_waiter_feed(void *waiter, const char *body, apr_size_t len)
     apr_pool_create(&tmp, w->p);
     if ((err = heat_rpc_reply_parse(tmp, body, len, &in)) != NULL) {
         w->garbage++;
-        heat_log(HEAT_LOG_WARNING, "RPC: dropping a message on the reply queue that is not a reply: %s",
+        heat_log(HEAT_LOG_WARNING, "HEAT0520: RPC: dropping a message on the reply queue that is not a reply: %s",
                  err);
     }
     else if (!in.msg_id || !w->msg_id || strcmp(in.msg_id, w->msg_id)) {
@@ -867,7 +867,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
     rv = apr_reslist_acquire(rp->rl, &res);
     if (rv != APR_SUCCESS) {
         json_decref(args);
-        heat_log(HEAT_LOG_ERR, "RPC %s %s: no AMQP connection available (rpc_conn_pool_size %d): %d",
+        heat_log(HEAT_LOG_ERR, "HEAT0521: RPC %s %s: no AMQP connection available (rpc_conn_pool_size %d): %d",
                  what, method, conf->pool_max, rv);
         return fail(reply, APR_STATUS_IS_TIMEUP(rv) || rv == APR_EAGAIN ? HEAT_RPC_TIMEOUT
                                                                          : HEAT_RPC_UNREACHABLE,
@@ -915,7 +915,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
                                                            call ? ids.msg_id : ids.unique_id, err));
                 goto out;
             }
-            heat_log(HEAT_LOG_ERR, "RPC %s %s: %s", what, method, err);
+            heat_log(HEAT_LOG_ERR, "HEAT0522: RPC %s %s: %s", what, method, err);
             fail(reply, HEAT_RPC_UNREACHABLE, err);
             goto out;
         }
@@ -943,7 +943,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
         }
         /* a broker in a resource alarm (connection.blocked) answers at once, no retry */
         if (attempt >= 1 || rv == APR_EAGAIN || apr_time_now() >= deadline) {
-            heat_log(HEAT_LOG_ERR, "RPC %s %s: %s", what, method, err);
+            heat_log(HEAT_LOG_ERR, "HEAT0523: RPC %s %s: %s", what, method, err);
             fail(reply, HEAT_RPC_UNREACHABLE, err);
             goto out;
         }
@@ -962,7 +962,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
         if (rv == APR_SUCCESS)
             break;
         if (APR_STATUS_IS_TIMEUP(rv)) {
-            heat_log(HEAT_LOG_WARNING, "RPC call %s: no reply to msg_id %s in %" APR_TIME_T_FMT " ms",
+            heat_log(HEAT_LOG_WARNING, "HEAT0524: RPC call %s: no reply to msg_id %s in %" APR_TIME_T_FMT " ms",
                      method, ids.msg_id, (apr_time_t)apr_time_as_msec(timeout));
             fail(reply, HEAT_RPC_TIMEOUT,
                  apr_psprintf(p, "Timed out waiting for a reply to message ID %s", ids.msg_id));
@@ -974,7 +974,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
             apr_interval_time_t left = deadline - apr_time_now();
             if (left <= 0) {
                 err = apr_pstrdup(p, err);
-                heat_log(HEAT_LOG_WARNING, "RPC call %s: no reply to msg_id %s: %s", method,
+                heat_log(HEAT_LOG_WARNING, "HEAT0525: RPC call %s: no reply to msg_id %s: %s", method,
                          ids.msg_id, err);
                 fail(reply, HEAT_RPC_TIMEOUT,
                      apr_psprintf(p, "Timed out waiting for a reply to message ID %s (connection "
