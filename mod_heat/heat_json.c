@@ -279,6 +279,7 @@ heat_nodes_t *heat_nodes_start(apr_pool_t *p, apr_size_t max_json_body_size)
         apr_pool_userdata_setn(n, NODES_KEY, NULL, p);
     }
     n->limit = heat_nodes_limit(max_json_body_size);
+    n->used = 0;
     return n;
 }
 

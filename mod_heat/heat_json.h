@@ -42,7 +42,7 @@ typedef struct {
 /* max_json_body_size / HEAT_NODE_BYTES (the default body size when 0), at least HEAT_NODES_MIN. */
 apr_size_t heat_nodes_limit(apr_size_t max_json_body_size);
 
-/* The request's budget on p with the limit for max_json_body_size (created, or its limit set). */
+/* Starts the request's budget on p: the limit for max_json_body_size, nothing spent. */
 heat_nodes_t *heat_nodes_start(apr_pool_t *p, apr_size_t max_json_body_size);
 
 /* The budget of p or of its nearest ancestor that has one; else a new one on p with the default
