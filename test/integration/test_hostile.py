@@ -31,8 +31,8 @@ from heat_stack import stack_server
 pytestmark = pytest.mark.real_stack
 
 MIB = 1024 * 1024
-# README "Limits": peak extra RSS of a child for one request <= 16 MiB + 16 x the body limit is
-# the documented bound; the tests hold the stricter figure the issue set for the known bombs.
+# README "Limits": peak extra RSS of a child for one request <= 8 MiB + 34 x the body limit + 3 x
+# the RPC message is the documented bound; the tests hold the figure the issue set for every case.
 MEMORY_BOUND = 64 * MIB
 BODY_LIMIT = 1048576          # [DEFAULT] max_json_body_size's default
 TEMPLATE_LIMIT = 524288       # [DEFAULT] max_template_size's default
