@@ -257,3 +257,40 @@ int heat_json_truthy(const json_t *v)
     default: return 0;
     }
 }
+
+#define NODES_KEY "heat_nodes"
+#define DEFAULT_BODY_SIZE 1048576 /* [DEFAULT] max_json_body_size's default */
+
+apr_size_t heat_nodes_limit(apr_size_t max_json_body_size)
+{
+    apr_size_t n = (max_json_body_size ? max_json_body_size : DEFAULT_BODY_SIZE) / HEAT_NODE_BYTES;
+    return n < HEAT_NODES_MIN ? HEAT_NODES_MIN : n;
+}
+
+heat_nodes_t *heat_nodes_start(apr_pool_t *p, apr_size_t max_json_body_size)
+{
+    void *data = NULL;
+    heat_nodes_t *n;
+
+    apr_pool_userdata_get(&data, NODES_KEY, p);
+    n = data;
+    if (!n) {
+        n = apr_pcalloc(p, sizeof(*n));
+        apr_pool_userdata_setn(n, NODES_KEY, NULL, p);
+    }
+    n->limit = heat_nodes_limit(max_json_body_size);
+    n->used = 0;
+    return n;
+}
+
+heat_nodes_t *heat_nodes_of(apr_pool_t *p)
+{
+    apr_pool_t *q;
+    for (q = p; q; q = apr_pool_parent_get(q)) {
+        void *data = NULL;
+        apr_pool_userdata_get(&data, NODES_KEY, q);
+        if (data)
+            return data;
+    }
+    return heat_nodes_start(p, 0);
+}

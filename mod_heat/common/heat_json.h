@@ -24,4 +24,40 @@ const char *heat_json_py_float(apr_pool_t *p, double d);
 /* Python's bool() of the value json.loads would give (NULL: False). */
 int heat_json_truthy(const json_t *v);
 
+/* ---- the node budget of one request (README "Limits") ----
+ * A byte limit does not bound memory: jansson spends some 250 bytes on an empty object and a
+ * 1 MiB body holds 320000 of them. So every value the JSON body decoder makes and every node
+ * the template and environment parsers of the same request make (JSON values; YAML scalars,
+ * collections and aliases) draws from one budget of max_json_body_size / HEAT_NODE_BYTES. The
+ * budget is userdata of the request's pool, so the parsers share it without being told. */
+#define HEAT_NODE_BYTES 16
+/* The least budget, whatever the body limit: small limits still take ordinary bodies. */
+#define HEAT_NODES_MIN 4096
+
+typedef struct {
+    apr_size_t limit; /* values and nodes allowed */
+    apr_size_t used;
+} heat_nodes_t;
+
+/* max_json_body_size / HEAT_NODE_BYTES (the default body size when 0), at least HEAT_NODES_MIN. */
+apr_size_t heat_nodes_limit(apr_size_t max_json_body_size);
+
+/* Starts the request's budget on p: the limit for max_json_body_size, nothing spent. */
+heat_nodes_t *heat_nodes_start(apr_pool_t *p, apr_size_t max_json_body_size);
+
+/* The budget of p or of its nearest ancestor that has one; else a new one on p with the default
+ * limit. */
+heat_nodes_t *heat_nodes_of(apr_pool_t *p);
+
+/* Counts one more node: 0 (and nothing counted) once the budget is spent. NULL is no budget. */
+static inline int heat_nodes_take(heat_nodes_t *n)
+{
+    if (!n)
+        return 1;
+    if (n->used >= n->limit)
+        return 0;
+    n->used++;
+    return 1;
+}
+
 #endif

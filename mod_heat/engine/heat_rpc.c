@@ -389,11 +389,39 @@ static int count_until_cap(const char *buffer, size_t size, void *data)
     return *n > HEAT_RPC_MAX_MESSAGE ? -1 : 0;
 }
 
+/* {"oslo.version": "2.0", "oslo.message": "<inner>"} as json.dumps writes it, straight from the
+ * inner text into a buffer of its exact size. The inner text is heat_json_dump's, printable ASCII
+ * only, so '"' and '\\' are all there is to escape. (Through a jansson string and a second dump,
+ * three more copies of a message of up to 16 MiB were alive at once.) */
+static char *envelope(apr_pool_t *p, const char *inner, apr_size_t *len)
+{
+    static const char head[] = "{\"oslo.version\": \"2.0\", \"oslo.message\": \"", tail[] = "\"}";
+    apr_size_t n = sizeof(head) - 1 + sizeof(tail) - 1;
+    const char *c;
+    char *out, *o;
+
+    for (c = inner; *c; c++)
+        n += (*c == '"' || *c == '\\') ? 2 : 1;
+    out = o = apr_palloc(p, n + 1);
+    memcpy(o, head, sizeof(head) - 1);
+    o += sizeof(head) - 1;
+    for (c = inner; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            *o++ = '\\';
+        *o++ = *c;
+    }
+    memcpy(o, tail, sizeof(tail));
+    *len = n;
+    return out;
+}
+
 const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
                                    json_t *args, const char *version, const heat_rpc_ids_t *ids,
                                    char **body)
 {
-    json_t *msg, *env;
+    json_t *msg;
+    apr_pool_t *tmp;
+    apr_size_t n = 0;
     const char *key;
     json_t *value;
     char *inner;
@@ -435,17 +463,15 @@ const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const c
      * reference): an oversize message is refused without building it. jansson's writer with
      * these flags writes what json.dumps writes, give or take a few bytes; the body is checked
      * exactly below. */
-    {
-        apr_size_t n = 0;
-        if (json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
-            return heat_rpc_too_large;
-    }
-    inner = heat_json_dump(p, msg, 0);
-    env = heat_json_own(p, json_object());
-    json_object_set_new(env, "oslo.version", json_string("2.0"));
-    json_object_set_new(env, "oslo.message", json_string(inner));
-    *body = heat_json_dump(p, env, 0);
-    if (strlen(*body) > HEAT_RPC_MAX_MESSAGE)
+    if (json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
+        return heat_rpc_too_large;
+    /* the inner text is needed only until the envelope is written: a pool of its own */
+    if (apr_pool_create(&tmp, p) != APR_SUCCESS)
+        return "out of memory";
+    inner = heat_json_dump(tmp, msg, 0);
+    *body = envelope(p, inner, &n);
+    apr_pool_destroy(tmp);
+    if (n > HEAT_RPC_MAX_MESSAGE)
         return heat_rpc_too_large;
     return NULL;
 }

@@ -40,6 +40,8 @@ typedef struct {
     const char *unsupported;
     size_t unsupported_pos;
     int depth;
+    heat_nodes_t *nodes; /* NULL: not counted */
+    int too_many;        /* the budget ran out: failed, message unset */
     char *scratch; /* pj_string's output: one buffer of the text's size, reused by every string */
 } pj_t;
 
@@ -401,6 +403,14 @@ static json_t *pj_scan(pj_t *j, size_t idx, size_t *next)
         pj_error(j, "Expecting value", idx);
         return NULL;
     }
+    /* counted before it is made: a body over the budget stops here, not after the tree is built */
+    if (!heat_nodes_take(j->nodes)) {
+        if (!j->failed) {
+            j->failed = 1;
+            j->too_many = 1;
+        }
+        return NULL;
+    }
     switch (s[idx]) {
     case '"': {
         size_t slen;
@@ -467,12 +477,19 @@ static json_t *pj_scan(pj_t *j, size_t idx, size_t *next)
 json_t *heat_pyjson_loads(apr_pool_t *p, const char *text, size_t len, heat_pyjson_status_t *status,
                           const char **message)
 {
+    return heat_pyjson_loads_nodes(p, text, len, NULL, status, message);
+}
+
+json_t *heat_pyjson_loads_nodes(apr_pool_t *p, const char *text, size_t len, heat_nodes_t *nodes,
+                                heat_pyjson_status_t *status, const char **message)
+{
     pj_t j;
-    size_t idx = 0, end = 0;
+    size_t idx = 0, end = 0, used = nodes ? nodes->used : 0;
     json_t *v;
 
     memset(&j, 0, sizeof j);
     j.p = p;
+    j.nodes = nodes;
     j.s = text ? text : "";
     j.len = text ? len : 0;
     if (status)
@@ -498,13 +515,20 @@ json_t *heat_pyjson_loads(apr_pool_t *p, const char *text, size_t len, heat_pyjs
         }
     }
     if (!v) {
+        if (nodes)
+            nodes->used = used; /* what failed is not kept: its nodes are not spent */
         if (status)
-            *status = HEAT_PYJSON_ERROR;
+            *status = j.too_many ? HEAT_PYJSON_TOO_MANY : HEAT_PYJSON_ERROR;
         if (message)
-            *message = j.positioned ? pj_position(&j, j.message, j.pos) : j.message;
+            *message = j.too_many ? (used ? apr_psprintf(p, "too many values (at most %" APR_SIZE_T_FMT
+                                                          " JSON values and YAML nodes per request)", nodes->limit)
+                                          : apr_psprintf(p, "more than %" APR_SIZE_T_FMT " values", nodes->limit))
+                                  : j.positioned ? pj_position(&j, j.message, j.pos) : j.message;
         return NULL;
     }
     if (j.unsupported) {
+        if (nodes)
+            nodes->used = used;
         json_decref(v);
         if (status)
             *status = HEAT_PYJSON_UNSUPPORTED;
@@ -569,9 +593,13 @@ heat_body_status_t heat_body_decode(apr_pool_t *p, const heat_body_request_t *re
         heat_error_set(err, 400, "HTTPBadRequest", heat_py_utf8_error(p, req->body, start, end, reason));
         return HEAT_BODY_ERROR;
     }
-    v = heat_pyjson_loads(p, req->body, req->len, &st, &message);
+    v = heat_pyjson_loads_nodes(p, req->body, req->len, heat_nodes_start(p, max_json_body_size), &st, &message);
     if (!v) {
-        heat_error_set(err, 400, "HTTPBadRequest", message);
+        if (st == HEAT_PYJSON_TOO_MANY)
+            heat_error_set(err, 400, "RequestLimitExceeded",
+                           apr_psprintf(p, "Request limit exceeded: the JSON body has %s.", message));
+        else
+            heat_error_set(err, 400, "HTTPBadRequest", message);
         return HEAT_BODY_ERROR;
     }
     *body = v;

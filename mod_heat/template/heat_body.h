@@ -15,6 +15,8 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
+#include "heat_json.h"
+
 /* An error as heat-api's FaultWrapper reports it (native-api.md §8): the HTTP status, the
  * fault's error.type (the Python class name: "HTTPBadRequest", "RequestLimitExceeded",
  * "ValueError", "AttributeError", ...) and error.message, NULL when heat-api leaves it out (an
@@ -36,7 +38,9 @@ void heat_error_set(heat_error_t *err, int status, const char *type, const char 
 typedef enum {
     HEAT_PYJSON_OK = 0,
     HEAT_PYJSON_ERROR,      /* Python raises ValueError (JSONDecodeError); message = str(exc) */
-    HEAT_PYJSON_UNSUPPORTED /* Python accepts it, mod_heat cannot carry it; message says why */
+    HEAT_PYJSON_UNSUPPORTED, /* Python accepts it, mod_heat cannot carry it; message says why */
+    HEAT_PYJSON_TOO_MANY     /* over the node budget; message: "more than <n> values" (or, when
+                                the request had spent some, "too many values (at most <n> ...)") */
 } heat_pyjson_status_t;
 
 /* json.loads(s) for a Python str s given as UTF-8 text (len bytes; it may hold NULs). Returns the
@@ -44,6 +48,11 @@ typedef enum {
  * strings). Error positions count characters, as Python's do. */
 json_t *heat_pyjson_loads(apr_pool_t *p, const char *text, size_t len, heat_pyjson_status_t *status,
                           const char **message);
+
+/* The same, each value drawn from nodes (heat_json.h; NULL: not counted). A text that fails
+ * spends nothing. */
+json_t *heat_pyjson_loads_nodes(apr_pool_t *p, const char *text, size_t len, heat_nodes_t *nodes,
+                                heat_pyjson_status_t *status, const char **message);
 
 /* ---- JSONRequestDeserializer ---- */
 
@@ -71,7 +80,10 @@ typedef enum {
 /* JSONRequestDeserializer.default(): decides whether there is a body, checks its size against
  * max_json_body_size (400 RequestLimitExceeded "Request limit exceeded: JSON body size (<n>
  * bytes) exceeds maximum allowed size (<max> bytes)."), decodes the bytes as UTF-8 and parses
- * them (400 HTTPBadRequest with Python's codec or json error text). */
+ * them (400 HTTPBadRequest with Python's codec or json error text). It starts the request's node
+ * budget on p (heat_json.h) and the body draws from it: a body with more values is 400
+ * RequestLimitExceeded "Request limit exceeded: the JSON body has more than <n> values." (a
+ * deliberate difference: heat-api accepts it at Python's memory cost). */
 heat_body_status_t heat_body_decode(apr_pool_t *p, const heat_body_request_t *req, apr_size_t max_json_body_size,
                                     json_t **body, heat_error_t *err);
 

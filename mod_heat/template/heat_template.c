@@ -127,6 +127,12 @@ static apr_size_t expansion_max(apr_size_t max_template_size)
     return m > (apr_size_t)-1 / HEAT_YAML_EXPANSION_FACTOR ? (apr_size_t)-1 : m * HEAT_YAML_EXPANSION_FACTOR;
 }
 
+/* Over the request's node budget (heat_json.h): a deliberate difference, heat-api parses it. */
+static void too_many(apr_pool_t *p, const char *what, const char *message, heat_pyexc_t *exc)
+{
+    pyexc_set(exc, "RequestLimitExceeded", apr_psprintf(p, "Request limit exceeded: %s has %s.", what, message));
+}
+
 static void too_large(apr_pool_t *p, const char *what, const heat_yaml_error_t *yerr, heat_pyexc_t *exc)
 {
     pyexc_set(exc, "RequestLimitExceeded",
@@ -143,21 +149,29 @@ static json_t *simple_parse(apr_pool_t *p, const char *text, apr_size_t len, int
     json_t *tpl = NULL;
     heat_pyjson_status_t st = HEAT_PYJSON_ERROR;
     const char *msg = NULL;
+    heat_nodes_t *nodes = heat_nodes_of(p);
 
     /* jsonutils.loads: bytes are decoded as UTF-8 first (failing is a ValueError: on to YAML) */
     if (!is_bytes || heat_py_utf8_check(text, len, NULL, NULL, NULL))
-        tpl = heat_pyjson_loads(p, text, len, &st, &msg);
+        tpl = heat_pyjson_loads_nodes(p, text, len, nodes, &st, &msg);
     if (st == HEAT_PYJSON_UNSUPPORTED) {
         pyexc_set(exc, "ValueError", msg);
+        return NULL;
+    }
+    if (st == HEAT_PYJSON_TOO_MANY) {
+        too_many(p, "Template", msg, exc);
         return NULL;
     }
     if (!tpl) {
         heat_yaml_error_t yerr;
         apr_size_t max = expansion_max(max_template_size);
-        tpl = is_bytes ? heat_yaml_load_bytes_max(p, text, len, max, &yerr) : heat_yaml_load_max(p, text, len, max, &yerr);
+        tpl = is_bytes ? heat_yaml_load_bytes_nodes(p, text, len, max, nodes, &yerr)
+                       : heat_yaml_load_nodes(p, text, len, max, nodes, &yerr);
         if (!tpl) {
             if (yerr.status == HEAT_YAML_TOO_LARGE)
                 too_large(p, "Template", &yerr, exc);
+            else if (yerr.status == HEAT_YAML_TOO_MANY)
+                too_many(p, "Template", yerr.message, exc);
             else if (yerr.status == HEAT_YAML_ERROR)
                 pyexc_set(exc, "ValueError",
                           apr_psprintf(p, "Error parsing template %s %s", tmpl_url ? tmpl_url : "[root stack]",
@@ -244,11 +258,15 @@ int heat_environment_validate(apr_pool_t *p, const json_t *env, heat_pyexc_t *ex
 json_t *heat_environment_parse(apr_pool_t *p, const char *text, apr_size_t len, heat_pyexc_t *exc)
 {
     heat_yaml_error_t yerr;
-    json_t *env = heat_yaml_load(p, text, len, &yerr);
+    json_t *env = heat_yaml_load_nodes(p, text, len, HEAT_YAML_MAX_EXPANDED_BYTES, heat_nodes_of(p), &yerr);
 
     if (!env) {
         if (yerr.status == HEAT_YAML_TOO_LARGE) {
             too_large(p, "Environment", &yerr, exc);
+            return NULL;
+        }
+        if (yerr.status == HEAT_YAML_TOO_MANY) {
+            too_many(p, "Environment", yerr.message, exc);
             return NULL;
         }
         /* ValueError(yea): str() of it is the PyYAML text */

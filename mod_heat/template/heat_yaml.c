@@ -421,6 +421,7 @@ struct ynode {
     unsigned long weight;     /* nodes in the expanded tree, saturating */
     size_t bytes;             /* JSON bytes of the expanded tree (an estimate), saturating */
     int constructed;
+    int shared;               /* may be referenced more than once: anchored, or merged (<<) */
     pyobj_t obj;
     json_t *json;             /* a scalar's JSON value, shared by every reference to it */
 };
@@ -450,11 +451,15 @@ typedef struct {
     int failed;
     const char *unsupported; /* first deferred refusal (heat would fail later, at RPC time) */
     apr_hash_t *anchors;
+    heat_nodes_t *nodes; /* the request's node budget (NULL: not counted) */
+    size_t nodes_start;  /* its count before this document */
     unsigned long expansion;
     unsigned long unique;
-    /* every container made for a node: cleared on failure, which breaks reference loops */
+    /* every container made for a node, with the one reference the constructor holds (released by
+     * containers_cleanup); cleared on failure, which breaks reference loops */
     json_t **containers;
     size_t ncontainers, capcontainers;
+    apr_pool_t *scratch; /* one mapping's entries and key index, cleared once it is filled */
     /* breadth-first construction queue */
     ynode_t **queue;
     size_t qhead, qtail, qcap;
@@ -1611,6 +1616,7 @@ static int compose_anchor(yctx_t *c, const yaml_char_t *anchor, ynode_t *node, c
         return 0;
     }
     apr_hash_set(c->anchors, apr_pstrdup(c->p, (const char *)anchor), APR_HASH_KEY_STRING, node);
+    node->shared = 1;
     return 1;
 }
 
@@ -1621,6 +1627,19 @@ static int compose_event(yctx_t *c, compose_t *cs, yaml_event_t *ev)
 
     c->has_scan_limit = 1;
     c->scan_limit = orig_index(c, ev->end_mark.index);
+
+    /* every node and alias is counted as it comes: a document over the request's budget stops
+     * here, before its tree grows further (a syntax error further on is not reached) */
+    if ((ev->type == YAML_ALIAS_EVENT || ev->type == YAML_SCALAR_EVENT || ev->type == YAML_SEQUENCE_START_EVENT ||
+         ev->type == YAML_MAPPING_START_EVENT) &&
+        !heat_nodes_take(c->nodes)) {
+        fail(c, HEAT_YAML_TOO_MANY, "RequestLimitExceeded",
+             apr_psprintf(c->p, "too many nodes (at most %" APR_SIZE_T_FMT " JSON values and YAML nodes per request)",
+                          (apr_size_t)c->nodes->limit));
+        if (c->err)
+            c->err->limit = c->nodes->limit;
+        return 0;
+    }
 
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
@@ -2206,7 +2225,6 @@ static int construct_object(yctx_t *c, ynode_t *node, pyobj_t *o)
             py_exception(c, "MemoryError", "");
             return 0;
         }
-        heat_json_own(c->p, o->j); /* the pool keeps one reference until it is cleared */
         if (c->ncontainers == c->capcontainers) {
             size_t cap = c->capcontainers ? c->capcontainers * 2 : 64;
             json_t **a = apr_palloc(c->p, cap * sizeof *a);
@@ -2296,11 +2314,12 @@ static json_t *to_json(yctx_t *c, const pyobj_t *o);
 
 /* A node's value for a container: a text scalar's JSON string is made once and shared by every
  * alias of it, as PyYAML shares the str (a copy per alias made a 100 KB scalar aliased 2,000
- * times cost 200 MB). */
+ * times cost 200 MB). Only scalars that can be referenced twice keep theirs: a cleanup per
+ * scalar cost more than the string itself. */
 static json_t *node_json(yctx_t *c, ynode_t *node, const pyobj_t *o)
 {
     json_t *j;
-    if (node->kind != YN_SCALAR || (o->t != PY_STR && o->t != PY_BYTES))
+    if (node->kind != YN_SCALAR || !node->shared || (o->t != PY_STR && o->t != PY_BYTES))
         return to_json(c, o);
     if (node->json)
         return json_incref(node->json);
@@ -2394,7 +2413,7 @@ static const char *key_string(yctx_t *c, const pyobj_t *o, size_t *len)
 }
 
 /* Python's hash/equality class of a hashable key: 1 == 1.0 == True, 0 == False. */
-static const char *key_identity(yctx_t *c, const pyobj_t *o, size_t *len)
+static const char *key_identity(yctx_t *c, apr_pool_t *p, const pyobj_t *o, size_t *len)
 {
     static const char prefix_str[] = "S", prefix_bytes[] = "Y";
     const char *s;
@@ -2408,24 +2427,24 @@ static const char *key_identity(yctx_t *c, const pyobj_t *o, size_t *len)
         break;
     case PY_INT:
         /* beyond 64 bits the document is refused anyway: never equal to anything */
-        s = o->big ? apr_psprintf(c->p, "B%lu", (unsigned long)++c->unique) : apr_psprintf(c->p, "I%" APR_INT64_T_FMT, (apr_int64_t)o->i);
+        s = o->big ? apr_psprintf(p, "B%lu", (unsigned long)++c->unique) : apr_psprintf(p, "I%" APR_INT64_T_FMT, (apr_int64_t)o->i);
         break;
     case PY_FLOAT:
         if (isfinite(o->d) && o->d == floor(o->d) && fabs(o->d) < 9.2e18)
-            s = apr_psprintf(c->p, "I%" APR_INT64_T_FMT, (apr_int64_t)o->d);
+            s = apr_psprintf(p, "I%" APR_INT64_T_FMT, (apr_int64_t)o->d);
         else if (isnan(o->d))
-            s = apr_psprintf(c->p, "NaN%lu", (unsigned long)++c->unique); /* nan != nan */
+            s = apr_psprintf(p, "NaN%lu", (unsigned long)++c->unique); /* nan != nan */
         else {
             char hex[48];
             snprintf(hex, sizeof hex, "F%a", o->d);
-            s = apr_pstrdup(c->p, hex);
+            s = apr_pstrdup(p, hex);
         }
         break;
     case PY_STR:
     case PY_BYTES:
     case PY_DATE:
         /* the text may hold NUL characters */
-        buf = apr_palloc(c->p, o->len + 2);
+        buf = apr_palloc(p, o->len + 2);
         buf[0] = o->t == PY_STR ? prefix_str[0] : o->t == PY_DATE ? 'D' : prefix_bytes[0];
         memcpy(buf + 1, o->s, o->len);
         buf[o->len + 1] = '\0';
@@ -2461,6 +2480,7 @@ static int flatten_mapping(yctx_t *c, ynode_t *node, int depth)
         }                                                                       \
         merge[2 * nmerge] = (k);                                                \
         merge[2 * nmerge + 1] = (v);                                            \
+        (v)->shared = 1;                                                        \
         nmerge++;                                                               \
     } while (0)
 
@@ -2545,8 +2565,9 @@ static int construct_mapping(yctx_t *c, ynode_t *node, entry_t **out, size_t *no
                    &node->start);
         return 0;
     }
-    entries = apr_palloc(c->p, (node->n + 1) * sizeof *entries);
-    index = apr_hash_make(c->p);
+    /* entries and index live until the mapping is filled (fill_collection clears c->scratch) */
+    entries = apr_palloc(c->scratch, (node->n + 1) * sizeof *entries);
+    index = apr_hash_make(c->scratch);
     for (k = 0; k < node->n; k++) {
         pyobj_t key, value;
         const char *id;
@@ -2554,7 +2575,7 @@ static int construct_mapping(yctx_t *c, ynode_t *node, entry_t **out, size_t *no
         entry_t *existing;
         if (!construct_object(c, node->items[2 * k], &key))
             return 0;
-        id = key_identity(c, &key, &idlen);
+        id = key_identity(c, c->scratch, &key, &idlen);
         if (!id) {
             ctor_error(c, "while constructing a mapping", &node->start, "found unhashable key",
                        &node->items[2 * k]->start);
@@ -2649,8 +2670,10 @@ static int fill_collection(yctx_t *c, ynode_t *node)
         /* map and set */
         entry_t *entries;
         size_t n;
-        if (!construct_mapping(c, node, &entries, &n))
+        if (!construct_mapping(c, node, &entries, &n)) {
+            apr_pool_clear(c->scratch);
             return 0;
+        }
         for (k = 0; k < n; k++) {
             if (!strcmp(tag, TAG_SET))
                 json_array_append_new(j, to_json(c, &entries[k].key));
@@ -2663,6 +2686,7 @@ static int fill_collection(yctx_t *c, ynode_t *node)
                     json_object_setn_new(j, ks, klen, node_json(c, entries[k].vnode, &entries[k].value));
             }
         }
+        apr_pool_clear(c->scratch);
         return 1;
     }
 }
@@ -2770,6 +2794,18 @@ static int check_graph(yctx_t *c, json_t *root)
     return 1;
 }
 
+/* The constructor's own references to the containers, dropped when the pass's pool goes (one
+ * cleanup rather than one per container: a document may have tens of thousands). */
+static apr_status_t containers_cleanup(void *data)
+{
+    yctx_t *c = data;
+    size_t k;
+    for (k = 0; k < c->ncontainers; k++)
+        json_decref(c->containers[k]);
+    c->ncontainers = 0;
+    return APR_SUCCESS;
+}
+
 static json_t *construct_document(yctx_t *c, ynode_t *root)
 {
     pyobj_t o;
@@ -2778,6 +2814,11 @@ static json_t *construct_document(yctx_t *c, ynode_t *root)
     size_t k;
 
     c->constructing = 1;
+    if (apr_pool_create(&c->scratch, c->p) != APR_SUCCESS) {
+        py_exception(c, "MemoryError", "");
+        return NULL;
+    }
+    apr_pool_cleanup_register(c->p, c, containers_cleanup, apr_pool_cleanup_null);
     ok = construct_object(c, root, &o);
     while (ok && c->qhead < c->qtail)
         ok = fill_collection(c, c->queue[c->qhead++]);
@@ -2948,7 +2989,34 @@ static int parse_pass(yctx_t *c, ynode_t **root)
     return 1;
 }
 
+static json_t *load_pass(yctx_t *c);
+
+/* Loads the document; the pass's pool (node tree, constructor state) is destroyed before this
+ * returns, so only the jansson value (owned by the caller's pool) outlives it. */
 static json_t *load(yctx_t *c)
+{
+    json_t *result;
+
+    c->nodes_start = c->nodes ? c->nodes->used : 0;
+    result = load_pass(c);
+    if (result)
+        result = heat_json_own(c->base, json_incref(result));
+    else {
+        if (c->nodes)
+            c->nodes->used = c->nodes_start; /* a refused document spends nothing */
+        if (c->err && c->err->message) /* the pass's pool goes: the error moves to the caller's */
+            c->err->message = apr_pstrdup(c->base, c->err->message);
+        if (c->err && c->err->type)
+            c->err->type = apr_pstrdup(c->base, c->err->type);
+    }
+    if (c->p != c->base) {
+        apr_pool_destroy(c->p);
+        c->p = c->base;
+    }
+    return result;
+}
+
+static json_t *load_pass(yctx_t *c)
 {
     ynode_t *root = NULL;
     int r;
@@ -2974,6 +3042,8 @@ static json_t *load(yctx_t *c)
             return NULL;
         }
         c->p = pass;
+        if (c->nodes)
+            c->nodes->used = c->nodes_start; /* a pass after a patch counts again from the start */
         if ((r = parse_pass(c, &root)) >= 0)
             break;
         c->p = c->base;
@@ -3011,10 +3081,17 @@ json_t *heat_yaml_load(apr_pool_t *p, const char *text, size_t len, heat_yaml_er
 
 json_t *heat_yaml_load_max(apr_pool_t *p, const char *text, size_t len, size_t max_bytes, heat_yaml_error_t *err)
 {
+    return heat_yaml_load_nodes(p, text, len, max_bytes, NULL, err);
+}
+
+json_t *heat_yaml_load_nodes(apr_pool_t *p, const char *text, size_t len, size_t max_bytes, heat_nodes_t *nodes,
+                             heat_yaml_error_t *err)
+{
     yctx_t c;
     memset(&c, 0, sizeof c);
     c.p = c.base = p;
     c.max_bytes = max_bytes;
+    c.nodes = nodes;
     c.text = text ? text : "";
     c.len = text ? len : 0;
     c.name = "<unicode string>";
@@ -3073,12 +3150,19 @@ json_t *heat_yaml_load_bytes(apr_pool_t *p, const char *data, size_t len, heat_y
 json_t *heat_yaml_load_bytes_max(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
                                  heat_yaml_error_t *err)
 {
+    return heat_yaml_load_bytes_nodes(p, data, len, max_bytes, NULL, err);
+}
+
+json_t *heat_yaml_load_bytes_nodes(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
+                                   heat_nodes_t *nodes, heat_yaml_error_t *err)
+{
     yctx_t c;
     const unsigned char *d = (const unsigned char *)(data ? data : "");
 
     memset(&c, 0, sizeof c);
     c.p = c.base = p;
     c.max_bytes = max_bytes;
+    c.nodes = nodes;
     c.name = "<byte string>";
     c.err = err;
     if (!data)

@@ -46,6 +46,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "heat_json.h"
+
 /* Bounds (see above). Depth counts nested collections; heat-api's own serialiser gives up
  * (RecursionError, a 500) a little below 500 nested mappings. */
 #define HEAT_YAML_MAX_DEPTH 512
@@ -63,8 +65,10 @@ typedef enum {
                               for `!!int x` or `0b_`, "KeyError" for `!!bool 1`, "IndexError"
                               for `!!int ''`); heat does not catch these as YAML errors */
     HEAT_YAML_UNSUPPORTED, /* mod_heat refuses the document (see above); message says why */
-    HEAT_YAML_TOO_LARGE    /* expanded by its aliases, the JSON would exceed the byte bound:
+    HEAT_YAML_TOO_LARGE,   /* expanded by its aliases, the JSON would exceed the byte bound:
                               expanded and limit say by how much */
+    HEAT_YAML_TOO_MANY     /* more nodes than the budget left: message "too many nodes (at most <limit>
+                              JSON values and YAML nodes per request)", limit set */
 } heat_yaml_status_t;
 
 typedef struct {
@@ -91,6 +95,14 @@ json_t *heat_yaml_load_bytes(apr_pool_t *p, const char *data, size_t len, heat_y
 json_t *heat_yaml_load_max(apr_pool_t *p, const char *text, size_t len, size_t max_bytes, heat_yaml_error_t *err);
 json_t *heat_yaml_load_bytes_max(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
                                  heat_yaml_error_t *err);
+
+/* And with a node budget (heat_json.h; NULL: none): every scalar, collection and alias of the
+ * document draws from it as it is parsed, and the parse stops with HEAT_YAML_TOO_MANY when it
+ * runs out (before any later syntax error). A document that fails spends nothing. */
+json_t *heat_yaml_load_nodes(apr_pool_t *p, const char *text, size_t len, size_t max_bytes, heat_nodes_t *nodes,
+                             heat_yaml_error_t *err);
+json_t *heat_yaml_load_bytes_nodes(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
+                                   heat_nodes_t *nodes, heat_yaml_error_t *err);
 
 /* ---- Python compatibility helpers ---- */
 

@@ -337,6 +337,27 @@ START_TEST(huge_numbers_are_a_400)
 }
 END_TEST
 
+/* The envelope is written straight from the inner text: byte for byte what a second dump of
+ * {"oslo.version": "2.0", "oslo.message": inner} gives, escapes and all. */
+START_TEST(envelope_is_a_dump_of_the_inner_text)
+{
+    heat_rpc_ids_t ids = {"m", "q", "u"};
+    heat_pyjson_status_t st;
+    const char *why;
+    char *body;
+    json_t *args = json_pack("{s:s, s:s, s:[s, f, i, n]}", "q\"uo\\te", "a\"b\\c\\\\d\n\t\x01 \x7f",
+                             "utf8", "\xc3\xa9\xf0\x9f\x98\x80", "l", "\\u0000", 0.1, 7), *env, *again;
+
+    ck_assert_ptr_null(heat_rpc_message_build(heat_test_pool, NULL, "m", args, "1.0", &ids, &body));
+    env = heat_pyjson_loads(heat_test_pool, body, strlen(body), &st, &why);
+    ck_assert_ptr_nonnull(env);
+    again = heat_json_own(heat_test_pool, json_pack("{s:s, s:O}", "oslo.version", "2.0", "oslo.message",
+                                                    json_object_get(env, "oslo.message")));
+    ck_assert_str_eq(body, heat_json_dump(heat_test_pool, again, 0));
+    ck_assert_ptr_nonnull(strstr(body, "q\\\\\\\"uo\\\\\\\\te"));
+}
+END_TEST
+
 Suite *heat_test_body_suite(void)
 {
     Suite *s = suite_create("body");
@@ -351,6 +372,7 @@ Suite *heat_test_body_suite(void)
     tcase_add_test(tc, decoding_is_linear_in_memory);
     tcase_add_test(tc, deep_nesting_is_a_400);
     tcase_add_test(tc, huge_numbers_are_a_400);
+    tcase_add_test(tc, envelope_is_a_dump_of_the_inner_text);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,6 +13,7 @@
 #include "heat_body.h"
 #include "heat_json.h"
 #include "heat_template.h"
+#include "heat_util.h"
 
 
 static char *unhex(apr_pool_t *p, const char *hex, apr_size_t *len)
@@ -440,6 +441,174 @@ START_TEST(alias_expansion_is_request_limit_exceeded)
 }
 END_TEST
 
+/* A list of n empty flow mappings, "{},{},...", the densest YAML and JSON there is. */
+static char *empty_maps(apr_pool_t *p, const char *head, size_t n, const char *tail, size_t *len)
+{
+    size_t hl = strlen(head), tl = strlen(tail), i;
+    char *doc = apr_palloc(p, hl + 3 * n + tl + 1), *o = doc;
+    memcpy(o, head, hl);
+    o += hl;
+    for (i = 0; i < n; i++) {
+        memcpy(o, i ? ",{}" : "{}", i ? 3 : 2);
+        o += i ? 3 : 2;
+    }
+    memcpy(o, tail, tl + 1);
+    *len = (size_t)(o - doc) + tl;
+    return doc;
+}
+
+static heat_body_status_t decode_default(apr_pool_t *p, const char *text, size_t len, json_t **body,
+                                         heat_error_t *err)
+{
+    heat_body_request_t req = {"POST", "application/json", NULL, (apr_off_t)len, text, len};
+    memset(err, 0, sizeof *err);
+    return heat_body_decode(p, &req, 1048576, body, err);
+}
+
+/* The node budget (README "Limits"): 1 MiB / 16 = 65536 values and nodes per request, refused
+ * as they are parsed with RequestLimitExceeded; heat-api would build them all. */
+START_TEST(node_budget_is_request_limit_exceeded)
+{
+    heat_pyexc_t exc = {NULL, NULL};
+    heat_error_t err;
+    heat_inst_conf_t conf;
+    heat_inst_t inst;
+    json_t *body;
+    size_t len;
+    char *text;
+
+    ck_assert_uint_eq(heat_nodes_limit(1048576), 65536);
+    ck_assert_uint_eq(heat_nodes_limit(0), 65536);
+    ck_assert_uint_eq(heat_nodes_limit(46), HEAT_NODES_MIN);
+
+    /* a JSON body: 65536 values pass (the object, "p", the list and 65533 maps), one more not */
+    text = empty_maps(heat_test_pool, "{\"p\": {\"q\": [", 65533, "]}}", &len);
+    ck_assert_int_eq(decode_default(heat_test_pool, text, len, &body, &err), HEAT_BODY_OK);
+    text = empty_maps(heat_test_pool, "{\"p\": {\"q\": [", 65534, "]}}", &len);
+    ck_assert_int_eq(decode_default(heat_test_pool, text, len, &body, &err), HEAT_BODY_ERROR);
+    ck_assert_int_eq(err.status, 400);
+    ck_assert_str_eq(err.type, "RequestLimitExceeded");
+    ck_assert_str_eq(err.message, "Request limit exceeded: the JSON body has more than 65536 values.");
+
+    /* a YAML template (a JSON template string is counted the same way) */
+    text = empty_maps(heat_test_pool, "heat_template_version: 2018-08-31\nx: [", 70000, "]\n", &len);
+    ck_assert_ptr_null(heat_template_parse(heat_test_pool, text, len, 524288, &exc));
+    ck_assert_str_eq(exc.type, "RequestLimitExceeded");
+    ck_assert_str_eq(exc.message, "Request limit exceeded: Template has too many nodes (at most 65536 JSON values "
+                                  "and YAML nodes per request).");
+    heat_pyexc_fault(&exc, &err);
+    ck_assert_int_eq(err.status, 400);
+    text = empty_maps(heat_test_pool, "{\"heat_template_version\": \"2018-08-31\", \"x\": [", 70000, "]}", &len);
+    ck_assert_ptr_null(heat_template_parse(heat_test_pool, text, len, 524288, &exc));
+    ck_assert_str_eq(exc.message, "Request limit exceeded: Template has more than 65536 values.");
+
+    /* the body and the environment string inside it share one budget: 40000 + 30000 nodes */
+    {
+        heat_buf_t b = {heat_test_pool, NULL, 0, 0};
+        char *env = empty_maps(heat_test_pool, "parameter_defaults: {p: [", 30000, "]}", &len);
+        text = empty_maps(heat_test_pool, "{\"template\": {\"heat_template_version\": \"2018-08-31\"}, \"parameters\": "
+                                          "{\"p\": [", 40000, "]}, \"environment\": \"", &len);
+        heat_buf_str(&b, text);
+        heat_buf_str(&b, env);
+        heat_buf_str(&b, "\"}");
+        ck_assert_int_eq(decode_default(heat_test_pool, b.data, b.len, &body, &err), HEAT_BODY_OK);
+        memset(&conf, 0, sizeof conf);
+        ck_assert(!heat_inst_build(heat_test_pool, body, HEAT_INST_VALIDATE, &conf, &inst, &err));
+        ck_assert_int_eq(err.status, 400);
+        ck_assert_str_eq(err.type, "RequestLimitExceeded");
+        ck_assert_str_eq(err.message, "Request limit exceeded: Environment has too many nodes (at most 65536 JSON "
+                                      "values and YAML nodes per request).");
+    }
+}
+END_TEST
+
+/* What the budget must not refuse: a HOT template just under max_template_size (512 KiB) made
+ * of ordinary resources (networks, ports, servers with user data, volumes, outputs), inline as
+ * YAML text and as a JSON object in the body. */
+static const char real_resources[] =
+    "  net_%d:\n    type: OS::Neutron::Net\n    properties:\n"
+    "      name: {list_join: ['-', [{get_param: 'OS::stack_name'}, net, '%d']]}\n"
+    "  subnet_%d:\n    type: OS::Neutron::Subnet\n    properties:\n      network: {get_resource: net_%d}\n"
+    "      cidr: 10.%d.%d.0/24\n      dns_nameservers: [8.8.8.8, 8.8.4.4]\n      allocation_pools:\n"
+    "        - start: 10.%d.%d.10\n          end: 10.%d.%d.200\n"
+    "  port_%d:\n    type: OS::Neutron::Port\n    properties:\n      network: {get_resource: net_%d}\n"
+    "      fixed_ips:\n        - subnet: {get_resource: subnet_%d}\n      security_groups: [{get_resource: sg}]\n"
+    "  server_%d:\n    type: OS::Nova::Server\n    depends_on: [subnet_%d]\n    properties:\n"
+    "      name: app-server-%d\n      image: {get_param: image}\n      flavor: {get_param: flavor}\n"
+    "      key_name: {get_param: key_name}\n      networks:\n        - port: {get_resource: port_%d}\n"
+    "      metadata:\n        role: application\n        index: \"%d\"\n      user_data_format: RAW\n"
+    "      user_data:\n        str_replace:\n          template: |\n            #!/bin/sh\n"
+    "            echo \"configuring $NAME\" > /var/log/boot.log\n            systemctl enable --now app.service\n"
+    "          params:\n            $NAME: app-server-%d\n"
+    "  volume_%d:\n    type: OS::Cinder::Volume\n    properties:\n      size: {get_param: volume_size}\n"
+    "      description: Data volume for server %d\n"
+    "  attach_%d:\n    type: OS::Cinder::VolumeAttachment\n    properties:\n      instance_uuid: {get_resource: server_%d}\n"
+    "      volume_id: {get_resource: volume_%d}\n      mountpoint: /dev/vdb\n";
+
+static size_t count_values(const json_t *v)
+{
+    size_t n = 1, i;
+    const char *key;
+    json_t *item;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, key, item) n += count_values(item);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, item) n += count_values(item);
+    return n;
+}
+
+START_TEST(large_realistic_template_is_accepted)
+{
+    heat_buf_t t = {heat_test_pool, NULL, 0, 0}, outs = {heat_test_pool, NULL, 0, 0};
+    heat_pyexc_t exc = {NULL, NULL};
+    heat_error_t err;
+    heat_inst_conf_t conf;
+    heat_inst_t inst;
+    json_t *tpl, *body, *wrapped;
+    char *text;
+    int i;
+
+    heat_buf_str(&t, "heat_template_version: 2018-08-31\ndescription: Many servers, networks and volumes.\n"
+                     "parameters:\n  image: {type: string, default: cirros}\n"
+                     "  flavor: {type: string, default: m1.small}\n  key_name: {type: string, default: default}\n"
+                     "  volume_size: {type: number, default: 1, constraints: [{range: {min: 1, max: 100}}]}\n"
+                     "resources:\n  sg:\n    type: OS::Neutron::SecurityGroup\n    properties:\n      rules:\n"
+                     "        - {protocol: tcp, port_range_min: 22, port_range_max: 22}\n");
+    heat_buf_str(&outs, "outputs:\n");
+    for (i = 0;; i++) {
+        char *r = apr_psprintf(heat_test_pool, real_resources, i, i, i, i, i % 250, i / 250, i % 250, i / 250,
+                               i % 250, i / 250, i, i, i, i, i, i, i, i, i, i, i, i, i, i);
+        char *o = apr_psprintf(heat_test_pool, "  server_%d_ip:\n    value: {get_attr: [server_%d, first_address]}\n",
+                               i, i);
+        if (t.len + strlen(r) + outs.len + strlen(o) > 520000)
+            break;
+        heat_buf_str(&t, r);
+        heat_buf_str(&outs, o);
+    }
+    heat_buf_str(&t, outs.data);
+    ck_assert_uint_le(t.len, 524288);
+
+    /* as YAML text in the body: one node per 11 bytes or so */
+    wrapped = json_pack("{s:s%}", "template", t.data, t.len);
+    text = heat_json_dump(heat_test_pool, heat_json_own(heat_test_pool, wrapped), 0);
+    ck_assert_int_eq(decode_default(heat_test_pool, text, strlen(text), &body, &err), HEAT_BODY_OK);
+    memset(&conf, 0, sizeof conf);
+    ck_assert_msg(heat_inst_build(heat_test_pool, body, HEAT_INST_VALIDATE, &conf, &inst, &err), "%s: %s", err.type,
+                  err.message);
+    ck_assert_uint_gt(heat_nodes_of(heat_test_pool)->used, 45000);
+    ck_assert_uint_gt(count_values(inst.template), 26000);
+
+    /* as a JSON object in the body (another request: a budget of its own) */
+    heat_nodes_start(heat_test_pool, 1048576);
+    tpl = heat_template_parse(heat_test_pool, t.data, t.len, 524288, &exc);
+    ck_assert_ptr_nonnull(tpl);
+    wrapped = json_pack("{s:O}", "template", tpl);
+    text = heat_json_dump(heat_test_pool, heat_json_own(heat_test_pool, wrapped), 0);
+    ck_assert_int_eq(decode_default(heat_test_pool, text, strlen(text), &body, &err), HEAT_BODY_OK);
+    ck_assert(heat_inst_build(heat_test_pool, body, HEAT_INST_VALIDATE, &conf, &inst, &err));
+}
+END_TEST
+
 Suite *heat_test_template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -456,6 +625,8 @@ Suite *heat_test_template_suite(void)
     tcase_add_test(tc, patch_authorize_comes_before_args);
     tcase_add_test(tc, after_args_hook_adds_to_args);
     tcase_add_test(tc, alias_expansion_is_request_limit_exceeded);
+    tcase_add_test(tc, node_budget_is_request_limit_exceeded);
+    tcase_add_test(tc, large_realistic_template_is_accepted);
     suite_add_tcase(s, tc);
     return s;
 }
