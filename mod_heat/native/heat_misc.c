@@ -155,7 +155,7 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
         }
     }
     memset(&conf, 0, sizeof(conf));
-    conf.max_template_size = (apr_size_t)call->max_template_size;
+    conf.max_template_size = (apr_size_t)call->settings->max_template_size;
     conf.fetch = heat_api_fetch_template;
     conf.fetch_baton = call;
     if (!heat_inst_build(call->p, body, HEAT_INST_VALIDATE, &conf, &inst, &err)) {
