@@ -263,7 +263,6 @@ static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_ro
     call->url_base = set->api_root ? set->api_root : app_url;
     call->path_url = apr_pstrcat(r->pool, app_url, heat_front_quote_path(r->pool, st->path_info), NULL);
     call->settings = set;
-    call->revision = set->revision;
 }
 
 static void respond_reply(heat_response_t *resp, const heat_reply_t *reply)

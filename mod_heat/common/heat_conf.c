@@ -121,7 +121,7 @@ static const heat_opt_def_t opt_table[] = {
     OPT("eventlet_opts", "client_socket_timeout", INT, "900"),
     OPT("paste_deploy", "flavor", STR, NULL, SETTING_OR_NULL(paste_flavor)),
     OPT("paste_deploy", "api_paste_config", STR, "api-paste.ini"),
-    OPT("revision", "heat_revision", STR, "unknown"),
+    OPT("revision", "heat_revision", STR, "unknown", SETTING(revision)),
     OPT("noauth", "token_response", STR, ""),
     OPT("clients", "endpoint_type", STR, "publicURL"),
     OPT("clients", "ca_file", STR, NULL),

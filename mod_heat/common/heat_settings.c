@@ -88,7 +88,6 @@ const char *heat_settings_load(heat_settings_t *st, apr_pool_t *p, const heat_co
                                 "fit the option's type", section, name);
         store((char *)st + offset, c, section, name, type, empty_is_null);
     }
-    st->revision = heat_conf_str(c, "revision", "heat_revision");
     st->noauth = flavor_is(st, "noauth");
     st->standalone = flavor_is(st, "standalone");
     return NULL;

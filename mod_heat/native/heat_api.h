@@ -47,7 +47,6 @@ typedef struct {
     const char *url_base;           /* stack URLs: [heat_api] heat_api_root, else application URL */
     const char *path_url;           /* application URL + quoted PATH_INFO (next links) */
     const heat_settings_t *settings; /* the server's heat.conf settings (debug, size limits...) */
-    const char *revision;           /* [revision] heat_revision */
 
     /* The decoded body, once per request (heat_api_body). */
     int body_decoded;

@@ -29,7 +29,8 @@ static void build_info(heat_call_t *call, heat_reply_t *reply)
         return;
     heat_api_reply_json(call, reply, 200,
                         json_pack("{s:{s:s}, s:{s:O}}", "api", "revision",
-                                  call->revision ? call->revision : "unknown", "engine", "revision", engine));
+                                  call->settings->revision ? call->settings->revision : "unknown", "engine",
+                                  "revision", engine));
 }
 
 static void services_index(heat_call_t *call, heat_reply_t *reply)

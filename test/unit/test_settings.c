@@ -183,7 +183,7 @@ START_TEST(test_table_rows)
     static const char *const expected[] = {
         "DEFAULT debug", "DEFAULT rpc_response_timeout", "DEFAULT max_template_size",
         "DEFAULT max_json_body_size", "heat_api heat_api_root", "paste_deploy flavor",
-        "clients_keystone auth_uri", "oslo_middleware enable_proxy_headers_parsing",
+        "revision heat_revision", "clients_keystone auth_uri", "oslo_middleware enable_proxy_headers_parsing",
         "healthcheck path", "healthcheck detailed", "healthcheck backends",
         "healthcheck disable_by_file_path", "healthcheck disable_by_file_paths", NULL};
     apr_size_t i, offset, size, seen[32];
