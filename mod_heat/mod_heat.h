@@ -14,6 +14,7 @@
 #include "heat_policy.h"
 #include "heat_routes.h"
 #include "heat_rpc.h"
+#include "heat_settings.h"
 #include "mod_heat_auth.h"
 
 APLOG_USE_MODULE(heat);
@@ -27,26 +28,6 @@ extern module AP_MODULE_DECLARE_DATA heat_module;
 #define HEAT_HANDLER_NATIVE "heat-api"
 #define HEAT_HANDLER_CFN "heat-api-cfn"
 #define HEAT_DEFAULT_CONFIG_FILE "/etc/heat/heat.conf"
-/* CFN form bodies are read up to this size (heat's max_json_body_size default). */
-
-/* The heat.conf settings the request path reads, taken from heat_conf_t once at startup. */
-typedef struct {
-    int debug;                  /* [DEFAULT] debug: tracebacks in fault bodies */
-    int proxy_headers;          /* [oslo_middleware] enable_proxy_headers_parsing */
-    const char *api_root;       /* [heat_api] heat_api_root (Debian), NULL if unset */
-    const char *healthcheck_path; /* [healthcheck] path */
-    heat_healthcheck_conf_t healthcheck;
-    apr_int64_t max_template_size;  /* [DEFAULT] max_template_size */
-    apr_int64_t max_json_body_size; /* [DEFAULT] max_json_body_size */
-    int rpc_response_timeout;       /* [DEFAULT] rpc_response_timeout, seconds */
-    const char *revision;           /* [revision] heat_revision */
-    const char *clients_keystone_uri; /* [clients_keystone] auth_uri, NULL if unset */
-    heat_keystone_settings_t keystone; /* [keystone_authtoken] */
-    int noauth;                     /* [paste_deploy] flavor = noauth (heat's test pipeline) */
-    int standalone;                 /* [paste_deploy] flavor = standalone (authpassword) */
-    heat_auth_password_settings_t password; /* [auth_password], heat's Keystone TLS */
-    heat_auth_ec2_settings_t ec2;   /* [ec2authtoken] (heat-api-cfn's signature check) */
-} heat_settings_t;
 
 typedef struct {
     const char *section;
@@ -62,7 +43,11 @@ typedef struct heat_server_conf_t {
     apr_array_header_t *overrides;  /* heat_option_override_t, in directive order */
     /* Filled in check_config: */
     heat_conf_t *conf;              /* NULL when the default file is absent and nothing was configured */
-    heat_settings_t settings;
+    heat_settings_t settings;       /* what the request path reads (common/heat_settings.h) */
+    /* The authentication settings, of identity/'s and mod_heat_auth.h's types: */
+    heat_keystone_settings_t keystone;      /* [keystone_authtoken] */
+    heat_auth_password_settings_t password; /* [auth_password], heat's Keystone TLS */
+    heat_auth_ec2_settings_t ec2;           /* [ec2authtoken] (heat-api-cfn's signature check) */
     const heat_routes_t *native_routes;
     const heat_routes_t *cfn_routes;
     heat_policy_t *policy;          /* [oslo_policy]: defaults + policy file + policy_dirs */

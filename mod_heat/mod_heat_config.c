@@ -180,46 +180,26 @@ static const char *keystone_client_section(const heat_conf_t *c, const char *nam
     return heat_conf_has_value(c, "clients_keystone", name) ? "clients_keystone" : "clients";
 }
 
-/* Reads the typed settings the request path needs. */
-static void settings_load(heat_settings_t *st, const heat_conf_t *c)
+/* The authentication settings (identity/'s and mod_heat_auth.h's structs); the rest of what
+ * the request path reads is heat_settings_t, loaded by the core from the option table. */
+static void auth_settings_load(heat_server_conf_t *sc, const heat_conf_t *c)
 {
-    st->debug = heat_conf_bool(c, "DEFAULT", "debug");
-    st->proxy_headers = heat_conf_bool(c, "oslo_middleware", "enable_proxy_headers_parsing");
-    st->api_root = heat_conf_str(c, "heat_api", "heat_api_root");
-    if (st->api_root && !*st->api_root)
-        st->api_root = NULL;
-    st->healthcheck_path = heat_conf_str(c, "healthcheck", "path");
-    st->healthcheck.backends = heat_conf_list(c, "healthcheck", "backends");
-    st->healthcheck.disable_by_file_path = heat_conf_str(c, "healthcheck", "disable_by_file_path");
-    st->healthcheck.disable_by_file_paths = heat_conf_list(c, "healthcheck", "disable_by_file_paths");
-    st->healthcheck.detailed = heat_conf_bool(c, "healthcheck", "detailed");
-    st->max_template_size = heat_conf_int(c, "DEFAULT", "max_template_size");
-    st->max_json_body_size = heat_conf_int(c, "DEFAULT", "max_json_body_size");
-    st->rpc_response_timeout = (int)heat_conf_int(c, "DEFAULT", "rpc_response_timeout");
-    st->revision = heat_conf_str(c, "revision", "heat_revision");
-    st->clients_keystone_uri = opt_str(c, "clients_keystone", "auth_uri");
-    keystone_settings_load(&st->keystone, c);
-    /* heat-api's flavors: the default (keystone tokens) and noauth, heat's own test pipeline
-     * (any request is the admin of project "admin", or X-Auth-User / X-Auth-Project) */
-    st->noauth = opt_str(c, "paste_deploy", "flavor") &&
-                 strcmp(heat_conf_str(c, "paste_deploy", "flavor"), "noauth") == 0;
-    st->standalone = opt_str(c, "paste_deploy", "flavor") &&
-                     strcmp(heat_conf_str(c, "paste_deploy", "flavor"), "standalone") == 0;
-    st->keystone.standalone = st->standalone;
-    st->password.multi_cloud = heat_conf_bool(c, "auth_password", "multi_cloud");
-    st->password.allowed_auth_uris = heat_conf_list(c, "auth_password", "allowed_auth_uris");
-    st->password.ca_file = opt_str(c, keystone_client_section(c, "ca_file"), "ca_file");
-    st->password.cert_file = opt_str(c, keystone_client_section(c, "cert_file"), "cert_file");
-    st->password.key_file = opt_str(c, keystone_client_section(c, "key_file"), "key_file");
-    st->password.insecure = heat_conf_bool(c, keystone_client_section(c, "insecure"), "insecure");
+    keystone_settings_load(&sc->keystone, c);
+    sc->keystone.standalone = sc->settings.standalone;
+    sc->password.multi_cloud = heat_conf_bool(c, "auth_password", "multi_cloud");
+    sc->password.allowed_auth_uris = heat_conf_list(c, "auth_password", "allowed_auth_uris");
+    sc->password.ca_file = opt_str(c, keystone_client_section(c, "ca_file"), "ca_file");
+    sc->password.cert_file = opt_str(c, keystone_client_section(c, "cert_file"), "cert_file");
+    sc->password.key_file = opt_str(c, keystone_client_section(c, "key_file"), "key_file");
+    sc->password.insecure = heat_conf_bool(c, keystone_client_section(c, "insecure"), "insecure");
     /* heat-api-cfn's ec2authtoken (heat/api/aws/ec2token.py) */
-    st->ec2.auth_uri = opt_str(c, "ec2authtoken", "auth_uri");
-    st->ec2.multi_cloud = heat_conf_bool(c, "ec2authtoken", "multi_cloud");
-    st->ec2.allowed_auth_uris = heat_conf_list(c, "ec2authtoken", "allowed_auth_uris");
-    st->ec2.ca_file = opt_str(c, "ec2authtoken", "ca_file");
-    st->ec2.cert_file = opt_str(c, "ec2authtoken", "cert_file");
-    st->ec2.key_file = opt_str(c, "ec2authtoken", "key_file");
-    st->ec2.insecure = heat_conf_bool(c, "ec2authtoken", "insecure");
+    sc->ec2.auth_uri = opt_str(c, "ec2authtoken", "auth_uri");
+    sc->ec2.multi_cloud = heat_conf_bool(c, "ec2authtoken", "multi_cloud");
+    sc->ec2.allowed_auth_uris = heat_conf_list(c, "ec2authtoken", "allowed_auth_uris");
+    sc->ec2.ca_file = opt_str(c, "ec2authtoken", "ca_file");
+    sc->ec2.cert_file = opt_str(c, "ec2authtoken", "cert_file");
+    sc->ec2.key_file = opt_str(c, "ec2authtoken", "key_file");
+    sc->ec2.insecure = heat_conf_bool(c, "ec2authtoken", "insecure");
 }
 
 /* [oslo_policy]: the policy file is looked up like oslo.config's find_file, next to the
@@ -346,6 +326,9 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
             if (psc->conf && !psc->same_as && same_sources(psc, sc)) {
                 sc->conf = psc->conf;
                 sc->settings = psc->settings;
+                sc->keystone = psc->keystone;
+                sc->password = psc->password;
+                sc->ec2 = psc->ec2;
                 sc->policy = psc->policy;
                 sc->rpc_conf = psc->rpc_conf;
                 sc->same_as = psc;
@@ -354,7 +337,9 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
         }
         if (sc->same_as)
             continue;
-        if ((err = conf_load(pconf, sc, &sc->conf))) {
+        if ((err = conf_load(pconf, sc, &sc->conf)) == NULL && sc->conf)
+            err = heat_settings_load(&sc->settings, pconf, sc->conf);
+        if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT0003: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
@@ -364,7 +349,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "(%s is absent and no Heat directive is set)", HEAT_DEFAULT_CONFIG_FILE);
             continue;
         }
-        settings_load(&sc->settings, sc->conf);
+        auth_settings_load(sc, sc->conf);
         if ((bad = heat_front_healthcheck_unknown_backend(&sc->settings.healthcheck))) {
             err = apr_psprintf(ptemp, "[healthcheck] backends: unknown backend '%s' "
                                "(known: disable_by_file, disable_by_files_ports)", bad);
@@ -382,7 +367,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0007: mod_heat: policy: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (!sc->settings.noauth && !sc->settings.standalone && !sc->settings.keystone.auth_url)
+        if (!sc->settings.noauth && !sc->settings.standalone && !sc->keystone.auth_url)
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, "HEAT0009: [keystone_authtoken] auth_url "
                          "is not set: requests that need a Keystone token will be answered 503");
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0005: read %s%s%s (%d HeatOption)",

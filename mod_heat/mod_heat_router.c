@@ -262,11 +262,7 @@ static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_ro
     call->http = heat_child_http();
     call->url_base = set->api_root ? set->api_root : app_url;
     call->path_url = apr_pstrcat(r->pool, app_url, heat_front_quote_path(r->pool, st->path_info), NULL);
-    call->debug = set->debug;
-    call->rpc_response_timeout = set->rpc_response_timeout;
-    call->max_template_size = set->max_template_size;
-    call->max_json_body_size = set->max_json_body_size;
-    call->revision = set->revision;
+    call->settings = set;
 }
 
 static void respond_reply(heat_response_t *resp, const heat_reply_t *reply)
@@ -374,7 +370,7 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
                    (strcmp(st->scheme, "https") != 0 && port == 80);
         host = dflt ? ap_get_server_name(r) : apr_psprintf(r->pool, "%s:%u", ap_get_server_name(r), port);
     }
-    status = heat_auth_ec2(st->sc->auth, r, &st->sc->settings.ec2, call->params, call->n_query_params,
+    status = heat_auth_ec2(st->sc->auth, r, &st->sc->ec2, call->params, call->n_query_params,
                            host, path, call->body, call->body_len, &ec2, &ar);
     if (status == DECLINED) {
         /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone

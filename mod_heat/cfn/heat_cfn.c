@@ -148,7 +148,7 @@ static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *versi
         return r.result ? r.result : heat_json_own(c->p, json_null());
     case HEAT_RPC_REMOTE_FAILURE:
         heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", rid, method, r.failure.module, r.failure.cls);
-        heat_cfn_from_remote(c->p, &r.failure, c->call->debug, &code, &detail);
+        heat_cfn_from_remote(c->p, &r.failure, c->call->settings->debug, &code, &detail);
         return_error(c, code, detail);
         return NULL;
     case HEAT_RPC_TIMEOUT:
@@ -156,8 +156,8 @@ static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *versi
          * happened (DECISIONS.md) */
         heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)", rid, method,
                  r.error ? r.error : "timeout");
-        return_error(c, "InternalFailure", apr_psprintf(c->p, "heat-engine did not answer %s in time (%d s).",
-                                                        method, c->call->rpc_response_timeout));
+        return_error(c, "InternalFailure", apr_psprintf(c->p, "heat-engine did not answer %s in time (%" APR_INT64_T_FMT " s).",
+                                                        method, c->call->settings->rpc_response_timeout));
         return NULL;
     case HEAT_RPC_UNREACHABLE:
     default:
@@ -196,8 +196,8 @@ static const char *required_stack_name(cfn_t *c)
 static json_t *request_template(cfn_t *c)
 {
     const char *body = param(c, "TemplateBody"), *url = NULL;
-    apr_size_t max = c->call->max_template_size > 0 ? (apr_size_t)c->call->max_template_size
-                                                    : HEAT_MAX_TEMPLATE_SIZE_DEFAULT;
+    apr_int64_t limit = c->call->settings->max_template_size;
+    apr_size_t max = limit > 0 ? (apr_size_t)limit : HEAT_MAX_TEMPLATE_SIZE_DEFAULT;
     heat_pyexc_t exc = {NULL, NULL};
     json_t *tpl;
 
@@ -476,6 +476,7 @@ static void signal_resource(cfn_t *c, int sync)
     heat_body_request_t req;
     heat_error_t berr;
     heat_body_status_t bs;
+    apr_int64_t limit;
 
     /* ResourceIdentifier.from_arn: heat lets its ValueError escape (a bare 500) */
     stack = arn ? heat_cfn_resource_arn_parse(c->p, heat_cfn_utf8(c->p, arn), &resource_name, &error) : NULL;
@@ -490,8 +491,8 @@ static void signal_resource(cfn_t *c, int sync)
     req.content_length = c->call->content_length;
     req.body = c->call->body;
     req.len = c->call->body_len;
-    bs = heat_body_decode(c->p, &req,
-                          c->call->max_json_body_size > 0 ? (apr_size_t)c->call->max_json_body_size : 1048576,
+    limit = c->call->settings->max_json_body_size;
+    bs = heat_body_decode(c->p, &req, limit > 0 ? (apr_size_t)limit : 1048576,
                           &body, &berr);
     if (bs == HEAT_BODY_ERROR) {
         return_error(c, strcmp(berr.type, "RequestLimitExceeded") == 0 ? "RequestLimitExceeded"

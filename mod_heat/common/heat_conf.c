@@ -19,6 +19,7 @@
  * and deprecated names) instead of failing to start where heat-api would not. */
 #include "heat_conf.h"
 #include "heat_log.h"
+#include "heat_settings.h"
 
 #include <apr_escape.h>
 #include <apr_file_info.h>
@@ -30,6 +31,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +53,20 @@ typedef struct {
     unsigned ignore_case : 1; /* choices compare case-insensitively */
     const char *const *choices;
     const char *deprecated[OPT_DEP_MAX]; /* oslo deprecated_opts as "section.name" */
+    /* The heat_settings_t field heat_settings_load fills from this option (SETTING below). */
+    unsigned has_field : 1, empty_null : 1;
+    apr_size_t field, field_size;
 } heat_opt_def_t;
 
 /* The default goes into the variadic part so that a row without extras still expands to
  * designated initializers only (no -Wmissing-field-initializers). */
 #define OPT(sec, nm, ty, ...) {.section = sec, .name = nm, .type = HEAT_OPT_##ty, .def = __VA_ARGS__}
+/* The option fills heat_settings_t's field f (heat_settings.h gives the C type per option type);
+ * the size is kept so that heat_settings_load refuses a field of the wrong type's size.
+ * SETTING_OR_NULL: an empty string is stored as NULL (unset, for URLs and names). */
+#define SETTING(f) .has_field = 1, .field = offsetof(heat_settings_t, f), \
+                   .field_size = sizeof(((heat_settings_t *)0)->f)
+#define SETTING_OR_NULL(f) SETTING(f), .empty_null = 1
 
 /* Every option the specs (native-api.md, cfn-api.md, auth.md, rpc-wire*.md) name for the API
  * tier. Generated from the real definitions on Debian 12 with
@@ -67,17 +78,17 @@ typedef struct {
  * [oslo_messaging_rabbit] is complete because transport_url query keys must name one of
  * its options. */
 static const heat_opt_def_t opt_table[] = {
-    OPT("DEFAULT", "debug", BOOL, "false"),
+    OPT("DEFAULT", "debug", BOOL, "false", SETTING(debug)),
     OPT("DEFAULT", "host", STR, NULL, .hostname = 1),
     OPT("DEFAULT", "transport_url", STR, "rabbit://", .secret = 1),
     OPT("DEFAULT", "control_exchange", STR, "heat"),
-    OPT("DEFAULT", "rpc_response_timeout", INT, "60"),
+    OPT("DEFAULT", "rpc_response_timeout", INT, "60", SETTING(rpc_response_timeout)),
     OPT("DEFAULT", "rpc_ping_enabled", BOOL, "false"),
     OPT("DEFAULT", "rpc_conn_pool_size", INT, "30", .min = 1, .has_min = 1),
     OPT("DEFAULT", "conn_pool_min_size", INT, "2"),
     OPT("DEFAULT", "conn_pool_ttl", INT, "1200"),
-    OPT("DEFAULT", "max_template_size", INT, "524288"),
-    OPT("DEFAULT", "max_json_body_size", INT, "1048576"),
+    OPT("DEFAULT", "max_template_size", INT, "524288", SETTING(max_template_size)),
+    OPT("DEFAULT", "max_json_body_size", INT, "1048576", SETTING(max_json_body_size)),
     OPT("DEFAULT", "client_retry_limit", INT, "2"),
     OPT("DEFAULT", "heat_metadata_server_url", STR, NULL),
     OPT("DEFAULT", "heat_waitcondition_server_url", STR, NULL),
@@ -97,7 +108,7 @@ static const heat_opt_def_t opt_table[] = {
     OPT("heat_api", "workers", INT, "0", .min = 0, .has_min = 1, .deprecated = {"DEFAULT.workers"}),
     OPT("heat_api", "max_header_line", INT, "16384"),
     OPT("heat_api", "tcp_keepidle", INT, "600"),
-    OPT("heat_api", "heat_api_root", STR, NULL),
+    OPT("heat_api", "heat_api_root", STR, NULL, SETTING_OR_NULL(api_root)),
     OPT("heat_api_cfn", "bind_host", IP, "0.0.0.0", .deprecated = {"DEFAULT.bind_host"}),
     OPT("heat_api_cfn", "bind_port", PORT, "8000", .min = 0, .has_min = 1, .max = 65535, .has_max = 1, .deprecated = {"DEFAULT.bind_port"}),
     OPT("heat_api_cfn", "backlog", INT, "4096", .deprecated = {"DEFAULT.backlog"}),
@@ -108,16 +119,16 @@ static const heat_opt_def_t opt_table[] = {
     OPT("heat_api_cfn", "tcp_keepidle", INT, "600"),
     OPT("eventlet_opts", "wsgi_keep_alive", BOOL, "true"),
     OPT("eventlet_opts", "client_socket_timeout", INT, "900"),
-    OPT("paste_deploy", "flavor", STR, NULL),
+    OPT("paste_deploy", "flavor", STR, NULL, SETTING_OR_NULL(paste_flavor)),
     OPT("paste_deploy", "api_paste_config", STR, "api-paste.ini"),
-    OPT("revision", "heat_revision", STR, "unknown"),
+    OPT("revision", "heat_revision", STR, "unknown", SETTING(revision)),
     OPT("noauth", "token_response", STR, ""),
     OPT("clients", "endpoint_type", STR, "publicURL"),
     OPT("clients", "ca_file", STR, NULL),
     OPT("clients", "cert_file", STR, NULL),
     OPT("clients", "key_file", STR, NULL),
     OPT("clients", "insecure", BOOL, "false"),
-    OPT("clients_keystone", "auth_uri", STR, ""),
+    OPT("clients_keystone", "auth_uri", STR, "", SETTING_OR_NULL(clients_keystone_uri)),
     OPT("clients_keystone", "endpoint_type", STR, NULL),
     OPT("clients_keystone", "ca_file", STR, NULL),
     OPT("clients_keystone", "cert_file", STR, NULL),
@@ -183,18 +194,18 @@ static const heat_opt_def_t opt_table[] = {
     OPT("oslo_policy", "policy_file", STR, "policy.yaml", .deprecated = {"DEFAULT.policy_file"}),
     OPT("oslo_policy", "policy_default_rule", STR, "default", .deprecated = {"DEFAULT.policy_default_rule"}),
     OPT("oslo_policy", "policy_dirs", MULTI, "policy.d", .deprecated = {"DEFAULT.policy_dirs"}),
-    OPT("oslo_middleware", "enable_proxy_headers_parsing", BOOL, "false"),
+    OPT("oslo_middleware", "enable_proxy_headers_parsing", BOOL, "false", SETTING(proxy_headers)),
     OPT("cors", "allowed_origin", LIST, NULL),
     OPT("cors", "allow_credentials", BOOL, "true"),
     OPT("cors", "expose_headers", LIST, "X-Auth-Token,X-Subject-Token,X-Service-Token,X-OpenStack-Request-ID"),
     OPT("cors", "max_age", INT, "3600"),
     OPT("cors", "allow_methods", LIST, "GET,PUT,POST,DELETE,PATCH"),
     OPT("cors", "allow_headers", LIST, "X-Auth-Token,X-Identity-Status,X-Roles,X-Service-Catalog,X-User-Id,X-Tenant-Id,X-OpenStack-Request-ID"),
-    OPT("healthcheck", "path", STR, "/healthcheck"),
-    OPT("healthcheck", "detailed", BOOL, "false"),
-    OPT("healthcheck", "backends", LIST, ""),
-    OPT("healthcheck", "disable_by_file_path", STR, NULL),
-    OPT("healthcheck", "disable_by_file_paths", LIST, ""),
+    OPT("healthcheck", "path", STR, "/healthcheck", SETTING(healthcheck_path)),
+    OPT("healthcheck", "detailed", BOOL, "false", SETTING(healthcheck.detailed)),
+    OPT("healthcheck", "backends", LIST, "", SETTING(healthcheck.backends)),
+    OPT("healthcheck", "disable_by_file_path", STR, NULL, SETTING(healthcheck.disable_by_file_path)),
+    OPT("healthcheck", "disable_by_file_paths", LIST, "", SETTING(healthcheck.disable_by_file_paths)),
     OPT("profiler", "enabled", BOOL, "false", .deprecated = {"profiler.profiler_enabled"}),
     OPT("profiler", "hmac_keys", STR, "SECRET_KEY", .secret = 1),
     OPT("oslo_messaging_rabbit", "amqp_durable_queues", BOOL, "false"),
@@ -1729,6 +1740,16 @@ int heat_conf_option(apr_size_t i, const char **section, const char **name,
         *name = opt_table[i].name;
     if (type)
         *type = opt_table[i].type;
+    return 1;
+}
+
+int heat_conf_option_field(apr_size_t i, apr_size_t *offset, apr_size_t *size, int *empty_is_null)
+{
+    if (i >= OPT_COUNT || !opt_table[i].has_field)
+        return 0;
+    *offset = opt_table[i].field;
+    *size = opt_table[i].field_size;
+    *empty_is_null = opt_table[i].empty_null;
     return 1;
 }
 

@@ -76,6 +76,10 @@ const char *heat_conf_origin(const heat_conf_t *conf, const char *section, const
 int heat_conf_option(apr_size_t i, const char **section, const char **name,
                      heat_opt_type_t *type);
 
+/* Entry i's field in heat_settings_t (heat_settings.h), when the row names one: 1 with the
+ * field's offset and size, and whether an empty string is stored as NULL; else 0. */
+int heat_conf_option_field(apr_size_t i, apr_size_t *offset, apr_size_t *size, int *empty_is_null);
+
 /* Raw access to any key, known or not (after interpolation); NULL when absent. Keys are
  * looked up as written (deprecated names are not followed), the winning value being the
  * override, else the last occurrence in the newest file. A key outside the table whose

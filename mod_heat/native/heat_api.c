@@ -158,7 +158,7 @@ heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t 
         req.body = call->body;
         req.len = call->body_len;
         call->json_body = NULL;
-        call->body_status = heat_body_decode(call->p, &req, (apr_size_t)call->max_json_body_size,
+        call->body_status = heat_body_decode(call->p, &req, (apr_size_t)call->settings->max_json_body_size,
                                              &call->json_body, &call->body_error);
         call->body_decoded = 1;
     }
@@ -206,7 +206,7 @@ static json_t *api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_contex
         heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", ctx->request_id ? ctx->request_id : "-",
                  method, r.failure.module, r.failure.cls);
         heat_fault_from_remote(call->p, r.failure.cls, r.failure.module, r.failure.message, r.failure.args,
-                               r.failure.kwargs, r.failure.traceback, call->debug, &fault);
+                               r.failure.kwargs, r.failure.traceback, call->settings->debug, &fault);
         heat_api_reply_fault(call, reply, &fault);
         return NULL;
     case HEAT_RPC_TIMEOUT:
@@ -221,8 +221,8 @@ static json_t *api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_contex
         }
         fault.status = 500;
         fault.type = "MessagingTimeout";
-        fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time (%d s).", method,
-                                     call->rpc_response_timeout);
+        fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time (%" APR_INT64_T_FMT " s).", method,
+                                     call->settings->rpc_response_timeout);
         fault.traceback = NULL;
         heat_api_reply_fault(call, reply, &fault);
         return NULL;
@@ -436,7 +436,7 @@ int heat_api_fetch_template(void *baton, apr_pool_t *p, const char *url, const c
     heat_urlfetch_options_t opts;
 
     memset(&opts, 0, sizeof(opts));
-    opts.max_template_size = (apr_size_t)call->max_template_size;
+    opts.max_template_size = (apr_size_t)call->settings->max_template_size;
     if (!call->http) {
         *reason = "no HTTP client in this process";
         return 0;

@@ -17,6 +17,7 @@
 #include "heat_query.h"
 #include "heat_routes.h"
 #include "heat_rpc.h"
+#include "heat_settings.h"
 
 /* An engine call made another way than heat_rpc_call (the unit tests' stub engine): takes over
  * args and fills reply as heat_rpc_call would. */
@@ -45,11 +46,7 @@ typedef struct {
 
     const char *url_base;           /* stack URLs: [heat_api] heat_api_root, else application URL */
     const char *path_url;           /* application URL + quoted PATH_INFO (next links) */
-    int debug;                      /* [DEFAULT] debug */
-    int rpc_response_timeout;       /* [DEFAULT] rpc_response_timeout, seconds (for messages) */
-    apr_int64_t max_template_size;
-    apr_int64_t max_json_body_size;
-    const char *revision;           /* [revision] heat_revision */
+    const heat_settings_t *settings; /* the server's heat.conf settings (debug, size limits...) */
 
     /* The decoded body, once per request (heat_api_body). */
     int body_decoded;

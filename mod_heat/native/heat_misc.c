@@ -29,7 +29,8 @@ static void build_info(heat_call_t *call, heat_reply_t *reply)
         return;
     heat_api_reply_json(call, reply, 200,
                         json_pack("{s:{s:s}, s:{s:O}}", "api", "revision",
-                                  call->revision ? call->revision : "unknown", "engine", "revision", engine));
+                                  call->settings->revision ? call->settings->revision : "unknown", "engine",
+                                  "revision", engine));
 }
 
 static void services_index(heat_call_t *call, heat_reply_t *reply)
@@ -155,7 +156,7 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
         }
     }
     memset(&conf, 0, sizeof(conf));
-    conf.max_template_size = (apr_size_t)call->max_template_size;
+    conf.max_template_size = (apr_size_t)call->settings->max_template_size;
     conf.fetch = heat_api_fetch_template;
     conf.fetch_baton = call;
     if (!heat_inst_build(call->p, body, HEAT_INST_VALIDATE, &conf, &inst, &err)) {

@@ -60,7 +60,7 @@ static int instantiate(heat_call_t *call, heat_reply_t *reply, heat_inst_action_
     if (!body)
         return 0;
     memset(&conf, 0, sizeof(conf));
-    conf.max_template_size = (apr_size_t)call->max_template_size;
+    conf.max_template_size = (apr_size_t)call->settings->max_template_size;
     conf.fetch = heat_api_fetch_template;
     conf.fetch_baton = call;
     conf.authorize = authorize_patch;

@@ -77,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     heat_context_request_t creq;
     heat_route_match_t m;
     heat_call_t call;
+    heat_settings_t settings;
     heat_reply_t reply;
     engine_t engine = {NULL, 0};
     json_t *answer;
@@ -106,9 +107,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         call.content_type = "application/x-www-form-urlencoded";
         call.content_length = -1;
         call.policy = policy;
-        call.rpc_response_timeout = 60;
-        call.max_template_size = 65536;
-        call.max_json_body_size = 65536;
+        memset(&settings, 0, sizeof(settings));
+        settings.rpc_response_timeout = 60;
+        settings.max_template_size = 65536;
+        settings.max_json_body_size = 65536;
+        call.settings = &settings;
         call.url_base = "http://127.0.0.1:8000/v1";
         call.path_url = "http://127.0.0.1:8000/v1/";
         call.engine = stub_engine;

@@ -8,6 +8,7 @@
 
 #define HEAT_TEST_SUITES(X) \
     X(conf)                 \
+    X(settings)             \
     X(routes)               \
     X(webob)                \
     X(fault)                \

@@ -121,6 +121,7 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     heat_routes_t *routes;
     heat_route_match_t m;
     heat_call_t call;
+    heat_settings_t settings;
     const heat_policy_t *pol = defaults_policy();
     apr_array_header_t *form;
     const char *err;
@@ -146,8 +147,10 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     call.content_length = rq->body ? (apr_off_t)strlen(rq->body) : -1;
     call.policy = pol;
     call.ctx = persona_ctx(pol, rq->persona ? rq->persona : "member");
-    call.debug = rq->debug;
-    call.rpc_response_timeout = 60;
+    memset(&settings, 0, sizeof(settings));
+    settings.debug = rq->debug;
+    settings.rpc_response_timeout = 60;
+    call.settings = &settings;
     call.engine = stub_rpc;
     call.engine_baton = stub;
     heat_cfn_dispatch(&call, reply);

@@ -9,6 +9,7 @@ Run it with Debian's interpreter, which has the OpenStack libraries:
     /usr/bin/python3 test/golden/conf/capture.py            # every case below this folder
     /usr/bin/python3 test/golden/conf/capture.py CASE...    # some cases
     /usr/bin/python3 test/golden/conf/capture.py --c-table  # the option table for heat_conf.c
+                                                            # (keeping its SETTING(...) columns)
 
 A case is a folder with `heat.conf`, optionally `conf.d/` (read like --config-dir, after the
 file) and optionally `options` (one "section name" per line; default: every option of
@@ -27,6 +28,7 @@ import importlib
 import io
 import json
 import os
+import re
 import socket
 import sys
 
@@ -212,9 +214,22 @@ def c_string(s):
     return '"%s"' % s.replace('\\', '\\\\').replace('"', '\\"')
 
 
+# A row's SETTING(field) / SETTING_OR_NULL(field): which heat_settings_t field the option fills
+# is mod_heat's choice, not oslo's, so --c-table takes it from the table as it is.
+SETTING_RE = re.compile(r'^\s*OPT\("([^"]+)", "([^"]+)",.*, (SETTING(?:_OR_NULL)?\([\w.]+\))\),$', re.M)
+
+
+def current_settings():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
+                        'mod_heat', 'common', 'heat_conf.c')
+    with open(path, encoding='utf-8') as f:
+        return {(m.group(1), m.group(2)): m.group(3) for m in SETTING_RE.finditer(f.read())}
+
+
 def c_table():
     """Prints the option table of heat_conf.c from the real definitions."""
     conf = build_conf()
+    settings = current_settings()
     for section, name in table_options():
         info = opt_info(conf, section, name)
         opt = info['opt']
@@ -254,6 +269,8 @@ def c_table():
             extra.append('.secret = 1')
         if section == 'DEFAULT' and name == 'host':
             extra.append('.hostname = 1')
+        if (section, name) in settings:
+            extra.append(settings[(section, name)])
         assert name == opt.dest, (section, name)
         print('    OPT(%s),' % ', '.join(fields + extra))
     # Sections whose every registered option is in the table (keystone_authtoken is not:
