@@ -3,7 +3,7 @@
  * down."), and from stacks.py list_resource_types, resource_schema, generate_template,
  * list_template_versions, list_template_functions and validate_template (the body as
  * InstantiationData, heat_template.h). */
-#include "heat_misc.h"
+#include "heat_handlers.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -22,7 +22,7 @@ static json_t *raw_param(heat_call_t *call, const char *name)
 
 /* ---- build_info, services ------------------------------------------------------------------ */
 
-static void build_info(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_build_info(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *engine = heat_api_rpc(call, reply, call->ctx, "get_revision", json_object(), NULL);
     if (!engine)
@@ -32,7 +32,7 @@ static void build_info(heat_call_t *call, heat_reply_t *reply)
                                   call->revision ? call->revision : "unknown", "engine", "revision", engine));
 }
 
-static void services_index(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_services_index(heat_call_t *call, heat_reply_t *reply)
 {
     int timed_out = 0;
     json_t *services = heat_api_rpc_timeout(call, reply, call->ctx, "list_services", json_object(), "1.4",
@@ -55,7 +55,7 @@ static int bool_if_present(heat_call_t *call, heat_reply_t *reply, const char *n
     return !v || heat_api_extract_bool(call, reply, name, v, out);
 }
 
-static void list_resource_types(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_resource_types(heat_call_t *call, heat_reply_t *reply)
 {
     int with_description;
     json_t *args, *types;
@@ -70,7 +70,7 @@ static void list_resource_types(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "resource_types", types));
 }
 
-static void resource_schema(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_resource_schema(heat_call_t *call, heat_reply_t *reply)
 {
     /* with_description is a keyword argument the query never fills: always false */
     json_t *args = json_pack("{s:s, s:b}", "type_name", apr_table_get(call->vars, "type_name"),
@@ -80,7 +80,7 @@ static void resource_schema(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(schema));
 }
 
-static void generate_template(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_generate_template(heat_call_t *call, heat_reply_t *reply)
 {
     const char *type = heat_api_param(call, "template_type");
     const char *template_type = "cfn";
@@ -106,14 +106,14 @@ static void generate_template(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(tmpl));
 }
 
-static void list_template_versions(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_template_versions(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *versions = heat_api_rpc(call, reply, call->ctx, "list_template_versions", json_object(), "1.11");
     if (versions)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_versions", versions));
 }
 
-static void list_template_functions(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_template_functions(heat_call_t *call, heat_reply_t *reply)
 {
     int with_condition;
     json_t *args, *functions;
@@ -127,7 +127,7 @@ static void list_template_functions(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_functions", functions));
 }
 
-static void validate_template(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_validate_template(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body = heat_api_required_body(call, reply), *ignorable = NULL, *result, *error;
     const char *show_text, *ignore_text;
@@ -181,22 +181,4 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
         return;
     }
     heat_api_reply_json(call, reply, 200, json_incref(result));
-}
-
-/* ---- table ---------------------------------------------------------------------------------- */
-
-static const heat_handler_entry_t handlers[] = {
-    {"build_info", "build_info", build_info},
-    {"services", "index", services_index},
-    {"stacks", "validate_template", validate_template},
-    {"stacks", "list_resource_types", list_resource_types},
-    {"stacks", "resource_schema", resource_schema},
-    {"stacks", "generate_template", generate_template},
-    {"stacks", "list_template_versions", list_template_versions},
-    {"stacks", "list_template_functions", list_template_functions},
-};
-
-heat_handler_fn *heat_misc_handler(const char *group, const char *action)
-{
-    return heat_api_find_handler(handlers, sizeof(handlers) / sizeof(handlers[0]), group, action);
 }
