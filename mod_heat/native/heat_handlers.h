@@ -42,8 +42,7 @@ heat_handler_fn heat_snapshots_delete;          /* 204 */
 heat_handler_fn heat_snapshots_list;
 heat_handler_fn heat_snapshots_restore;         /* 202 with webob's body */
 
-/* ---- the small controllers: build_info, services, and the stacks controller's routes that need
- * no stack (heat_misc.c) ------------------------------------------------------------------------ */
+/* ---- services, and the stacks controller's routes that need no stack (heat_misc.c) ----------- */
 heat_handler_fn heat_misc_validate_template;
 heat_handler_fn heat_misc_list_resource_types;
 heat_handler_fn heat_misc_resource_schema;
@@ -51,7 +50,9 @@ heat_handler_fn heat_misc_generate_template;
 heat_handler_fn heat_misc_list_template_versions;
 heat_handler_fn heat_misc_list_template_functions;
 heat_handler_fn heat_misc_services_index;       /* a timeout is 503 "All heat engines are down." */
-heat_handler_fn heat_misc_build_info;
+
+/* ---- build_info (heat_build_info.c) ------------------------------------------------------------ */
+heat_handler_fn heat_build_info_build_info;
 
 /* ---- resources (heat_resources.c) -------------------------------------------------------------- */
 heat_handler_fn heat_resources_index;

@@ -1,6 +1,5 @@
 /* heat_misc.c: the native API's small routes, as heat-api 19.0.0 answers them:
- * build_info.py (build_info), services.py (index: a timeout is 503 "All heat engines are
- * down."), and from stacks.py list_resource_types, resource_schema, generate_template,
+ * services.py (index: a timeout is 503 "All heat engines are down."), and from stacks.py list_resource_types, resource_schema, generate_template,
  * list_template_versions, list_template_functions and validate_template (the body as
  * InstantiationData, heat_template.h). */
 #include "heat_handlers.h"
@@ -20,17 +19,7 @@ static json_t *raw_param(heat_call_t *call, const char *name)
     return v ? json_string(v) : json_null();
 }
 
-/* ---- build_info, services ------------------------------------------------------------------ */
-
-void heat_misc_build_info(heat_call_t *call, heat_reply_t *reply)
-{
-    json_t *engine = heat_api_rpc(call, reply, call->ctx, "get_revision", json_object(), NULL);
-    if (!engine)
-        return;
-    heat_api_reply_json(call, reply, 200,
-                        json_pack("{s:{s:s}, s:{s:O}}", "api", "revision",
-                                  call->revision ? call->revision : "unknown", "engine", "revision", engine));
-}
+/* ---- services -------------------------------------------------------------------------------- */
 
 void heat_misc_services_index(heat_call_t *call, heat_reply_t *reply)
 {

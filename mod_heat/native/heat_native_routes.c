@@ -101,7 +101,7 @@ const heat_route_t heat_native_route_rows[] = {
       BODY, "actions:action", heat_actions_action),
 
     N("GET", "/{tenant_id}/build_info", "build_info", "build_info",
-      ENFORCED, "build_info:build_info", heat_misc_build_info),
+      ENFORCED, "build_info:build_info", heat_build_info_build_info),
 
     /* also software_configs:global_index when global_tenant is set */
     N("GET", "/{tenant_id}/software_configs", "software_configs", "index",

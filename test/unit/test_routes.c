@@ -1,4 +1,5 @@
-/* test_routes.c: the native and CFN route tables (heat_routes.c): every spec route with its
+/* test_routes.c: the native and CFN route tables (heat_native_routes.c, heat_cfn_routes.c) and
+ * their matcher (heat_routes.c): every spec route with its
  * variables, the precedence quirks of native-api.md §3.1, near-misses, 405/OPTIONS allowed
  * strings, HEAD, services, CFN; then every probe of test/golden/routes/{native,cfn}.txt, which
  * capture.py recorded from heat 19.0.0's real Routes mapper. */
