@@ -21,8 +21,9 @@ typedef enum {
 
 /* A route's handler, stored without its type: common/ knows neither the native nor the CFN
  * handler signature. Each API casts its handlers to this in its table (HEAT_NATIVE_FN,
- * HEAT_CFN_FN) and back in its dispatcher; C11 6.3.2.3 makes the round trip exact, and
- * void (*)(void) is the type gcc's -Wcast-function-type accepts for it. */
+ * HEAT_CFN_FN) and back in its dispatcher: C guarantees that a function pointer converted to
+ * another function pointer type and back is unchanged, and void (*)(void) is the type gcc's
+ * -Wcast-function-type accepts for that. */
 typedef void heat_route_fn(void);
 
 /* When the API checks the policy of a routed request (doc/architecture.md "Routes and handlers"). */
