@@ -9,6 +9,8 @@
 #include <apr_strings.h>
 #include <http_core.h>
 
+#include "heat_cfn.h"
+#include "heat_handlers.h"
 #include "heat_log.h"
 #include "mod_heat_cache.h"
 
@@ -296,12 +298,12 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
     (void)ptemp;
 
     /* Route tables are the same for every server: compile them once. */
-    if ((err = heat_routes_native_create(pconf, &built))) {
+    if ((err = heat_native_routes_create(pconf, &built))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL, "HEAT0001: native route table: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     native = built;
-    if ((err = heat_routes_cfn_create(pconf, &built))) {
+    if ((err = heat_cfn_routes_create(pconf, &built))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL, "HEAT0002: CFN route table: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }

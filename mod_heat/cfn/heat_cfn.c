@@ -26,14 +26,8 @@
 
 #define JSON_TYPE "application/json"
 
-/* One request on its way through an action. */
-typedef struct {
-    heat_call_t *call;
-    heat_reply_t *reply;
-    apr_pool_t *p;
-    int json; /* ContentType=JSON */
-} cfn_t;
-
+/* One request on its way through an action (heat_cfn.h). */
+typedef heat_cfn_t cfn_t;
 
 /* req.params.get(name). heat_cfn_dispatch has refused bytes that are not UTF-8 (webob decodes
  * strictly); heat_cfn_utf8 only guards jansson, which takes nothing else. */
@@ -239,7 +233,7 @@ static json_t *request_template(cfn_t *c)
 
 /* ---- the actions --------------------------------------------------------------------------- */
 
-static void list_stacks(cfn_t *c)
+void heat_cfn_list_stacks(cfn_t *c)
 {
     const char *error = NULL;
     json_t *stacks = rpc(c, "list_stacks",
@@ -251,7 +245,7 @@ static void list_stacks(cfn_t *c)
         reply_view(c, "ListStacks", heat_cfn_view_list_stacks(c->p, stacks, !c->json, &error), &error);
 }
 
-static void describe_stacks(cfn_t *c)
+void heat_cfn_describe_stacks(cfn_t *c)
 {
     const char *name = param(c, "StackName"), *error = NULL;
     json_t *identity = name ? stack_identity(c, name) : json_null(), *stacks;
@@ -311,17 +305,17 @@ static void create_or_update(cfn_t *c, int update)
         reply_result(c, action, heat_cfn_view_stack_id(c->p, result));
 }
 
-static void create_stack(cfn_t *c)
+void heat_cfn_create_stack(cfn_t *c)
 {
     create_or_update(c, 0);
 }
 
-static void update_stack(cfn_t *c)
+void heat_cfn_update_stack(cfn_t *c)
 {
     create_or_update(c, 1);
 }
 
-static void delete_stack(cfn_t *c)
+void heat_cfn_delete_stack(cfn_t *c)
 {
     const char *name = required_stack_name(c);
     json_t *identity, *res, *error;
@@ -345,7 +339,7 @@ static void delete_stack(cfn_t *c)
     reply_result(c, "DeleteStack", error);
 }
 
-static void cancel_update_stack(cfn_t *c)
+void heat_cfn_cancel_update_stack(cfn_t *c)
 {
     /* heat looks the stack up outside its error mapping (a bare 500 for a missing or unknown
      * StackName); mod_heat answers the mapped error */
@@ -359,7 +353,7 @@ static void cancel_update_stack(cfn_t *c)
         reply_result(c, "CancelUpdateStack", heat_json_own(c->p, json_object()));
 }
 
-static void describe_stack_events(cfn_t *c)
+void heat_cfn_describe_stack_events(cfn_t *c)
 {
     const char *name = param(c, "StackName"), *error = NULL;
     json_t *identity, *events;
@@ -379,7 +373,7 @@ static void describe_stack_events(cfn_t *c)
         reply_view(c, "DescribeStackEvents", heat_cfn_view_events(c->p, events, &error), &error);
 }
 
-static void validate_template(cfn_t *c)
+void heat_cfn_validate_template(cfn_t *c)
 {
     json_t *tpl = request_template(c), *res;
     const char *error = NULL;
@@ -394,7 +388,7 @@ static void validate_template(cfn_t *c)
         reply_view(c, "ValidateTemplate", heat_cfn_view_validate(c->p, res, &error), &error);
 }
 
-static void get_template(cfn_t *c)
+void heat_cfn_get_template(cfn_t *c)
 {
     const char *name = required_stack_name(c);
     json_t *identity, *tpl, *result;
@@ -408,13 +402,13 @@ static void get_template(cfn_t *c)
     reply_result(c, "GetTemplate", result);
 }
 
-static void estimate_template_cost(cfn_t *c)
+void heat_cfn_estimate_template_cost(cfn_t *c)
 {
     reply_result(c, "EstimateTemplateCost",
                  heat_json_own(c->p, json_pack("{s:s}", "Url", "http://en.wikipedia.org/wiki/Gratis")));
 }
 
-static void describe_stack_resource(cfn_t *c)
+void heat_cfn_describe_stack_resource(cfn_t *c)
 {
     const char *name = required_stack_name(c), *logical, *error = NULL;
     json_t *identity, *res;
@@ -429,7 +423,7 @@ static void describe_stack_resource(cfn_t *c)
         reply_view(c, "DescribeStackResource", heat_cfn_view_resource_detail(c->p, res, &error), &error);
 }
 
-static void describe_stack_resources(cfn_t *c)
+void heat_cfn_describe_stack_resources(cfn_t *c)
 {
     const char *name = param(c, "StackName"), *physical = param(c, "PhysicalResourceId"), *error = NULL;
     json_t *identity, *res;
@@ -451,7 +445,7 @@ static void describe_stack_resources(cfn_t *c)
         reply_view(c, "DescribeStackResources", heat_cfn_view_resources(c->p, res, &error), &error);
 }
 
-static void list_stack_resources(cfn_t *c)
+void heat_cfn_list_stack_resources(cfn_t *c)
 {
     const char *name = required_stack_name(c), *error = NULL;
     json_t *identity, *res;
@@ -523,41 +517,27 @@ static void signal_resource(cfn_t *c, int sync)
     reply_document(c, doc);
 }
 
-static void update_waitcondition(cfn_t *c)
+void heat_cfn_update_waitcondition(cfn_t *c)
 {
     signal_resource(c, 1);
 }
 
-static void signal_async(cfn_t *c)
+void heat_cfn_signal(cfn_t *c)
 {
     signal_resource(c, 0);
 }
 
+void heat_cfn_invalid_action(cfn_t *c)
+{
+    raise_error(c, "InvalidAction", NULL);
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------ */
-
-typedef void cfn_action_fn(cfn_t *c);
-
-static const struct {
-    const char *name;
-    cfn_action_fn *fn;
-} actions[] = {
-    {"ListStacks", list_stacks},
-    {"CreateStack", create_stack},
-    {"DescribeStacks", describe_stacks},
-    {"DeleteStack", delete_stack},
-    {"UpdateStack", update_stack},
-    {"CancelUpdateStack", cancel_update_stack},
-    {"DescribeStackEvents", describe_stack_events},
-    {"ValidateTemplate", validate_template},
-    {"GetTemplate", get_template},
-    {"EstimateTemplateCost", estimate_template_cost},
-    {"DescribeStackResource", describe_stack_resource},
-    {"DescribeStackResources", describe_stack_resources},
-    {"ListStackResources", list_stack_resources},
-};
 
 void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
 {
+    const heat_route_t *route = call->route;
+    heat_cfn_handler_fn *handler = (heat_cfn_handler_fn *)route->handler;
     cfn_t c;
     const char *ct;
     size_t i;
@@ -577,32 +557,22 @@ void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
     ct = param(&c, "ContentType");
     c.json = ct && strcmp(ct, "JSON") == 0;
 
-    if (strcmp(call->route->group, "signal") == 0) {
-        /* no policy check on these two routes (heat has none) */
-        if (strcmp(call->route->action, "update_waitcondition") == 0)
-            update_waitcondition(&c);
-        else
-            signal_async(&c);
+    if (!handler) {
+        /* a row mod_heat does not implement */
+        raise_error(&c, "APINotImplemented", NULL);
         return;
     }
-    for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-        if (strcmp(call->route->action, actions[i].name) == 0)
-            break;
-    if (i == sizeof(actions) / sizeof(actions[0])) {
-        raise_error(&c, "InvalidAction", NULL);
-        return;
-    }
-    /* _enforce: authorize("cloudformation:<Action>", {}) before anything else */
-    {
+    if (route->mode == HEAT_ROUTE_POLICY_ENFORCED) {
+        /* _enforce: authorize("cloudformation:<Action>", {}) before anything else */
         heat_policy_denial_t denial;
         if (!call->policy || !call->ctx) {
-            raise_error(&c, "InternalFailure", apr_pstrcat(c.p, "Error authorizing action ", actions[i].name, NULL));
+            raise_error(&c, "InternalFailure", apr_pstrcat(c.p, "Error authorizing action ", route->action, NULL));
             return;
         }
-        if (!heat_policy_cfn_authorize(call->policy, c.p, call->ctx, actions[i].name, &denial)) {
+        if (!heat_policy_cfn_authorize(call->policy, c.p, call->ctx, route->action, &denial)) {
             raise_error(&c, denial.type, denial.message);
             return;
         }
     }
-    actions[i].fn(&c);
+    handler(&c);
 }

@@ -1,7 +1,7 @@
-/* heat_routes.c: heat-api's and heat-api-cfn's route tables and a matcher with Routes 2.5.1
- * semantics (see heat_routes.h). Ground truth: heat/api/openstack/v1/__init__.py and
- * heat/api/cfn/v1/__init__.py of heat 19.0.0; test/golden/routes/capture.py records what the
- * real mapper answers and test_routes.c holds this file to it.
+/* heat_routes.c: the matcher of heat-api's and heat-api-cfn's route tables, with Routes 2.5.1
+ * semantics (see heat_routes.h). The tables are native/heat_native_routes.c and
+ * cfn/heat_cfn_routes.c; test/golden/routes/capture.py records what the real mapper answers
+ * and test_routes.c holds the tables and this file to it.
  *
  * A table is a list of entries tried in order; each entry is a compiled template (shared by
  * all entries with the same template, so each is compiled once), a method condition and what
@@ -25,165 +25,6 @@
 #define MAX_TMPLS 64    /* distinct templates of one table (native: 40, CFN: 20) */
 #define MAX_METHODS 8
 
-/* Definition flags. */
-#define DEF_CONNECT 1   /* registered through heat's connect(): gets reject + options routes */
-#define DEF_ACTION 2    /* CFN "/": the Action parameter must equal route.action */
-
-typedef struct {
-    heat_route_t route;
-    const char *pattern; /* template compiled instead of route.path (CFN legacy, see below) */
-    int flags;
-} route_def_t;
-
-/* Native routes in heat's order (native-api.md §3.3). `method` lists several methods
- * comma-separated, as heat's connect() joins them. */
-static const route_def_t native_defs[] = {
-#define N(method, path, group, action, policy) {{method, path, group, action, policy}, NULL, DEF_CONNECT}
-    N("POST", "/{tenant_id}/validate", "stacks", "validate_template", "stacks:validate_template"),
-    N("GET", "/{tenant_id}/resource_types", "stacks", "list_resource_types", "stacks:list_resource_types"),
-    N("GET", "/{tenant_id}/resource_types/{type_name}", "stacks", "resource_schema", "stacks:resource_schema"),
-    N("GET", "/{tenant_id}/resource_types/{type_name}/template", "stacks", "generate_template",
-      "stacks:generate_template"),
-    N("GET", "/{tenant_id}/template_versions", "stacks", "list_template_versions",
-      "stacks:list_template_versions"),
-    N("GET", "/{tenant_id}/template_versions/{template_version}/functions", "stacks", "list_template_functions",
-      "stacks:list_template_functions"),
-    /* also stacks:global_index when global_tenant is set; policy is the primary rule */
-    N("GET", "/{tenant_id}/stacks", "stacks", "index", "stacks:index"),
-    N("POST", "/{tenant_id}/stacks", "stacks", "create", "stacks:create"),
-    N("POST", "/{tenant_id}/stacks/preview", "stacks", "preview", "stacks:preview"),
-    N("GET", "/{tenant_id}/stacks/detail", "stacks", "detail", "stacks:detail"),
-    N("GET,POST,PUT,PATCH,DELETE", "/{tenant_id}/stacks/{stack_name}", "stacks", "lookup", "stacks:lookup"),
-    /* heat writes the colon as \x3A because Routes treats ':' specially; compiled as ':' */
-    N("GET,POST,PUT,PATCH,DELETE", "/{tenant_id}/stacks/{stack_name:arn\\x3A.*}", "stacks", "lookup",
-      "stacks:lookup"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{path:resources|events|template|actions|environment|files}",
-      "stacks", "lookup", "stacks:lookup"),
-    N("POST", "/{tenant_id}/stacks/{stack_name}/{path:resources|events|template|actions}", "stacks", "lookup",
-      "stacks:lookup"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "show", "stacks:show"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/template", "stacks", "template", "stacks:template"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/environment", "stacks", "environment",
-      "stacks:environment"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/files", "stacks", "files", "stacks:files"),
-    N("PUT", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "update", "stacks:update"),
-    /* stacks:update_no_change instead when the patch changes nothing (decided on the body) */
-    N("PATCH", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "update_patch", "stacks:update_patch"),
-    N("PUT", "/{tenant_id}/stacks/{stack_name}/{stack_id}/preview", "stacks", "preview_update",
-      "stacks:preview_update"),
-    N("PATCH", "/{tenant_id}/stacks/{stack_name}/{stack_id}/preview", "stacks", "preview_update_patch",
-      "stacks:preview_update_patch"),
-    N("DELETE", "/{tenant_id}/stacks/{stack_name}/{stack_id}", "stacks", "delete", "stacks:delete"),
-    N("DELETE", "/{tenant_id}/stacks/{stack_name}/{stack_id}/abandon", "stacks", "abandon", "stacks:abandon"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/export", "stacks", "export", "stacks:export"),
-    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots", "stacks", "snapshot", "stacks:snapshot"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}", "stacks", "show_snapshot",
-      "stacks:show_snapshot"),
-    N("DELETE", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}", "stacks",
-      "delete_snapshot", "stacks:delete_snapshot"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots", "stacks", "list_snapshots",
-      "stacks:list_snapshots"),
-    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots/{snapshot_id}/restore", "stacks",
-      "restore_snapshot", "stacks:restore_snapshot"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/outputs", "stacks", "list_outputs",
-      "stacks:list_outputs"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/outputs/{output_key}", "stacks", "show_output",
-      "stacks:show_output"),
-
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources", "resources", "index", "resource:index"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}", "resources", "show",
-      "resource:show"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/metadata", "resources",
-      "metadata", "resource:metadata"),
-    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/signal", "resources",
-      "signal", "resource:signal"),
-    N("PATCH", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}", "resources",
-      "mark_unhealthy", "resource:mark_unhealthy"),
-
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/events", "events", "index", "events:index"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/events", "events", "index",
-      "events:index"),
-    N("GET", "/{tenant_id}/stacks/{stack_name}/{stack_id}/resources/{resource_name}/events/{event_id}", "events",
-      "show", "events:show"),
-
-    /* Placeholder: the rule is actions:<key of the body> (suspend, resume, check, cancel_update,
-     * cancel_without_rollback), known only once the body is read; actions:action is never
-     * enforced by heat. */
-    N("POST", "/{tenant_id}/stacks/{stack_name}/{stack_id}/actions", "actions", "action", "actions:action"),
-
-    N("GET", "/{tenant_id}/build_info", "build_info", "build_info", "build_info:build_info"),
-
-    /* also software_configs:global_index when global_tenant is set */
-    N("GET", "/{tenant_id}/software_configs", "software_configs", "index", "software_configs:index"),
-    N("POST", "/{tenant_id}/software_configs", "software_configs", "create", "software_configs:create"),
-    N("GET", "/{tenant_id}/software_configs/{config_id}", "software_configs", "show", "software_configs:show"),
-    N("DELETE", "/{tenant_id}/software_configs/{config_id}", "software_configs", "delete",
-      "software_configs:delete"),
-
-    N("GET", "/{tenant_id}/software_deployments", "software_deployments", "index",
-      "software_deployments:index"),
-    N("GET", "/{tenant_id}/software_deployments/metadata/{server_id}", "software_deployments", "metadata",
-      "software_deployments:metadata"),
-    N("POST", "/{tenant_id}/software_deployments", "software_deployments", "create",
-      "software_deployments:create"),
-    N("GET", "/{tenant_id}/software_deployments/{deployment_id}", "software_deployments", "show",
-      "software_deployments:show"),
-    N("PUT", "/{tenant_id}/software_deployments/{deployment_id}", "software_deployments", "update",
-      "software_deployments:update"),
-    N("DELETE", "/{tenant_id}/software_deployments/{deployment_id}", "software_deployments", "delete",
-      "software_deployments:delete"),
-#undef N
-    /* heat registers services with a plain submapper, not connect(): no 405, no OPTIONS */
-    {{"GET", "/{tenant_id}/services", "services", "index", "service:index"}, NULL, 0},
-};
-
-/* CFN routes in heat's order. The legacy mapper.resource("stack", "stacks") routes come first;
- * Routes gives their {id} the requirement [^\/]+(?<!\\) (no trailing backslash), which POSIX
- * EREs, lacking look-behind, spell [^/]*[^/\\]; {format} has Routes' default [^/]+. mod_heat
- * answers InvalidAction on all of them (cfn-api.md §2.2: heat runs create/update/delete). */
-#define ID "{id:[^/]*[^/\\\\]}"
-#define L(method, path, pattern) {{method, path, "cfn", "InvalidAction", NULL}, pattern, 0}
-#define A(name) {{"*", "/", "cfn", name, "cloudformation:" name}, NULL, DEF_ACTION}
-static const route_def_t cfn_defs[] = {
-    L("GET", "/stacks/detail.{format}", NULL),
-    L("GET", "/stacks/detail", NULL),
-    L("POST", "/stacks.{format}", NULL),
-    L("POST", "/stacks", NULL),
-    L("GET", "/stacks.{format}", NULL),
-    L("GET", "/stacks", NULL),
-    L("GET", "/stacks/new.{format}", NULL),
-    L("GET", "/stacks/new", NULL),
-    L("GET", "/stacks/{id}/edit.{format}", "/stacks/" ID "/edit.{format}"),
-    L("GET", "/stacks/{id}/edit", "/stacks/" ID "/edit"),
-    L("PUT", "/stacks/{id}.{format}", "/stacks/" ID ".{format}"),
-    L("PUT", "/stacks/{id}", "/stacks/" ID),
-    L("DELETE", "/stacks/{id}.{format}", "/stacks/" ID ".{format}"),
-    L("DELETE", "/stacks/{id}", "/stacks/" ID),
-    L("GET", "/stacks/{id}.{format}", "/stacks/" ID ".{format}"),
-    L("GET", "/stacks/{id}", "/stacks/" ID),
-    /* "/" answers any method; heat's _actions, in its order */
-    A("ListStacks"),
-    A("CreateStack"),
-    A("DescribeStacks"),
-    A("DeleteStack"),
-    A("UpdateStack"),
-    A("CancelUpdateStack"),
-    A("DescribeStackEvents"),
-    A("ValidateTemplate"),
-    A("GetTemplate"),
-    A("EstimateTemplateCost"),
-    A("DescribeStackResource"),
-    A("DescribeStackResources"),
-    A("ListStackResources"),
-    /* heat's "index" on "/", which raises InvalidAction */
-    {{"*", "/", "cfn", "InvalidAction", NULL}, NULL, 0},
-    {{"PUT", "/waitcondition/{arn:.*}", "signal", "update_waitcondition", NULL}, NULL, 0},
-    {{"POST", "/signal/{arn:.*}", "signal", "signal", NULL}, NULL, 0},
-};
-#undef ID
-#undef L
-#undef A
-
 typedef struct {
     const char *pattern;
     regex_t re;
@@ -204,7 +45,7 @@ typedef struct {
     const char *methods[MAX_METHODS];
     const heat_route_t *route;  /* ENTRY_REAL */
     const char *allowed;        /* ENTRY_REJECT, ENTRY_OPTIONS */
-    int need_action;            /* DEF_ACTION */
+    int need_action;            /* HEAT_ROUTE_ACTION */
 } entry_t;
 
 struct heat_routes_t {
@@ -371,25 +212,25 @@ static const char *entry_add(apr_pool_t *p, heat_routes_t *rt, entry_kind_t kind
 /* heat's connect(): after a group's routes, per distinct template in first-registration order,
  * a reject route for the missing methods among the six and an options route, both carrying the
  * template's methods joined in registration order ("POST,GET" for snapshots). */
-static const char *connect_extras(apr_pool_t *p, heat_routes_t *rt, const route_def_t *defs, int from, int to)
+static const char *connect_extras(apr_pool_t *p, heat_routes_t *rt, const heat_route_t *defs, int from, int to)
 {
     static const char *const six[] = {"HEAD", "GET", "POST", "PUT", "PATCH", "DELETE"};
     int i, j, k;
 
     for (i = from; i < to; i++) {
-        const char *path = defs[i].route.path;
+        const char *path = defs[i].path;
         char *allowed = NULL, *missing = NULL;
         const char *err;
 
         for (j = from; j < i; j++)
-            if (strcmp(defs[j].route.path, path) == 0)
+            if (strcmp(defs[j].path, path) == 0)
                 break;
         if (j < i)
             continue; /* template already handled at its first registration */
         for (j = i; j < to; j++)
-            if (strcmp(defs[j].route.path, path) == 0)
-                allowed = allowed ? apr_pstrcat(p, allowed, ",", defs[j].route.method, NULL)
-                                  : apr_pstrdup(p, defs[j].route.method);
+            if (strcmp(defs[j].path, path) == 0)
+                allowed = allowed ? apr_pstrcat(p, allowed, ",", defs[j].method, NULL)
+                                  : apr_pstrdup(p, defs[j].method);
         for (k = 0; k < 6; k++) {
             /* allowed is a comma list: compare whole items, unlike Routes' substring test */
             const char *a = allowed;
@@ -433,7 +274,7 @@ static void routes_sort(heat_routes_t *rt)
     }
 }
 
-static const char *routes_build(apr_pool_t *p, heat_routes_t **routes, const route_def_t *defs, int ndefs)
+const char *heat_routes_create(apr_pool_t *p, const heat_route_t *defs, int ndefs, heat_routes_t **routes)
 {
     heat_routes_t *rt = apr_pcalloc(p, sizeof(*rt));
     const char *err;
@@ -446,18 +287,18 @@ static const char *routes_build(apr_pool_t *p, heat_routes_t **routes, const rou
     apr_pool_cleanup_register(p, rt, routes_cleanup, apr_pool_cleanup_null);
 
     for (i = 0; i < ndefs; i++) {
-        const route_def_t *d = &defs[i];
-        err = entry_add(p, rt, ENTRY_REAL, d->pattern ? d->pattern : d->route.path, d->route.method, &d->route,
-                        NULL, (d->flags & DEF_ACTION) != 0);
+        const heat_route_t *d = &defs[i];
+        err = entry_add(p, rt, ENTRY_REAL, d->pattern ? d->pattern : d->path, d->method, d, NULL,
+                        (d->flags & HEAT_ROUTE_ACTION) != 0);
         if (err)
             return err;
-        APR_ARRAY_PUSH(rt->real, const heat_route_t *) = &d->route;
+        APR_ARRAY_PUSH(rt->real, const heat_route_t *) = d;
         /* end of one connect() call: the next definition belongs to another group */
-        if ((d->flags & DEF_CONNECT) &&
-            (i + 1 == ndefs || strcmp(defs[i + 1].route.group, d->route.group) != 0)) {
+        if ((d->flags & HEAT_ROUTE_CONNECT) &&
+            (i + 1 == ndefs || strcmp(defs[i + 1].group, d->group) != 0)) {
             int from = i;
-            while (from > 0 && (defs[from - 1].flags & DEF_CONNECT) &&
-                   strcmp(defs[from - 1].route.group, d->route.group) == 0)
+            while (from > 0 && (defs[from - 1].flags & HEAT_ROUTE_CONNECT) &&
+                   strcmp(defs[from - 1].group, d->group) == 0)
                 from--;
             if ((err = connect_extras(p, rt, defs, from, i + 1)) != NULL)
                 return err;
@@ -466,16 +307,6 @@ static const char *routes_build(apr_pool_t *p, heat_routes_t **routes, const rou
     routes_sort(rt);
     *routes = rt;
     return NULL;
-}
-
-const char *heat_routes_native_create(apr_pool_t *p, heat_routes_t **routes)
-{
-    return routes_build(p, routes, native_defs, (int)(sizeof(native_defs) / sizeof(native_defs[0])));
-}
-
-const char *heat_routes_cfn_create(apr_pool_t *p, heat_routes_t **routes)
-{
-    return routes_build(p, routes, cfn_defs, (int)(sizeof(cfn_defs) / sizeof(cfn_defs[0])));
 }
 
 static int method_ok(const entry_t *e, const char *method)

@@ -2,7 +2,7 @@
  * body names exactly one action; the controller has no decorator, each action is
  * registered_identified_stack with the scope "actions" (so the policy rule depends on the body,
  * and body errors come before the tenant and policy checks). */
-#include "heat_actions.h"
+#include "heat_handlers.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -22,7 +22,7 @@ static const struct {
     {"cancel_without_rollback", "stack_cancel_update", 0},
 };
 
-static void actions_action(heat_call_t *call, heat_reply_t *reply)
+void heat_actions_action(heat_call_t *call, heat_reply_t *reply)
 {
     heat_policy_denial_t denial;
     json_t *body = NULL, *args, *value;
@@ -66,11 +66,4 @@ static void actions_action(heat_call_t *call, heat_reply_t *reply)
                       actions[i].cancel_with_rollback < 0 ? NULL : "1.14"))
         return;
     heat_api_reply_json(call, reply, 200, json_null());
-}
-
-heat_handler_fn *heat_actions_handler(const char *action)
-{
-    if (strcmp(action, "action") == 0)
-        return actions_action;
-    return NULL;
 }

@@ -10,12 +10,6 @@
 
 #include "heat_json.h"
 #include "heat_log.h"
-#include "heat_actions.h"
-#include "heat_events.h"
-#include "heat_misc.h"
-#include "heat_resources.h"
-#include "heat_software.h"
-#include "heat_stacks.h"
 #include "heat_util.h"
 #include "heat_urlfetch.h"
 #include "heat_webob.h"
@@ -364,7 +358,7 @@ static void reply_denial(heat_call_t *call, heat_reply_t *reply, const heat_poli
 void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
 {
     const heat_route_t *route = call->route;
-    heat_handler_fn *handler = heat_api_handler(route);
+    heat_handler_fn *handler = (heat_handler_fn *)route->handler;
     const char *tenant = apr_table_get(call->vars, "tenant_id");
     heat_policy_denial_t denial;
 
@@ -373,7 +367,8 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
     /* wsgi.Resource decodes the body before the controller's decorators run */
     if (heat_api_body(call, reply, &body) == HEAT_BODY_ERROR)
         return;
-    if (!handler) {
+    /* an enforced row without its rule is unfinished: refused like a missing handler */
+    if (!handler || (route->mode == HEAT_ROUTE_POLICY_ENFORCED && !route->policy)) {
         heat_fault_t fault = {501, "HTTPNotImplemented",
                               apr_psprintf(call->p, "mod_heat does not implement %s.%s yet.", route->group,
                                            route->action),
@@ -381,52 +376,32 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_fault(call, reply, &fault);
         return;
     }
-    if (strcmp(route->group, "stacks") == 0 && strcmp(route->action, "update_patch") == 0) {
-        /* update_patch checks the tenant only; its policy comes after the body is parsed */
+    switch (route->mode) {
+    case HEAT_ROUTE_POLICY_ENFORCED: {
+        /* registered_policy_enforce / registered_identified_stack */
+        const char *colon = strchr(route->policy, ':');
+        const char *scope = colon ? apr_pstrmemdup(call->p, route->policy, (apr_size_t)(colon - route->policy))
+                                  : route->policy;
+        if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, scope, colon ? colon + 1 : "", tenant,
+                                          &denial)) {
+            reply_denial(call, reply, &denial);
+            return;
+        }
+        break;
+    }
+    case HEAT_ROUTE_POLICY_TENANT:
+        /* update_patch: the tenant only; the handler picks the rule once the body is parsed */
         if (!heat_policy_native_tenant_check(call->ctx, tenant, &denial)) {
             reply_denial(call, reply, &denial);
             return;
         }
-    }
-    else if (route->policy && strcmp(route->group, "actions") != 0) {
-        /* registered_policy_enforce / registered_identified_stack */
-        const char *colon = strchr(route->policy, ':');
-        const char *scope = apr_pstrmemdup(call->p, route->policy, (apr_size_t)(colon - route->policy));
-        if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, scope, colon + 1, tenant, &denial)) {
-            reply_denial(call, reply, &denial);
-            return;
-        }
+        break;
+    case HEAT_ROUTE_POLICY_BODY: /* actions: the handler checks actions:<key of the body> */
+    case HEAT_ROUTE_POLICY_NONE:
+    default:
+        break;
     }
     handler(call, reply);
-}
-
-heat_handler_fn *heat_api_find_handler(const heat_handler_entry_t *table, size_t n, const char *group,
-                                       const char *action)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (strcmp(table[i].group, group) == 0 && strcmp(table[i].action, action) == 0)
-            return table[i].fn;
-    return NULL;
-}
-
-heat_handler_fn *heat_api_handler(const heat_route_t *route)
-{
-    if (strcmp(route->group, "stacks") == 0) {
-        heat_handler_fn *fn = heat_stacks_handler(route->action);
-        return fn ? fn : heat_misc_handler(route->group, route->action);
-    }
-    if (strcmp(route->group, "events") == 0)
-        return heat_events_handler(route->action);
-    if (strcmp(route->group, "resources") == 0)
-        return heat_resources_handler(route->action);
-    if (strcmp(route->group, "actions") == 0)
-        return heat_actions_handler(route->action);
-    if (strcmp(route->group, "build_info") == 0 || strcmp(route->group, "services") == 0)
-        return heat_misc_handler(route->group, route->action);
-    if (strncmp(route->group, "software_", 9) == 0)
-        return heat_software_handler(route->group, route->action);
-    return NULL;
 }
 
 int heat_api_fetch_template(void *baton, apr_pool_t *p, const char *url, const char **data, apr_size_t *len,

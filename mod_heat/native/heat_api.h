@@ -1,5 +1,5 @@
 /* heat_api.h: what a native API handler gets and gives. The glue (mod_heat_router.c) turns an
- * authenticated request into a heat_call_t, the handlers (heat_stacks.c, ...) answer with a
+ * authenticated request into a heat_call_t, the handlers (heat_handlers.h) answer with a
  * heat_reply_t; they never see httpd. Handlers follow the controllers in heat/api/openstack/v1/ of 19.0.0:
  * the same query parsing, the same RPC calls with the same arguments, the same views. */
 #ifndef HEAT_API_H
@@ -65,23 +65,9 @@ typedef struct {
 
 typedef void heat_handler_fn(heat_call_t *call, heat_reply_t *reply);
 
-/* One row of a handler table: the route's group and action, and its handler. */
-typedef struct {
-    const char *group;
-    const char *action;
-    heat_handler_fn *fn;
-} heat_handler_entry_t;
-
-/* The handler of group + action in a table of n rows, NULL if absent. */
-heat_handler_fn *heat_api_find_handler(const heat_handler_entry_t *table, size_t n, const char *group,
-                                       const char *action);
-
-/* The handler of a native route (by its group and action); NULL if mod_heat does not
- * implement it yet (the glue answers 501). */
-heat_handler_fn *heat_api_handler(const heat_route_t *route);
-
-/* Runs the route: heat's decorators (tenant check and policy, identity of the stack), then
- * the handler. */
+/* Runs the matched row (call->route, a row of heat_native_routes.c): decodes the body, makes the
+ * row's policy check (heat's decorators: tenant check and policy, by the row's mode), then runs
+ * the row's handler; a row without a handler answers 501. */
 void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply);
 
 /* ---- helpers shared by the handlers (heat_api.c) ------------------------------------------ */

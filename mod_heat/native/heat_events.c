@@ -1,7 +1,7 @@
 /* heat_events.c: the native API's event routes (heat/api/openstack/v1/events.py of 19.0.0):
  * the events of a stack or of one of its resources, and one event. openstackclient's
  * `stack create/update/delete --wait` polls them. */
-#include "heat_events.h"
+#include "heat_handlers.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -85,7 +85,7 @@ static json_t *list_events(heat_call_t *call, heat_reply_t *reply, json_t *filte
     return heat_api_rpc(call, reply, call->ctx, "list_events", args, "1.31");
 }
 
-static void events_index(heat_call_t *call, heat_reply_t *reply)
+void heat_events_index(heat_call_t *call, heat_reply_t *reply)
 {
     static const char *const filter_names[] = {"resource_status", "resource_action", "resource_name",
                                                "resource_type"};
@@ -128,7 +128,7 @@ static void events_index(heat_call_t *call, heat_reply_t *reply)
     heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "events", list));
 }
 
-static void events_show(heat_call_t *call, heat_reply_t *reply)
+void heat_events_show(heat_call_t *call, heat_reply_t *reply)
 {
     const char *event_id = apr_table_get(call->vars, "event_id");
     json_t *events = list_events(call, reply,
@@ -143,13 +143,4 @@ static void events_show(heat_call_t *call, heat_reply_t *reply)
     }
     heat_api_reply_json(call, reply, 200,
                         json_pack("{s:o}", "event", format_event(call, json_array_get(events, 0), NULL)));
-}
-
-heat_handler_fn *heat_events_handler(const char *action)
-{
-    if (strcmp(action, "index") == 0)
-        return events_index;
-    if (strcmp(action, "show") == 0)
-        return events_show;
-    return NULL;
 }

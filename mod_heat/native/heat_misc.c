@@ -1,9 +1,8 @@
 /* heat_misc.c: the native API's small routes, as heat-api 19.0.0 answers them:
- * build_info.py (build_info), services.py (index: a timeout is 503 "All heat engines are
- * down."), and from stacks.py list_resource_types, resource_schema, generate_template,
+ * services.py (index: a timeout is 503 "All heat engines are down."), and from stacks.py list_resource_types, resource_schema, generate_template,
  * list_template_versions, list_template_functions and validate_template (the body as
  * InstantiationData, heat_template.h). */
-#include "heat_misc.h"
+#include "heat_handlers.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -20,20 +19,9 @@ static json_t *raw_param(heat_call_t *call, const char *name)
     return v ? json_string(v) : json_null();
 }
 
-/* ---- build_info, services ------------------------------------------------------------------ */
+/* ---- services -------------------------------------------------------------------------------- */
 
-static void build_info(heat_call_t *call, heat_reply_t *reply)
-{
-    json_t *engine = heat_api_rpc(call, reply, call->ctx, "get_revision", json_object(), NULL);
-    if (!engine)
-        return;
-    heat_api_reply_json(call, reply, 200,
-                        json_pack("{s:{s:s}, s:{s:O}}", "api", "revision",
-                                  call->settings->revision ? call->settings->revision : "unknown", "engine",
-                                  "revision", engine));
-}
-
-static void services_index(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_services_index(heat_call_t *call, heat_reply_t *reply)
 {
     int timed_out = 0;
     json_t *services = heat_api_rpc_timeout(call, reply, call->ctx, "list_services", json_object(), "1.4",
@@ -56,7 +44,7 @@ static int bool_if_present(heat_call_t *call, heat_reply_t *reply, const char *n
     return !v || heat_api_extract_bool(call, reply, name, v, out);
 }
 
-static void list_resource_types(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_resource_types(heat_call_t *call, heat_reply_t *reply)
 {
     int with_description;
     json_t *args, *types;
@@ -71,7 +59,7 @@ static void list_resource_types(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "resource_types", types));
 }
 
-static void resource_schema(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_resource_schema(heat_call_t *call, heat_reply_t *reply)
 {
     /* with_description is a keyword argument the query never fills: always false */
     json_t *args = json_pack("{s:s, s:b}", "type_name", apr_table_get(call->vars, "type_name"),
@@ -81,7 +69,7 @@ static void resource_schema(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(schema));
 }
 
-static void generate_template(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_generate_template(heat_call_t *call, heat_reply_t *reply)
 {
     const char *type = heat_api_param(call, "template_type");
     const char *template_type = "cfn";
@@ -107,14 +95,14 @@ static void generate_template(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(tmpl));
 }
 
-static void list_template_versions(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_template_versions(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *versions = heat_api_rpc(call, reply, call->ctx, "list_template_versions", json_object(), "1.11");
     if (versions)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_versions", versions));
 }
 
-static void list_template_functions(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_template_functions(heat_call_t *call, heat_reply_t *reply)
 {
     int with_condition;
     json_t *args, *functions;
@@ -128,7 +116,7 @@ static void list_template_functions(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_functions", functions));
 }
 
-static void validate_template(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_validate_template(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body = heat_api_required_body(call, reply), *ignorable = NULL, *result, *error;
     const char *show_text, *ignore_text;
@@ -182,22 +170,4 @@ static void validate_template(heat_call_t *call, heat_reply_t *reply)
         return;
     }
     heat_api_reply_json(call, reply, 200, json_incref(result));
-}
-
-/* ---- table ---------------------------------------------------------------------------------- */
-
-static const heat_handler_entry_t handlers[] = {
-    {"build_info", "build_info", build_info},
-    {"services", "index", services_index},
-    {"stacks", "validate_template", validate_template},
-    {"stacks", "list_resource_types", list_resource_types},
-    {"stacks", "resource_schema", resource_schema},
-    {"stacks", "generate_template", generate_template},
-    {"stacks", "list_template_versions", list_template_versions},
-    {"stacks", "list_template_functions", list_template_functions},
-};
-
-heat_handler_fn *heat_misc_handler(const char *group, const char *action)
-{
-    return heat_api_find_handler(handlers, sizeof(handlers) / sizeof(handlers[0]), group, action);
 }

@@ -2,7 +2,7 @@
  * (19.0.0) answers them: index (the only route that refuses unknown query keys), show (with
  * with_attr), metadata, signal and mark_unhealthy (PATCH). Events of a resource are in
  * heat_events.c. */
-#include "heat_resources.h"
+#include "heat_handlers.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -128,7 +128,9 @@ static json_t *make_link(heat_call_t *call, const json_t *identity, const char *
     return json_pack("{s:s?, s:s}", "href", url, "rel", rel);
 }
 
-json_t *heat_resources_format(heat_call_t *call, const json_t *resource)
+/* resources.format_resource: the engine's resource dict as the API shows it (links instead of
+ * the identities, action and status joined, metadata dropped). A new reference. */
+static json_t *format_resource(heat_call_t *call, const json_t *resource)
 {
     json_t *out = json_object(), *value;
     const json_t *action = json_object_get(resource, "resource_action");
@@ -201,7 +203,7 @@ static int index_key_allowed(const char *key)
     return 0;
 }
 
-static void resources_index(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_index(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *filters, *list, *out, *v;
     const char *invalid = NULL, *text;
@@ -246,7 +248,7 @@ static void resources_index(heat_call_t *call, heat_reply_t *reply)
         return;
     out = json_array();
     json_array_foreach(list, n, v) {
-        json_array_append_new(out, heat_resources_format(call, v));
+        json_array_append_new(out, format_resource(call, v));
     }
     heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "resources", out));
 }
@@ -261,7 +263,7 @@ static json_t *describe(heat_call_t *call, heat_reply_t *reply, json_t *with_att
                         "1.2");
 }
 
-static void resources_show(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_show(heat_call_t *call, heat_reply_t *reply)
 {
     apr_array_header_t *attrs = heat_api_params_all(call, "with_attr");
     json_t *with_attr = json_null(), *res;
@@ -274,10 +276,10 @@ static void resources_show(heat_call_t *call, heat_reply_t *reply)
     }
     if (!(res = describe(call, reply, with_attr)))
         return;
-    heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "resource", heat_resources_format(call, res)));
+    heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "resource", format_resource(call, res)));
 }
 
-static void resources_metadata(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_metadata(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *res = describe(call, reply, json_false()), *metadata;
 
@@ -294,7 +296,7 @@ static void resources_metadata(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- signal, mark_unhealthy ---------------------------------------------------------------- */
 
-static void resources_signal(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_signal(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body;
 
@@ -309,7 +311,7 @@ static void resources_signal(heat_call_t *call, heat_reply_t *reply)
     heat_api_reply_json(call, reply, 200, json_null());
 }
 
-static void resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body, *value, *reason;
     const char *key, *invalid = NULL, *text;
@@ -353,19 +355,4 @@ static void resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
                       "1.26"))
         return;
     heat_api_reply_json(call, reply, 200, json_null());
-}
-
-heat_handler_fn *heat_resources_handler(const char *action)
-{
-    if (strcmp(action, "index") == 0)
-        return resources_index;
-    if (strcmp(action, "show") == 0)
-        return resources_show;
-    if (strcmp(action, "metadata") == 0)
-        return resources_metadata;
-    if (strcmp(action, "signal") == 0)
-        return resources_signal;
-    if (strcmp(action, "mark_unhealthy") == 0)
-        return resources_mark_unhealthy;
-    return NULL;
 }

@@ -1,6 +1,6 @@
 /* heat_snapshots.c: the stack snapshot routes, as heat/api/openstack/v1/stacks.py (19.0.0)
  * answers them (snapshot, show_snapshot, delete_snapshot, list_snapshots, restore_snapshot). */
-#include "heat_snapshots.h"
+#include "heat_handlers.h"
 
 #include <apr_strings.h>
 #include <string.h>

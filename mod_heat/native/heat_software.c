@@ -3,7 +3,7 @@
  * global_tenant; deployments: server_id), create (200, not 201), show, update (deployments,
  * PUT), delete (204, or 400 with the engine's {"Error": m}), and the deployments' metadata of a
  * server. */
-#include "heat_software.h"
+#include "heat_handlers.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -73,7 +73,7 @@ static void reply_deleted(heat_call_t *call, heat_reply_t *reply, const json_t *
 
 /* ---- software configs ----------------------------------------------------------------------- */
 
-static void configs_index(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_index(heat_call_t *call, heat_reply_t *reply)
 {
     const char *global = heat_api_param(call, "global_tenant");
     const char *limit_text = heat_api_param(call, "limit");
@@ -107,7 +107,7 @@ static void configs_index(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_configs", configs));
 }
 
-static void configs_create(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_create(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body = read_body(call, reply), *args, *config;
 
@@ -121,7 +121,7 @@ static void configs_create(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_config", config));
 }
 
-static void configs_show(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_show(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *config = heat_api_rpc(call, reply, call->ctx, "show_software_config",
                                   json_pack("{s:s}", "config_id", apr_table_get(call->vars, "config_id")), NULL);
@@ -129,7 +129,7 @@ static void configs_show(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_config", config));
 }
 
-static void configs_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_delete(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *res = heat_api_rpc(call, reply, call->ctx, "delete_software_config",
                                json_pack("{s:s}", "config_id", apr_table_get(call->vars, "config_id")), NULL);
@@ -139,7 +139,7 @@ static void configs_delete(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- software deployments ------------------------------------------------------------------- */
 
-static void deployments_index(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_index(heat_call_t *call, heat_reply_t *reply)
 {
     const char *server_id = heat_api_param(call, "server_id");
     json_t *deployments = heat_api_rpc(call, reply, call->ctx, "list_software_deployments",
@@ -150,7 +150,7 @@ static void deployments_index(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployments", deployments));
 }
 
-static void deployments_metadata(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_metadata(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *metadata = heat_api_rpc(call, reply, call->ctx, "metadata_software_deployments",
                                     json_pack("{s:s}", "server_id", apr_table_get(call->vars, "server_id")), NULL);
@@ -158,7 +158,7 @@ static void deployments_metadata(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "metadata", metadata));
 }
 
-static void deployments_create(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_create(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *body = read_body(call, reply), *args, *deployment;
 
@@ -175,7 +175,7 @@ static void deployments_create(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployment", deployment));
 }
 
-static void deployments_show(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_show(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *deployment = heat_api_rpc(call, reply, call->ctx, "show_software_deployment",
                                       json_pack("{s:s}", "deployment_id",
@@ -185,7 +185,7 @@ static void deployments_show(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployment", deployment));
 }
 
-static void deployments_update(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_update(heat_call_t *call, heat_reply_t *reply)
 {
     static const char *const keys[] = {"config_id", "input_values", "output_values", "action", "status",
                                        "status_reason"};
@@ -204,31 +204,11 @@ static void deployments_update(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployment", deployment));
 }
 
-static void deployments_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_delete(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *res = heat_api_rpc(call, reply, call->ctx, "delete_software_deployment",
                                json_pack("{s:s}", "deployment_id", apr_table_get(call->vars, "deployment_id")),
                                NULL);
     if (res)
         reply_deleted(call, reply, res);
-}
-
-/* ---- table ---------------------------------------------------------------------------------- */
-
-static const heat_handler_entry_t handlers[] = {
-    {"software_configs", "index", configs_index},
-    {"software_configs", "create", configs_create},
-    {"software_configs", "show", configs_show},
-    {"software_configs", "delete", configs_delete},
-    {"software_deployments", "index", deployments_index},
-    {"software_deployments", "metadata", deployments_metadata},
-    {"software_deployments", "create", deployments_create},
-    {"software_deployments", "show", deployments_show},
-    {"software_deployments", "update", deployments_update},
-    {"software_deployments", "delete", deployments_delete},
-};
-
-heat_handler_fn *heat_software_handler(const char *group, const char *action)
-{
-    return heat_api_find_handler(handlers, sizeof(handlers) / sizeof(handlers[0]), group, action);
 }

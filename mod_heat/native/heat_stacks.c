@@ -2,15 +2,13 @@
  * answers them: index (with global_tenant and with_count), detail, lookup (ARNs and names),
  * show, template, environment, files, delete, abandon, export, outputs. The routes that take
  * a template are in heat_stacks_write.c. */
-#include "heat_stacks.h"
+#include "heat_handlers.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <string.h>
 
 #include "heat_json.h"
-#include "heat_snapshots.h"
-#include "heat_stacks_write.h"
 #include "heat_util.h"
 
 /* urllib.parse.unquote of a whole string (a NUL escape stays as it is). */
@@ -174,7 +172,7 @@ static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_c
     heat_api_reply_json(call, reply, 200, json_incref(result));
 }
 
-static void stacks_index(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_index(heat_call_t *call, heat_reply_t *reply)
 {
     const char *global = heat_api_param(call, "global_tenant");
     int global_tenant = 0;
@@ -195,7 +193,7 @@ static void stacks_index(heat_call_t *call, heat_reply_t *reply)
     index_common(call, reply, global_tenant);
 }
 
-static void stacks_detail(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_detail(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *args = json_pack("{s:n, s:n, s:n, s:n, s:n, s:b, s:b, s:b, s:n, s:n, s:n, s:n}", "limit",
                              "sort_keys", "marker", "sort_dir", "filters", "show_deleted", 0, "show_nested", 0,
@@ -215,7 +213,8 @@ static void stacks_detail(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- lookup ------------------------------------------------------------------------------- */
 
-json_t *heat_stacks_identity_from_arn(apr_pool_t *p, const char *s)
+/* HeatIdentifier.from_arn: the identity an ARN names, NULL if s is not a Heat stack ARN. */
+static json_t *identity_from_arn(apr_pool_t *p, const char *s)
 {
     /* arn:openstack:heat::<tenant>:stacks/<name>/<id><path> (at least 6 ':' fields) */
     const char *f[5], *c = s, *rest, *name_end, *id_end;
@@ -245,11 +244,11 @@ json_t *heat_stacks_identity_from_arn(apr_pool_t *p, const char *s)
                      heat_unquote_str(p, id_end));
 }
 
-static void stacks_lookup(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_lookup(heat_call_t *call, heat_reply_t *reply)
 {
     const char *name = apr_table_get(call->vars, "stack_name");
     const char *path = apr_table_get(call->vars, "path");
-    json_t *identity = heat_json_own(call->p, heat_stacks_identity_from_arn(call->p, name));
+    json_t *identity = heat_json_own(call->p, identity_from_arn(call->p, name));
     const char *location;
 
     if (!identity) {
@@ -272,7 +271,7 @@ static void stacks_lookup(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- one stack ---------------------------------------------------------------------------- */
 
-static void stacks_show(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_show(heat_call_t *call, heat_reply_t *reply)
 {
     const char *text = heat_api_param(call, "resolve_outputs");
     int resolve_outputs = 1;
@@ -304,32 +303,32 @@ static void identity_passthrough(heat_call_t *call, heat_reply_t *reply, const c
         heat_api_reply_json(call, reply, 200, json_incref(result));
 }
 
-static void stacks_template(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_template(heat_call_t *call, heat_reply_t *reply)
 {
     identity_passthrough(call, reply, "get_template", NULL);
 }
 
-static void stacks_environment(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_environment(heat_call_t *call, heat_reply_t *reply)
 {
     identity_passthrough(call, reply, "get_environment", "1.28");
 }
 
-static void stacks_files(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_files(heat_call_t *call, heat_reply_t *reply)
 {
     identity_passthrough(call, reply, "get_files", "1.32");
 }
 
-static void stacks_abandon(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_abandon(heat_call_t *call, heat_reply_t *reply)
 {
     identity_passthrough(call, reply, "abandon_stack", NULL);
 }
 
-static void stacks_export(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_export(heat_call_t *call, heat_reply_t *reply)
 {
     identity_passthrough(call, reply, "export_stack", "1.22");
 }
 
-static void stacks_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_delete(heat_call_t *call, heat_reply_t *reply)
 {
     /* a call, not a cast: the engine's errors reach the client */
     if (heat_api_rpc(call, reply, call->ctx, "delete_stack",
@@ -337,7 +336,7 @@ static void stacks_delete(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_no_content(reply);
 }
 
-static void stacks_list_outputs(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_list_outputs(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *outputs = heat_api_rpc(call, reply, call->ctx, "list_outputs",
                                    json_pack("{s:o}", "stack_identity", heat_api_identity(call)), "1.19");
@@ -345,7 +344,7 @@ static void stacks_list_outputs(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "outputs", outputs));
 }
 
-static void stacks_show_output(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_show_output(heat_call_t *call, heat_reply_t *reply)
 {
     json_t *output = heat_api_rpc(call, reply, call->ctx, "show_output",
                                   json_pack("{s:o, s:s}", "stack_identity", heat_api_identity(call), "output_key",
@@ -353,44 +352,4 @@ static void stacks_show_output(heat_call_t *call, heat_reply_t *reply)
                                   "1.19");
     if (output)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "output", output));
-}
-
-/* ---- the table ------------------------------------------------------------------------------ */
-
-static const struct {
-    const char *action;
-    heat_handler_fn *fn;
-} handlers[] = {
-    {"index", stacks_index},
-    {"detail", stacks_detail},
-    {"lookup", stacks_lookup},
-    {"show", stacks_show},
-    {"template", stacks_template},
-    {"environment", stacks_environment},
-    {"files", stacks_files},
-    {"delete", stacks_delete},
-    {"abandon", stacks_abandon},
-    {"export", stacks_export},
-    {"list_outputs", stacks_list_outputs},
-    {"show_output", stacks_show_output},
-    {"create", heat_stacks_create},
-    {"preview", heat_stacks_preview},
-    {"update", heat_stacks_update},
-    {"update_patch", heat_stacks_update_patch},
-    {"preview_update", heat_stacks_preview_update},
-    {"preview_update_patch", heat_stacks_preview_update_patch},
-    {"snapshot", heat_snapshots_create},
-    {"show_snapshot", heat_snapshots_show},
-    {"delete_snapshot", heat_snapshots_delete},
-    {"list_snapshots", heat_snapshots_list},
-    {"restore_snapshot", heat_snapshots_restore},
-};
-
-heat_handler_fn *heat_stacks_handler(const char *action)
-{
-    size_t i;
-    for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-        if (strcmp(handlers[i].action, action) == 0)
-            return handlers[i].fn;
-    return NULL;
 }

@@ -2,14 +2,13 @@
  * of 19.0.0): create, preview, update (PUT), update_patch (PATCH) and the update previews.
  * The body is decoded and turned into the engine's arguments by heat_body and heat_template
  * (InstantiationData), in heat-api's order, so the first error is heat-api's. */
-#include "heat_stacks_write.h"
+#include "heat_handlers.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
 #include "heat_body.h"
 #include "heat_json.h"
-#include "heat_stacks.h"
 #include "heat_template.h"
 
 /* update_patch's own policy check, made after the body is parsed (update_no_change when the

@@ -60,7 +60,7 @@ static void setup(void)
     memset(&o, 0, sizeof(o));
     o.search_dirs = apr_array_make(root, 1, sizeof(const char *));
     o.policy_dirs = apr_array_make(root, 1, sizeof(const char *));
-    if (heat_routes_cfn_create(root, &routes) || heat_policy_load(&policy, root, &o))
+    if (heat_cfn_routes_create(root, &routes) || heat_policy_load(&policy, root, &o))
         abort();
     token = heat_json_own(root, json_loads(token_json, 0, NULL));
     if (!token)

@@ -4,7 +4,8 @@
  * and its Action picks the CFN route. */
 #include "fuzz_common.h"
 
-#include "heat_api.h"
+#include "heat_cfn.h"
+#include "heat_handlers.h"
 #include "heat_cfn_params.h"
 #include "heat_front.h"
 #include "heat_routes.h"
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!native) {
         apr_pool_t *root = fuzz_root_pool();
-        if (heat_routes_native_create(root, &native) || heat_routes_cfn_create(root, &cfn))
+        if (heat_native_routes_create(root, &native) || heat_cfn_routes_create(root, &cfn))
             abort();
     }
     path = heat_unquote(p, raw_path, strlen(raw_path), 0, &err);

@@ -126,7 +126,7 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     apr_array_header_t *form;
     const char *err;
 
-    err = heat_routes_cfn_create(heat_test_pool, &routes);
+    err = heat_cfn_routes_create(heat_test_pool, &routes);
     ck_assert_msg(err == NULL, "%s", err);
     memset(&call, 0, sizeof(call));
     memset(reply, 0, sizeof(*reply));

@@ -1,10 +1,13 @@
-/* test_routes.c: the native and CFN route tables (heat_routes.c): every spec route with its
+/* test_routes.c: the native and CFN route tables (heat_native_routes.c, heat_cfn_routes.c) and
+ * their matcher (heat_routes.c): every spec route with its
  * variables, the precedence quirks of native-api.md §3.1, near-misses, 405/OPTIONS allowed
  * strings, HEAD, services, CFN; then every probe of test/golden/routes/{native,cfn}.txt, which
  * capture.py recorded from heat 19.0.0's real Routes mapper. */
 #include "heat_test.h"
 
-#include "heat_api.h"
+#include "heat_cfn.h"
+#include "heat_handlers.h"
+#include "heat_policy.h"
 #include "heat_routes.h"
 
 #include <apr_strings.h>
@@ -104,7 +107,7 @@ static const char *fmt(apr_pool_t *p, const heat_route_match_t *m)
 static heat_routes_t *native(void)
 {
     heat_routes_t *rt = NULL;
-    const char *err = heat_routes_native_create(heat_test_pool, &rt);
+    const char *err = heat_native_routes_create(heat_test_pool, &rt);
     ck_assert_msg(err == NULL, "native_create: %s", err);
     ck_assert_ptr_nonnull(rt);
     return rt;
@@ -113,7 +116,7 @@ static heat_routes_t *native(void)
 static heat_routes_t *cfn(void)
 {
     heat_routes_t *rt = NULL;
-    const char *err = heat_routes_cfn_create(heat_test_pool, &rt);
+    const char *err = heat_cfn_routes_create(heat_test_pool, &rt);
     ck_assert_msg(err == NULL, "cfn_create: %s", err);
     ck_assert_ptr_nonnull(rt);
     return rt;
@@ -508,7 +511,7 @@ START_TEST(test_native_locale)
     }
     /* no assertion while the locale is changed: a failure must not leak it into later tests */
     rt = NULL;
-    heat_routes_native_create(heat_test_pool, &rt);
+    heat_native_routes_create(heat_test_pool, &rt);
     got1 = nmatch(rt, "GET", "/t/stacks/\xff\xc3/\xe4");
     got2 = nmatch(rt, "GET", "/t/stacks/arn:\xff/x");
     setlocale(LC_CTYPE, saved);
@@ -529,8 +532,8 @@ START_TEST(test_pool_lifetime)
 
     for (i = 0; i < 3; i++) {
         apr_pool_create(&sub, heat_test_pool);
-        ck_assert_ptr_null(heat_routes_native_create(sub, &a));
-        ck_assert_ptr_null(heat_routes_cfn_create(sub, &b));
+        ck_assert_ptr_null(heat_native_routes_create(sub, &a));
+        ck_assert_ptr_null(heat_cfn_routes_create(sub, &b));
         ck_assert_str_eq(nmatch(a, "GET", "/t/stacks"), "MATCHED stacks index " TS);
         ck_assert_str_eq(cmatch(b, "POST", "/signal/x", NULL), "MATCHED signal signal arn=x");
         apr_pool_destroy(sub);
@@ -716,12 +719,169 @@ START_TEST(every_native_route_has_a_handler)
     heat_routes_t *routes;
     int i;
 
-    ck_assert_ptr_null(heat_routes_native_create(heat_test_pool, &routes));
+    ck_assert_ptr_null(heat_native_routes_create(heat_test_pool, &routes));
     for (i = 0; i < heat_routes_count(routes); i++) {
         const heat_route_t *r = heat_routes_get(routes, i);
-        ck_assert_msg(heat_api_handler(r) != NULL, "no handler for %s %s (%s.%s)", r->method, r->path, r->group,
+        ck_assert_msg(r->handler != NULL, "no handler for %s %s (%s.%s)", r->method, r->path, r->group,
                       r->action);
     }
+}
+END_TEST
+
+/* --- route rows: handlers and policy modes ----------------------------------------------- */
+
+static int policy_default_exists(const char *name)
+{
+    apr_size_t i;
+    for (i = 0; i < heat_policy_defaults_count; i++)
+        if (strcmp(heat_policy_defaults[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* A row whose rule is enforced before its handler names a rule heat registers, or every request
+ * on it would be judged by the policy file's default rule alone. Every row mod_heat implements
+ * has its handler (the CFN table has no unimplemented row). */
+START_TEST(rows_have_known_rules_and_handlers)
+{
+    int i, enforced = 0;
+
+    ck_assert_int_eq(heat_native_route_count, 53);
+    for (i = 0; i < heat_native_route_count; i++) {
+        const heat_route_t *r = &heat_native_route_rows[i];
+        ck_assert_msg(r->handler != NULL, "native %s %s: no handler", r->method, r->path);
+        if (r->mode == HEAT_ROUTE_POLICY_ENFORCED) {
+            ck_assert_msg(r->policy && policy_default_exists(r->policy), "native %s %s: rule %s is not a default",
+                          r->method, r->path, r->policy ? r->policy : "(none)");
+            enforced++;
+        }
+    }
+    ck_assert_int_eq(enforced, 51); /* all but update_patch and actions */
+    ck_assert_int_eq(heat_cfn_route_count, 32);
+    for (i = 0; i < heat_cfn_route_count; i++) {
+        const heat_route_t *r = &heat_cfn_route_rows[i];
+        ck_assert_msg(r->handler != NULL, "CFN %s %s %s: no handler", r->method, r->path, r->action);
+        if (r->mode == HEAT_ROUTE_POLICY_ENFORCED)
+            ck_assert_msg(r->policy && policy_default_exists(r->policy), "CFN %s: rule %s is not a default",
+                          r->action, r->policy ? r->policy : "(none)");
+        else
+            ck_assert_int_eq(r->mode, HEAT_ROUTE_POLICY_NONE);
+    }
+}
+END_TEST
+
+/* The two rows whose rule depends on the body, as heat's decorators order the checks. */
+START_TEST(rows_with_body_policy)
+{
+    heat_routes_t *rt = native();
+    heat_route_match_t m;
+
+    heat_routes_match(rt, heat_test_pool, "PATCH", "/t/stacks/s/i", &m);
+    ck_assert_str_eq(m.route->action, "update_patch");
+    ck_assert_int_eq(m.route->mode, HEAT_ROUTE_POLICY_TENANT);
+    ck_assert_ptr_eq(m.route->handler, HEAT_NATIVE_FN(heat_stacks_update_patch));
+    heat_routes_match(rt, heat_test_pool, "POST", "/t/stacks/s/i/actions", &m);
+    ck_assert_str_eq(m.route->group, "actions");
+    ck_assert_int_eq(m.route->mode, HEAT_ROUTE_POLICY_BODY);
+    ck_assert_ptr_eq(m.route->handler, HEAT_NATIVE_FN(heat_actions_action));
+    heat_routes_match(rt, heat_test_pool, "PATCH", "/t/stacks/s/i/preview", &m);
+    ck_assert_int_eq(m.route->mode, HEAT_ROUTE_POLICY_ENFORCED);
+}
+END_TEST
+
+/* heat_api_dispatch on a row: body, then the row's policy check by its mode, then its handler.
+ * No engine transport is configured, so a handler that is reached answers 503. */
+static heat_reply_t dispatch(const heat_route_t *row, const char *method, const char *tenant, const char *body)
+{
+    heat_policy_options_t o;
+    heat_policy_t *pol;
+    heat_context_request_t req;
+    json_t *cases = heat_test_golden_json("context/cases.json"), *c = json_object_get(cases, "member");
+    heat_call_t call;
+    heat_settings_t settings;
+    heat_reply_t reply;
+    const char *err;
+
+    memset(&settings, 0, sizeof(settings));
+    memset(&o, 0, sizeof(o));
+    o.search_dirs = apr_array_make(heat_test_pool, 1, sizeof(const char *));
+    o.policy_dirs = apr_array_make(heat_test_pool, 1, sizeof(const char *));
+    err = heat_policy_load(&pol, heat_test_pool, &o);
+    ck_assert_msg(err == NULL, "load: %s", err);
+    memset(&req, 0, sizeof(req));
+    req.auth_token = json_string_value(json_object_get(c, "auth_token"));
+    req.token = json_object_get(c, "token");
+    memset(&call, 0, sizeof(call));
+    err = heat_context_from_token(&call.ctx, heat_test_pool, &req, pol, NULL);
+    ck_assert_msg(err == NULL, "%s", err);
+    call.p = heat_test_pool;
+    call.method = method;
+    call.route = row;
+    call.vars = apr_table_make(heat_test_pool, 4);
+    apr_table_set(call.vars, "tenant_id", tenant);
+    apr_table_set(call.vars, "stack_name", "s");
+    apr_table_set(call.vars, "stack_id", "i");
+    call.params = apr_array_make(heat_test_pool, 1, sizeof(heat_param_t));
+    call.body = body;
+    call.body_len = body ? strlen(body) : 0;
+    call.content_type = body ? "application/json" : NULL;
+    call.content_length = body ? (apr_off_t)strlen(body) : -1;
+    call.policy = pol;
+    settings.max_json_body_size = 1 << 20;
+    settings.max_template_size = 1 << 20;
+    call.settings = &settings;
+    call.url_base = "http://h/v1";
+    memset(&reply, 0, sizeof(reply));
+    heat_api_dispatch(&call, &reply);
+    return reply;
+}
+
+static const heat_route_t *row_of(const char *method, const char *path)
+{
+    heat_route_match_t m;
+    heat_routes_match(native(), heat_test_pool, method, path, &m);
+    ck_assert_int_eq(m.result, HEAT_ROUTE_MATCHED);
+    return m.route;
+}
+
+START_TEST(dispatch_by_policy_mode)
+{
+    /* "member" is a member of project P1 */
+    const heat_route_t *info = row_of("GET", "/P1/build_info");
+    const heat_route_t *patch = row_of("PATCH", "/P1/stacks/s/i");
+    const heat_route_t *action = row_of("POST", "/P1/stacks/s/i/actions");
+    heat_route_t unimplemented = *info, unruled = *info;
+    heat_reply_t r;
+
+    /* ENFORCED: the tenant check, the rule, then the handler */
+    r = dispatch(info, "GET", "P1", NULL);
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "no message transport"));
+    r = dispatch(info, "GET", "P2", NULL);
+    ck_assert_int_eq(r.status, 403);
+
+    /* TENANT: only the tenant check before the handler */
+    r = dispatch(patch, "PATCH", "P2", "{}");
+    ck_assert_int_eq(r.status, 403);
+    r = dispatch(patch, "PATCH", "P1", "{}");
+    ck_assert_int_ne(r.status, 403);
+    ck_assert_int_ne(r.status, 501);
+
+    /* BODY: the handler's own body errors come before any tenant or policy check */
+    r = dispatch(action, "POST", "P2", "{}");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "No action specified"));
+    r = dispatch(action, "POST", "P2", "{\"suspend\": null}");
+    ck_assert_int_eq(r.status, 403);
+
+    /* a row without a handler, or enforced without a rule, is not implemented: 501 */
+    unimplemented.handler = NULL;
+    r = dispatch(&unimplemented, "GET", "P1", NULL);
+    ck_assert_int_eq(r.status, 501);
+    ck_assert_ptr_nonnull(strstr(r.body, "HTTPNotImplemented"));
+    unruled.policy = NULL;
+    r = dispatch(&unruled, "GET", "P1", NULL);
+    ck_assert_int_eq(r.status, 501);
 }
 END_TEST
 
@@ -755,6 +915,13 @@ Suite *heat_test_routes_suite(void)
     tcase_add_test(tc, test_golden_native);
     tcase_add_test(tc, test_golden_cfn);
     tcase_add_test(tc, every_native_route_has_a_handler);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rows");
+    tcase_add_checked_fixture(tc, heat_test_pool_setup, heat_test_pool_teardown);
+    tcase_add_test(tc, rows_have_known_rules_and_handlers);
+    tcase_add_test(tc, rows_with_body_policy);
+    tcase_add_test(tc, dispatch_by_policy_mode);
     suite_add_tcase(s, tc);
     return s;
 }
