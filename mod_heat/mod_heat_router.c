@@ -91,6 +91,7 @@ static json_t *noauth_token(request_rec *r)
 static void respond_auth(heat_response_t *resp, const heat_auth_response_t *ar)
 {
     resp->status = ar->status;
+    resp->status_line = ar->status_line;
     resp->content_type = ar->content_type;
     resp->body = ar->body;
     resp->www_authenticate = ar->www_authenticate;
@@ -116,23 +117,22 @@ static void noauth_request(request_rec *r, heat_context_request_t *creq)
     creq->auth_user = creq->auth_user ? creq->auth_user : "admin";
 }
 
-/* keystonemiddleware's auth_token on X-Auth-Token: 1 with creq's token fields set, or 0 with
- * the answer (401, 503) in resp. */
-static int check_token(heat_request_state_t *st, heat_response_t *resp, heat_context_request_t *creq)
+/* keystonemiddleware's auth_token on X-Auth-Token, or on the token ec2token handed on
+ * (ec2 != NULL): 1 with creq's token fields set, or 0 with the answer (401, 503) in resp. */
+static int check_token(heat_request_state_t *st, heat_response_t *resp, const heat_auth_request_t *view,
+                       const heat_auth_ec2_result_t *ec2, heat_context_request_t *creq)
 {
-    request_rec *r = st->r;
     heat_auth_result_t res;
     heat_auth_response_t ar;
-    int status = heat_auth_check(st->sc->auth, r, r->uri, &res);
 
-    if (status != OK) {
-        heat_auth_error_response(st->sc->auth, r, status, &ar);
+    heat_auth_strip_identity_headers(st->r);
+    if (heat_auth_token(st->sc->auth, view, ec2, &res, &ar) != HEAT_AUTH_NEXT) {
         respond_auth(resp, &ar);
         return 0;
     }
     creq->auth_token = res.token;
     creq->token = res.token_info;
-    creq->service_token = apr_table_get(r->headers_in, "X-Service-Token");
+    creq->service_token = view->service_token;
     creq->service_token_body = res.service_token_valid ? res.service_token_info : NULL;
     return 1;
 }
@@ -163,38 +163,34 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
     request_rec *r = st->r;
     const heat_server_conf_t *sc = st->sc;
     heat_context_request_t creq;
+    heat_auth_request_t view;
+    heat_auth_response_t ar;
+    const char *auth_url;
 
     context_request_init(st, &creq);
-    if (sc->settings.noauth)
+    if (sc->settings.noauth) {
         noauth_request(r, &creq);
-    else if (sc->settings.standalone) {
-        /* authurl + authpassword */
+        return make_context(st, resp, &creq, ctx);
+    }
+    heat_auth_view(r, &view);
+    if (heat_auth_url_check(sc->auth, &view, &auth_url, &ar) != HEAT_AUTH_NEXT) {
+        respond_auth(resp, &ar);
+        return 0;
+    }
+    if (sc->settings.standalone) {
         heat_auth_result_t res;
-        heat_auth_response_t ar;
-        const char *auth_url;
-        int status = heat_auth_url_check(sc->auth, r, &auth_url, &ar);
-        if (status == OK)
-            status = heat_auth_password(sc->auth, r, st->path_info, auth_url, &res, &ar);
-        if (status != OK) {
+        if (heat_auth_password(sc->auth, &view, st->path_info, auth_url, &res, &ar) != HEAT_AUTH_NEXT) {
             respond_auth(resp, &ar);
             return 0;
         }
         creq.auth_token = res.token;
         creq.token = res.token_info;
-        creq.service_token = apr_table_get(r->headers_in, "X-Service-Token");
-        creq.auth_url = auth_url;
+        creq.service_token = view.service_token;
     }
-    else {
-        heat_auth_response_t ar;
-        const char *auth_url;
-        if (heat_auth_url_check(sc->auth, r, &auth_url, &ar) != OK) {
-            respond_auth(resp, &ar);
-            return 0;
-        }
-        if (!check_token(st, resp, &creq))
-            return 0;
-        creq.auth_url = auth_url;
+    else if (!check_token(st, resp, &view, NULL, &creq)) {
+        return 0;
     }
+    creq.auth_url = auth_url;
     return make_context(st, resp, &creq, ctx);
 }
 
@@ -349,9 +345,11 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
 {
     request_rec *r = st->r;
     heat_context_request_t creq;
+    heat_auth_request_t view;
+    heat_auth_ec2_input_t in;
     heat_auth_ec2_result_t ec2;
     heat_auth_response_t ar;
-    const char *path, *host;
+    const char *host;
     int status;
 
     context_request_init(st, &creq);
@@ -359,8 +357,13 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
         noauth_request(r, &creq);
         return make_context(st, resp, &creq, ctx);
     }
+    heat_auth_view(r, &view);
+    in.params = call->params;
+    in.n_query = call->n_query_params;
+    in.body = call->body;
+    in.body_len = call->body_len;
     /* req.path: SCRIPT_NAME + PATH_INFO (mount point, proxy prefix and "/v1" included) */
-    path = heat_ec2_path(r->pool, apr_pstrcat(r->pool, st->script_name ? st->script_name : "",
+    in.path = heat_ec2_path(r->pool, apr_pstrcat(r->pool, st->script_name ? st->script_name : "",
                                               st->path_info ? st->path_info : "", NULL));
     /* req.host: the Host header, else SERVER_NAME with SERVER_PORT unless the scheme's default */
     host = st->host;
@@ -370,9 +373,9 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
                    (strcmp(st->scheme, "https") != 0 && port == 80);
         host = dflt ? ap_get_server_name(r) : apr_psprintf(r->pool, "%s:%u", ap_get_server_name(r), port);
     }
-    status = heat_auth_ec2(st->sc->auth, r, &st->sc->ec2, call->params, call->n_query_params,
-                           host, path, call->body, call->body_len, &ec2, &ar);
-    if (status == DECLINED) {
+    in.host = host;
+    status = heat_auth_ec2(st->sc->auth, &view, &st->sc->ec2, &in, &ec2, &ar);
+    if (status == HEAT_AUTH_SKIP) {
         /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
          * flavor has no authtoken: heat-api-cfn then builds the context from the client's own
          * X-User-Id, X-Roles... headers; mod_heat trusts none of them and goes on without one. */
@@ -380,13 +383,12 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
             *ctx = NULL;
             return 1;
         }
-        if (!check_token(st, resp, &creq))
+        if (!check_token(st, resp, &view, NULL, &creq))
             return 0;
         return make_context(st, resp, &creq, ctx);
     }
-    if (status != OK) {
+    if (status != HEAT_AUTH_NEXT) {
         respond_auth(resp, &ar);
-        resp->status_line = ar.status_line;
         return 0;
     }
     creq.ec2_creds = ec2.ec2_creds;
@@ -395,7 +397,7 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
         creq.auth_token = ec2.token;
         creq.token = heat_auth_ec2_standalone_token(r->pool, &ec2);
     }
-    else if (!check_token(st, resp, &creq)) {
+    else if (!check_token(st, resp, &view, &ec2, &creq)) {
         /* authtoken on the token Keystone has just issued (primed in the cache) */
         return 0;
     }

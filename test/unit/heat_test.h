@@ -21,6 +21,7 @@
     X(yaml)                 \
     X(template)             \
     X(ec2)                  \
+    X(auth)                 \
     X(cfn)                  \
     X(cfn_actions)          \
     X(body)

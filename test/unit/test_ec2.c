@@ -18,14 +18,7 @@
 #include "heat_keystone.h"
 #include "heat_util.h"
 
-/* the loopback server of test_http.c */
-typedef const char *heat_test_httpd_fn(void *baton, apr_pool_t *p, const char *request,
-                                       apr_size_t len);
-typedef struct heat_test_httpd heat_test_httpd_t;
-heat_test_httpd_t *heat_test_httpd_start(heat_test_httpd_fn *fn, void *baton);
-const char *heat_test_httpd_url(const heat_test_httpd_t *srv);
-void heat_test_httpd_stop(heat_test_httpd_t *srv);
-int heat_test_closed_port(void);
+#include "fake_keystone.h"
 
 static json_t *cases(void)
 {
@@ -309,91 +302,25 @@ END_TEST
 
 /* ---- heat_keystone_ec2tokens against a fake Keystone ------------------------------------- */
 
-typedef struct {
-    pthread_mutex_t lock;
-    char base[64];
-    int n_auth, n_ec2;
-    int refuse_first_ec2;      /* answer the first ec2tokens call 401 "requires authentication" */
-    int refuse_all_ec2;        /* ... and every one */
-    int not_json;
-    int html_404;
-    char last_ec2[8192];
-} fake_t;
-
-static fake_t fe;
-static heat_test_httpd_t *esrv;
+static fake_ks_t *fe;
 static heat_http_t *ehttp;
 
-static const char *reply(apr_pool_t *p, const char *status, const char *headers, const char *body)
-{
-    return apr_psprintf(p, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n"
-                        "Connection: close\r\n%s\r\n%s", status, (unsigned long)strlen(body),
-                        headers ? headers : "", body);
-}
-
-#define EC2_TOKEN_BODY                                                                        \
-    "{\"token\": {\"methods\": [\"ec2credential\"], \"user\": {\"id\": \"u1\", \"name\": \"demo\"}, " \
-    "\"project\": {\"id\": \"p1\", \"name\": \"demo\"}, \"roles\": [{\"name\": \"member\"}], "  \
-    "\"catalog\": [], \"expires_at\": \"2099-01-01T00:00:00.000000Z\"}}"
-
-static const char *fake_keystone(void *baton, apr_pool_t *p, const char *req, apr_size_t len)
-{
-    char method[16] = "", path[512] = "";
-    const char *resp;
-    (void)baton;
-    (void)len;
-
-    sscanf(req, "%15s %511s", method, path);
-    pthread_mutex_lock(&fe.lock);
-    if (strcmp(method, "POST") == 0 && strcmp(path, "/v3/auth/tokens") == 0) {
-        fe.n_auth++;
-        resp = reply(p, "201 Created", apr_psprintf(p, "X-Subject-Token: svc-%d\r\n", fe.n_auth),
-                     "{\"token\": {\"expires_at\": \"2099-01-01T00:00:00Z\", \"catalog\": []}}");
-    }
-    else if (strcmp(method, "POST") == 0 && strcmp(path, "/v3/ec2tokens") == 0) {
-        fe.n_ec2++;
-        apr_cpystrn(fe.last_ec2, req, sizeof(fe.last_ec2));
-        if ((fe.refuse_first_ec2 && fe.n_ec2 == 1) || fe.refuse_all_ec2)
-            resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401, \"title\": "
-                         "\"Unauthorized\", \"message\": \"The request you have made requires "
-                         "authentication.\"}}");
-        else if (fe.html_404)
-            resp = "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n"
-                   "Connection: close\r\n\r\nnot found";
-        else if (fe.not_json)
-            resp = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 5\r\n"
-                   "Connection: close\r\n\r\noops!";
-        else if (strstr(req, "\"access\": \"AKbad\""))
-            resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401, \"title\": "
-                         "\"Unauthorized\", \"message\": \"EC2 access key not found.\"}}");
-        else
-            resp = reply(p, "200 OK", "X-Subject-Token: user-tok\r\n", EC2_TOKEN_BODY);
-    }
-    else {
-        resp = reply(p, "404 Not Found", NULL, "{}");
-    }
-    pthread_mutex_unlock(&fe.lock);
-    return resp;
-}
+#define EC2_TOKEN_BODY FAKE_KS_EC2_TOKEN_BODY
 
 static void fake_setup(void)
 {
     heat_test_pool_setup();
-    memset(&fe, 0, sizeof(fe));
-    pthread_mutex_init(&fe.lock, NULL);
     ck_assert_int_eq(heat_http_global_init(heat_test_pool), APR_SUCCESS);
     ck_assert_int_eq(heat_http_create(&ehttp, heat_test_pool), APR_SUCCESS);
-    esrv = heat_test_httpd_start(fake_keystone, NULL);
-    apr_cpystrn(fe.base, heat_test_httpd_url(esrv), sizeof(fe.base));
+    fe = fake_ks_start();
 }
 
 static void fake_teardown(void)
 {
-    heat_test_httpd_stop(esrv);
-    esrv = NULL;
+    fake_ks_stop(fe);
+    fe = NULL;
     heat_test_pool_teardown();
     ehttp = NULL;
-    pthread_mutex_destroy(&fe.lock);
 }
 
 static heat_keystone_t *ec2_client(int standalone)
@@ -404,9 +331,9 @@ static heat_keystone_t *ec2_client(int standalone)
 
     heat_keystone_settings_init(&s);
     if (!standalone) {
-        s.auth_url = apr_pstrcat(heat_test_pool, fe.base, "/v3", NULL);
+        s.auth_url = apr_pstrcat(heat_test_pool, fe->base, "/v3", NULL);
         s.username = "heat";
-        s.password = "heat-secret";
+        s.password = "s3cret";
         s.project_name = "service";
         s.user_domain_name = "Default";
         s.project_domain_name = "Default";
@@ -419,7 +346,7 @@ static heat_keystone_t *ec2_client(int standalone)
 
 static const char *ec2_url(void)
 {
-    return apr_pstrcat(heat_test_pool, fe.base, "/v3/ec2tokens", NULL);
+    return apr_pstrcat(heat_test_pool, fe->base, "/v3/ec2tokens", NULL);
 }
 
 START_TEST(test_ec2tokens_with_service_token)
@@ -433,10 +360,10 @@ START_TEST(test_ec2tokens_with_service_token)
                      HEAT_KS_VALID);
     ck_assert_int_eq(r.http_status, 200);
     ck_assert_str_eq(r.subject_token, "user-tok");
-    ck_assert_int_eq(fe.n_auth, 1);
-    ck_assert_ptr_nonnull(strcasestr(fe.last_ec2, "\r\nX-Auth-Token: svc-1\r\n"));
-    ck_assert_ptr_nonnull(strcasestr(fe.last_ec2, "\r\nContent-Type: application/json\r\n"));
-    ck_assert_ptr_nonnull(strstr(fe.last_ec2, "\r\n\r\n{\"ec2Credentials\": {\"access\": \"AK\"}}"));
+    ck_assert_int_eq(fe->n_post, 1);
+    ck_assert_ptr_nonnull(strcasestr(fe->last_ec2, "\r\nX-Auth-Token: svc-1\r\n"));
+    ck_assert_ptr_nonnull(strcasestr(fe->last_ec2, "\r\nContent-Type: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(fe->last_ec2, "\r\n\r\n{\"ec2Credentials\": {\"access\": \"AK\"}}"));
     heat_ec2_outcome(heat_test_pool, r.subject_token, r.body, &o);
     ck_assert_ptr_null(o.error);
     ck_assert_str_eq(o.project_id, "p1");
@@ -447,8 +374,8 @@ START_TEST(test_ec2tokens_with_service_token)
     ck_assert_int_eq(r.http_status, 401);
     heat_ec2_outcome(heat_test_pool, r.subject_token, r.body, &o);
     ck_assert_str_eq(o.error, "InvalidClientTokenId");
-    ck_assert_int_eq(fe.n_auth, 1); /* the service token was reused, no retry */
-    ck_assert_int_eq(fe.n_ec2, 2);
+    ck_assert_int_eq(fe->n_post, 1); /* the service token was reused, no retry */
+    ck_assert_int_eq(fe->n_ec2, 2);
 }
 END_TEST
 
@@ -457,20 +384,20 @@ START_TEST(test_ec2tokens_service_token_refused_once)
     heat_keystone_t *ks = ec2_client(0);
     heat_keystone_ec2_result_t r;
 
-    fe.refuse_first_ec2 = 1;
+    fe->refuse_first_ec2 = 1;
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 1, &r),
                      HEAT_KS_VALID);
     ck_assert_int_eq(r.http_status, 200);
-    ck_assert_int_eq(fe.n_ec2, 2);
-    ck_assert_int_eq(fe.n_auth, 2);
-    ck_assert_ptr_nonnull(strcasestr(fe.last_ec2, "\r\nX-Auth-Token: svc-2\r\n"));
+    ck_assert_int_eq(fe->n_ec2, 2);
+    ck_assert_int_eq(fe->n_post, 2);
+    ck_assert_ptr_nonnull(strcasestr(fe->last_ec2, "\r\nX-Auth-Token: svc-2\r\n"));
     /* a generic 401 again (a disabled user answers so too): no second renewal within a minute */
-    fe.refuse_all_ec2 = 1;
+    fe->refuse_all_ec2 = 1;
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 1, &r),
                      HEAT_KS_VALID);
     ck_assert_int_eq(r.http_status, 401);
-    ck_assert_int_eq(fe.n_ec2, 3);
-    ck_assert_int_eq(fe.n_auth, 2);
+    ck_assert_int_eq(fe->n_ec2, 3);
+    ck_assert_int_eq(fe->n_post, 2);
 }
 END_TEST
 
@@ -483,14 +410,14 @@ START_TEST(test_ec2tokens_anonymous_and_failures)
     /* standalone: no service credentials, the call goes out as heat's does, without a token */
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 0, &r),
                      HEAT_KS_VALID);
-    ck_assert_ptr_null(strcasestr(fe.last_ec2, "X-Auth-Token"));
-    ck_assert_int_eq(fe.n_auth, 0);
+    ck_assert_ptr_null(strcasestr(fe->last_ec2, "X-Auth-Token"));
+    ck_assert_int_eq(fe->n_post, 0);
     /* ... and asking for a service token without credentials fails cleanly */
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 1, &r),
                      HEAT_KS_UNAVAILABLE);
     ck_assert_ptr_nonnull(r.error);
     /* a 4xx that is not JSON (a wrong path): a refusal without message */
-    fe.html_404 = 1;
+    fe->ec2_html_404 = 1;
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 0, &r),
                      HEAT_KS_VALID);
     ck_assert_int_eq(r.http_status, 404);
@@ -499,9 +426,9 @@ START_TEST(test_ec2tokens_anonymous_and_failures)
         heat_ec2_outcome(heat_test_pool, r.subject_token, r.body, &o);
         ck_assert_str_eq(o.error, "AccessDenied");
     }
-    fe.html_404 = 0;
+    fe->ec2_html_404 = 0;
     /* any other answer that is not JSON */
-    fe.not_json = 1;
+    fe->ec2_not_json = 1;
     ck_assert_int_eq(heat_keystone_ec2tokens(ks, heat_test_pool, ec2_url(), "{}", NULL, 0, &r),
                      HEAT_KS_UNAVAILABLE);
     ck_assert_int_eq(r.http_status, 502);
@@ -573,7 +500,7 @@ START_TEST(test_cache_issued_then_authtoken_hits)
     ck_assert_int_eq(res.from_cache, 1);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res.token_info, "token"),
                                                        "auth_token")), "user-tok");
-    ck_assert_int_eq(fe.n_auth, 0);
+    ck_assert_int_eq(fe->n_post, 0);
     /* no cache, or caching off: nothing stored */
     heat_keystone_cache_issued(ks, heat_test_pool, NULL, "user-tok", body);
     ck_assert_int_eq(cr.n_store, 1);
@@ -620,54 +547,37 @@ START_TEST(test_same_keystone)
 }
 END_TEST
 
-/* A second fake Keystone, "foreign": records what it was sent, issues its own token. */
-typedef struct {
-    pthread_mutex_t lock;
-    int n_ec2;
-    char last[8192];
-} foreign_t;
-
-static foreign_t ff;
-
-static const char *foreign_keystone(void *baton, apr_pool_t *p, const char *req, apr_size_t len)
-{
-    (void)baton;
-    (void)len;
-    pthread_mutex_lock(&ff.lock);
-    ff.n_ec2++;
-    apr_cpystrn(ff.last, req, sizeof(ff.last));
-    pthread_mutex_unlock(&ff.lock);
-    /* whatever it likes, e.g. an admin of the local cloud's project */
-    return reply(p, "200 OK", "X-Subject-Token: foreign-tok\r\n",
-                 "{\"token\": {\"methods\": [\"ec2credential\"], \"user\": {\"id\": \"u-admin\", "
-                 "\"name\": \"admin\"}, \"project\": {\"id\": \"p1\", \"name\": \"demo\"}, "
-                 "\"roles\": [{\"name\": \"admin\"}], \"expires_at\": \"2099-01-01T00:00:00Z\"}}");
-}
+/* A second fake Keystone, "foreign": issues its own token, e.g. an admin of the local cloud's
+ * project. */
+#define FOREIGN_TOKEN_BODY                                                                   \
+    "{\"token\": {\"methods\": [\"ec2credential\"], \"user\": {\"id\": \"u-admin\", "            \
+    "\"name\": \"admin\"}, \"project\": {\"id\": \"p1\", \"name\": \"demo\"}, "                  \
+    "\"roles\": [{\"name\": \"admin\"}], \"expires_at\": \"2099-01-01T00:00:00Z\"}}"
 
 START_TEST(test_multi_cloud_foreign_keystone)
 {
     heat_keystone_t *ks = ec2_client(0);
     heat_keystone_cache_t cache = {c_lookup, c_store, NULL};
-    heat_test_httpd_t *fsrv;
+    fake_ks_t *ff;
     heat_ec2_attempt_t at;
     heat_keystone_request_t req;
     heat_auth_result_t res;
     const char *foreign;
 
-    memset(&ff, 0, sizeof(ff));
     memset(&cr, 0, sizeof(cr));
-    pthread_mutex_init(&ff.lock, NULL);
-    fsrv = heat_test_httpd_start(foreign_keystone, NULL);
-    foreign = apr_pstrcat(heat_test_pool, heat_test_httpd_url(fsrv), "/v3", NULL);
+    ff = fake_ks_start();
+    ff->ec2_subject = "foreign-tok";
+    ff->ec2_body = FOREIGN_TOKEN_BODY;
+    foreign = apr_pstrcat(heat_test_pool, ff->base, "/v3", NULL);
 
     /* multi_cloud, a URI on another Keystone: no X-Auth-Token, not trusted */
     heat_ec2_attempt(ks, heat_test_pool, 1, foreign, "{\"ec2Credentials\": {}}", NULL, &at);
     ck_assert_int_eq(at.status, HEAT_KS_VALID);
     ck_assert_ptr_null(at.outcome.error);
     ck_assert_int_eq(at.trusted, 0);
-    ck_assert_int_eq(ff.n_ec2, 1);
-    ck_assert_ptr_null(strcasestr(ff.last, "X-Auth-Token"));
-    ck_assert_int_eq(fe.n_auth, 0); /* no service token was even fetched */
+    ck_assert_int_eq(ff->n_ec2, 1);
+    ck_assert_ptr_null(strcasestr(ff->last_ec2, "X-Auth-Token"));
+    ck_assert_int_eq(fe->n_post, 0); /* no service token was even fetched */
     /* ... and its token body does not reach the cache: authtoken asks the configured Keystone,
      * which does not know the token */
     heat_ec2_prime(ks, heat_test_pool, &cache, at.trusted, at.kr.subject_token, at.kr.body);
@@ -682,20 +592,19 @@ START_TEST(test_multi_cloud_foreign_keystone)
     memset(&cr, 0, sizeof(cr)); /* drop the remembered 404 */
 
     /* multi_cloud, the configured Keystone among the allowed URIs: trusted as before */
-    heat_ec2_attempt(ks, heat_test_pool, 1, apr_pstrcat(heat_test_pool, fe.base, "/v3/", NULL),
+    heat_ec2_attempt(ks, heat_test_pool, 1, apr_pstrcat(heat_test_pool, fe->base, "/v3/", NULL),
                      "{}", NULL, &at);
     ck_assert_int_eq(at.trusted, 1);
-    ck_assert_ptr_nonnull(strcasestr(fe.last_ec2, "\r\nX-Auth-Token: svc-1\r\n"));
+    ck_assert_ptr_nonnull(strcasestr(fe->last_ec2, "\r\nX-Auth-Token: svc-1\r\n"));
     heat_ec2_prime(ks, heat_test_pool, &cache, at.trusted, at.kr.subject_token, at.kr.body);
     ck_assert_int_eq(cr.n_store, 1);
 
     /* without multi_cloud, the operator's one ec2 URI is trusted whatever its host */
     heat_ec2_attempt(ks, heat_test_pool, 0, foreign, "{}", NULL, &at);
     ck_assert_int_eq(at.trusted, 1);
-    ck_assert_ptr_nonnull(strcasestr(ff.last, "\r\nX-Auth-Token: svc-1\r\n"));
+    ck_assert_ptr_nonnull(strcasestr(ff->last_ec2, "\r\nX-Auth-Token: svc-1\r\n"));
 
-    heat_test_httpd_stop(fsrv);
-    pthread_mutex_destroy(&ff.lock);
+    fake_ks_stop(ff);
 }
 END_TEST
 

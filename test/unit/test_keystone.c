@@ -17,14 +17,8 @@
 #include "heat_keystone.h"
 #include "heat_tokencrypt.h"
 
-/* the loopback server of test_http.c */
-typedef const char *heat_test_httpd_fn(void *baton, apr_pool_t *p, const char *request,
-                                       apr_size_t len);
-typedef struct heat_test_httpd heat_test_httpd_t;
-heat_test_httpd_t *heat_test_httpd_start(heat_test_httpd_fn *fn, void *baton);
-const char *heat_test_httpd_url(const heat_test_httpd_t *srv);
-void heat_test_httpd_stop(heat_test_httpd_t *srv);
-int heat_test_closed_port(void);
+#include "fake_keystone.h"
+
 
 static const char *golden(const char *name)
 {
@@ -385,281 +379,25 @@ END_TEST
 
 /* ---- the fake Keystone -------------------------------------------------------------------- */
 
-typedef struct {
-    pthread_mutex_t lock;
-    char base[64];
-    const char *token_project; /* golden token body */
-    int n_root, n_v3, n_post, n_disc, n_validate;
-    int issued;               /* service tokens issued: svc-1, svc-2, ... */
-    char current[32];         /* the service token Keystone accepts */
-    int svc_lifetime;         /* seconds */
-    int refuse_validations;   /* answer 401 to this many validations */
-    int refuse_auth;          /* POST /v3/auth/tokens answers 401 */
-    int root_status;          /* discovery at / (0: 300) */
-    int no_identity;          /* catalog without identity */
-    int validate_delay_ms;
-    int auth_delay_ms;        /* service authentications stall this long */
-    char last_post[4096];
-    char last_validate[4096];
-    int n_user_post;          /* password authentications of users (project-id scoped) */
-    int n_other_disc;         /* discovery at /nov3, /odd, /broken... */
-    char last_user_post[4096];
-} fake_ks_t;
+static fake_ks_t *fk;
 
-static fake_ks_t fk;
-
-static const char *header_value(apr_pool_t *p, const char *req, const char *name)
-{
-    const char *h = strcasestr(req, apr_pstrcat(p, "\r\n", name, ": ", NULL));
-    const char *end;
-    if (!h)
-        return NULL;
-    h += strlen(name) + 4;
-    end = strstr(h, "\r\n");
-    return apr_pstrmemdup(p, h, end ? (apr_size_t)(end - h) : strlen(h));
-}
-
-static const char *iso(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.000000Z", e.tm_year + 1900, e.tm_mon + 1,
-                        e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
-}
-
-static const char *reply(apr_pool_t *p, const char *status, const char *headers, const char *body)
-{
-    return apr_psprintf(p, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n"
-                        "Connection: close\r\n%s\r\n%s", status, (unsigned long)strlen(body),
-                        headers ? headers : "", body);
-}
-
-static const char *user_token_body(apr_pool_t *p, const char *expires_at, const char *roles)
-{
-    json_error_t err;
-    json_t *j = json_loads(fk.token_project, 0, &err);
-    json_t *t = json_object_get(j, "token");
-    char *s;
-    const char *out;
-
-    if (expires_at)
-        json_object_set_new(t, "expires_at", json_string(expires_at));
-    if (roles)
-        json_object_set_new(t, "roles", json_pack("[{s:s}]", "name", roles));
-    s = json_dumps(j, 0);
-    out = apr_pstrdup(p, s);
-    free(s);
-    json_decref(j);
-    return out;
-}
-
-/* A user's password authentication (scoped to a project id): alice / wonderland is the only
- * valid user; project ids pick other answers. */
-static const char *user_auth_reply(apr_pool_t *p, const char *req)
-{
-    const char *body = strstr(req, "\r\n\r\n");
-    json_error_t err;
-    json_t *j = body ? json_loads(body + 4, 0, &err) : NULL;
-    json_t *user;
-    const char *project, *name, *password, *resp;
-    int has_domain;
-
-    fk.n_user_post++;
-    apr_cpystrn(fk.last_user_post, req, sizeof(fk.last_user_post));
-    user = json_object_get(json_object_get(json_object_get(json_object_get(j, "auth"),
-                                                           "identity"), "password"), "user");
-    project = json_string_value(json_object_get(json_object_get(json_object_get(
-                  json_object_get(j, "auth"), "scope"), "project"), "id"));
-    name = json_string_value(json_object_get(user, "name"));
-    password = json_string_value(json_object_get(user, "password"));
-    has_domain = json_object_get(user, "domain") != NULL;
-    if (!project)
-        resp = reply(p, "400 Bad Request", NULL, "{}");
-    else if (strcmp(project, "forbidden") == 0)
-        resp = reply(p, "403 Forbidden", NULL, "{\"error\": {\"code\": 403}}");
-    else if (strcmp(project, "gone") == 0)
-        resp = reply(p, "404 Not Found", NULL, "{\"error\": {\"code\": 404}}");
-    else if (strcmp(project, "receipt") == 0)
-        resp = reply(p, "401 Unauthorized", "Openstack-Auth-Receipt: r1\r\n", "{}");
-    else if (strcmp(project, "boom") == 0)
-        resp = reply(p, "500 Internal Server Error", NULL, "{}");
-    else if (strcmp(project, "teapot") == 0)
-        resp = reply(p, "418 I'm a teapot", NULL, "{}");
-    else if (strcmp(project, "garbage") == 0)
-        resp = reply(p, "201 Created", "X-Subject-Token: user-x\r\n", "{\"nothing\": 1}");
-    else if (strcmp(project, "notoken") == 0)
-        resp = reply(p, "201 Created", NULL, fk.token_project);
-    else if (name && !has_domain)
-        resp = reply(p, "400 Bad Request", NULL, "{\"error\": {\"code\": 400, \"message\": "
-                     "\"Expecting to find domain in user.\"}}");
-    else if (!name || strcmp(name, "alice") != 0 || !password ||
-             strcmp(password, "wonderland") != 0)
-        resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401}}");
-    else
-        resp = reply(p, "201 Created",
-                     apr_psprintf(p, "X-Subject-Token: user-%d\r\n", fk.n_user_post),
-                     fk.token_project);
-    json_decref(j);
-    return resp;
-}
-
-static const char *fake_keystone(void *baton, apr_pool_t *p, const char *req, apr_size_t len)
-{
-    char method[16] = "", path[512] = "";
-    const char *resp;
-    apr_size_t plen;
-    (void)baton;
-    (void)len;
-
-    sscanf(req, "%15s %511s", method, path);
-    plen = strlen(path);
-    pthread_mutex_lock(&fk.lock);
-    if (strcmp(method, "POST") == 0 && plen >= 12 && strcmp(path + plen - 12, "/auth/tokens") == 0 &&
-        strstr(req, "\"project\":{\"id\":")) {
-        resp = user_auth_reply(p, req);
-    }
-    else if (strcmp(method, "GET") == 0 && strcmp(path, "/nov3") == 0) {
-        fk.n_other_disc++;
-        resp = reply(p, "300 Multiple Choices", NULL, apr_psprintf(p,
-            "{\"versions\": {\"values\": [{\"id\": \"v2.0\", \"status\": \"deprecated\", "
-            "\"links\": [{\"rel\": \"self\", \"href\": \"%s/v2.0/\"}]}]}}", fk.base));
-    }
-    else if (strcmp(method, "GET") == 0 && strcmp(path, "/odd") == 0) {
-        fk.n_other_disc++;
-        resp = reply(p, "200 OK", NULL, apr_psprintf(p, "{\"version\": {\"id\": \"v3.14\", "
-                     "\"links\": [{\"rel\": \"Self\", \"href\": \"%s/odd/v3.14/\"}]}}", fk.base));
-    }
-    else if (strcmp(method, "GET") == 0 && strcmp(path, "/text") == 0) {
-        fk.n_other_disc++;
-        resp = reply(p, "200 OK", NULL, "not json");
-    }
-    else if (strcmp(method, "GET") == 0 && strncmp(path, "/broken", 7) == 0) {
-        fk.n_other_disc++;
-        resp = reply(p, "404 Not Found", NULL, "{}");
-    }
-    else if (strcmp(method, "GET") == 0 && strcmp(path, "/") == 0) {
-        fk.n_root++;
-        if (fk.root_status)
-            resp = reply(p, apr_psprintf(p, "%d Error", fk.root_status), NULL, "{}");
-        else
-            resp = reply(p, "300 Multiple Choices", NULL, apr_psprintf(p,
-                "{\"versions\": {\"values\": [{\"id\": \"v3.14\", \"status\": \"stable\", "
-                "\"links\": [{\"rel\": \"self\", \"href\": \"%s/v3/\"}]}]}}", fk.base));
-    }
-    else if (strcmp(method, "GET") == 0 && strcmp(path, "/v3") == 0) {
-        fk.n_v3++;
-        resp = reply(p, "200 OK", NULL, apr_psprintf(p, "{\"version\": {\"id\": \"v3.14\", "
-                     "\"links\": [{\"rel\": \"self\", \"href\": \"%s/v3/\"}]}}", fk.base));
-    }
-    else if (strcmp(method, "POST") == 0 && strcmp(path, "/v3/auth/tokens") == 0) {
-        const char *body = strstr(req, "\r\n\r\n");
-        fk.n_post++;
-        apr_cpystrn(fk.last_post, req, sizeof(fk.last_post));
-        if (fk.auth_delay_ms) {
-            pthread_mutex_unlock(&fk.lock);
-            apr_sleep(apr_time_from_msec(fk.auth_delay_ms));
-            pthread_mutex_lock(&fk.lock);
-        }
-        if (fk.refuse_auth || !body || !strstr(body, "\"s3cret\"")) {
-            resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401}}");
-        }
-        else {
-            const char *catalog = fk.no_identity ? "[]" : apr_psprintf(p,
-                "[{\"type\": \"identity\", \"id\": \"i\", \"endpoints\": ["
-                "{\"interface\": \"public\", \"region_id\": \"RegionOne\", \"url\": \"%s/public\"},"
-                "{\"interface\": \"internal\", \"region_id\": \"RegionTwo\", \"url\": \"%s/two\"},"
-                "{\"interface\": \"internal\", \"region\": \"RegionOne\", \"url\": \"%s/identity\"}"
-                "]}]", fk.base, fk.base, fk.base);
-            fk.issued++;
-            snprintf(fk.current, sizeof(fk.current), "svc-%d", fk.issued);
-            resp = reply(p, "201 Created",
-                         apr_psprintf(p, "X-Subject-Token: %s\r\n", fk.current),
-                         apr_psprintf(p, "{\"token\": {\"expires_at\": \"%s\", \"catalog\": %s}}",
-                                      iso(p, apr_time_now() + apr_time_from_sec(fk.svc_lifetime)),
-                                      catalog));
-        }
-    }
-    else if (strcmp(method, "GET") == 0 &&
-             (strcmp(path, "/identity") == 0 || strcmp(path, "/two") == 0 ||
-              strcmp(path, "/public") == 0)) {
-        fk.n_disc++;
-        resp = reply(p, "200 OK", NULL, apr_psprintf(p, "{\"version\": {\"id\": \"v3.14\", "
-                     "\"links\": [{\"rel\": \"self\", \"href\": \"%s%s/v3/\"}]}}", fk.base, path));
-    }
-    else if (strcmp(method, "GET") == 0 && strstr(path, "/v3/auth/tokens")) {
-        const char *svc = header_value(p, req, "X-Auth-Token");
-        const char *subject = header_value(p, req, "X-Subject-Token");
-        int allow_expired = strstr(path, "allow_expired=1") != NULL;
-        fk.n_validate++;
-        apr_cpystrn(fk.last_validate, req, sizeof(fk.last_validate));
-        if (fk.validate_delay_ms) {
-            pthread_mutex_unlock(&fk.lock);
-            apr_sleep(apr_time_from_msec(fk.validate_delay_ms));
-            pthread_mutex_lock(&fk.lock);
-        }
-        if (fk.refuse_validations > 0 || !svc || strcmp(svc, fk.current) != 0) {
-            if (fk.refuse_validations > 0)
-                fk.refuse_validations--;
-            resp = reply(p, "401 Unauthorized", NULL, "{\"error\": {\"code\": 401}}");
-        }
-        else if (!subject) {
-            resp = reply(p, "400 Bad Request", NULL, "{}");
-        }
-        else if (strcmp(subject, "good") == 0) {
-            resp = reply(p, "200 OK", NULL, fk.token_project);
-        }
-        else if (strcmp(subject, "soon") == 0) {
-            resp = reply(p, "200 OK", NULL, user_token_body(p, iso(p, apr_time_now() +
-                                                                   apr_time_from_sec(60)), NULL));
-        }
-        else if (strcmp(subject, "svcrole") == 0 || strcmp(subject, "plain") == 0) {
-            resp = reply(p, "200 OK", NULL, user_token_body(p, NULL, subject[0] == 's' ? "service"
-                                                                                       : "member"));
-        }
-        else if (strcmp(subject, "expired") == 0 && allow_expired) {
-            resp = reply(p, "200 OK", NULL, user_token_body(p, "2000-01-01T00:00:00.000000Z", NULL));
-        }
-        else if (strcmp(subject, "boom") == 0) {
-            resp = reply(p, "503 Service Unavailable", NULL, "{}");
-        }
-        else if (strcmp(subject, "garbage") == 0) {
-            resp = reply(p, "200 OK", NULL, "{\"nothing\": 1}");
-        }
-        else {
-            resp = reply(p, "404 Not Found", NULL, "{\"error\": {\"code\": 404, \"message\": "
-                         "\"Could not find token\"}}");
-        }
-    }
-    else {
-        resp = reply(p, "404 Not Found", NULL, "{}");
-    }
-    pthread_mutex_unlock(&fk.lock);
-    return resp;
-}
-
-static heat_test_httpd_t *ksrv;
 static heat_http_t *khttp;
 
 static void ks_setup(void)
 {
     heat_test_pool_setup();
-    memset(&fk, 0, sizeof(fk));
-    pthread_mutex_init(&fk.lock, NULL);
-    fk.svc_lifetime = 3600;
-    fk.token_project = golden("token_project.json");
     ck_assert_int_eq(heat_http_global_init(heat_test_pool), APR_SUCCESS);
     ck_assert_int_eq(heat_http_create(&khttp, heat_test_pool), APR_SUCCESS);
-    ksrv = heat_test_httpd_start(fake_keystone, NULL);
-    apr_cpystrn(fk.base, heat_test_httpd_url(ksrv), sizeof(fk.base));
+    fk = fake_ks_start();
+    fk->token_project = golden("token_project.json");
 }
 
 static void ks_teardown(void)
 {
-    heat_test_httpd_stop(ksrv);
-    ksrv = NULL;
+    fake_ks_stop(fk);
+    fk = NULL;
     heat_test_pool_teardown();
     khttp = NULL;
-    pthread_mutex_destroy(&fk.lock);
 }
 
 static heat_keystone_t *client_for(heat_keystone_settings_t *s)
@@ -672,7 +410,7 @@ static heat_keystone_t *client_for(heat_keystone_settings_t *s)
 
 static heat_keystone_t *client(void)
 {
-    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_settings_t s = base_settings(fk->base);
     return client_for(&s);
 }
 
@@ -696,15 +434,15 @@ START_TEST(test_service_token_and_validation_shape)
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
     ck_assert_str_eq(token, "svc-1");
     /* catalog: identity, interface internal, any region: the first internal endpoint */
-    ck_assert_str_eq(url, apr_pstrcat(heat_test_pool, fk.base, "/two/v3", NULL));
-    ck_assert_int_eq(fk.n_root, 1);
-    ck_assert_int_eq(fk.n_post, 1);
-    ck_assert_int_eq(fk.n_disc, 1);
+    ck_assert_str_eq(url, apr_pstrcat(heat_test_pool, fk->base, "/two/v3", NULL));
+    ck_assert_int_eq(fk->n_root, 1);
+    ck_assert_int_eq(fk->n_post, 1);
+    ck_assert_int_eq(fk->n_disc, 1);
     /* the password request */
-    ck_assert_ptr_nonnull(strstr(fk.last_post, "POST /v3/auth/tokens HTTP/1.1\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_post, "\r\nContent-Type: application/json\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_post, "\r\nAccept: application/json\r\n"));
-    post = json_loads(strstr(fk.last_post, "\r\n\r\n") + 4, 0, &err);
+    ck_assert_ptr_nonnull(strstr(fk->last_post, "POST /v3/auth/tokens HTTP/1.1\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_post, "\r\nContent-Type: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_post, "\r\nAccept: application/json\r\n"));
+    post = json_loads(strstr(fk->last_post, "\r\n\r\n") + 4, 0, &err);
     ck_assert_ptr_nonnull(post);
     heat_json_own(heat_test_pool, post);
     ck_assert_str_eq(heat_json_dump(heat_test_pool, post, JSON_SORT_KEYS),
@@ -717,83 +455,83 @@ START_TEST(test_service_token_and_validation_shape)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
                          json_object_get(json_object_get(body, "token"), "user"), "domain"), "id")),
                      "default");
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "GET /two/v3/auth/tokens HTTP/1.1\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "\r\nX-Auth-Token: svc-1\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "\r\nX-Subject-Token: good\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "\r\nOpenStack-Identity-Access-Rules: 1\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "\r\nAccept: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "GET /two/v3/auth/tokens HTTP/1.1\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "\r\nX-Auth-Token: svc-1\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "\r\nX-Subject-Token: good\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "\r\nOpenStack-Identity-Access-Rules: 1\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "\r\nAccept: application/json\r\n"));
     /* the service token is reused */
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
     ck_assert_int_eq(validate(ks, "good", 1, NULL), HEAT_KS_VALID);
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "GET /two/v3/auth/tokens?allow_expired=1 "));
-    ck_assert_int_eq(fk.n_post, 1);
-    ck_assert_int_eq(fk.n_root, 1);
-    ck_assert_int_eq(fk.n_disc, 1);
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "GET /two/v3/auth/tokens?allow_expired=1 "));
+    ck_assert_int_eq(fk->n_post, 1);
+    ck_assert_int_eq(fk->n_root, 1);
+    ck_assert_int_eq(fk->n_disc, 1);
 }
 END_TEST
 
 START_TEST(test_catalog_selection)
 {
-    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_settings_t s = base_settings(fk->base);
     const char *token, *url;
     heat_keystone_t *ks;
 
     s.region_name = "RegionOne";
     ks = client_for(&s);
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
-    ck_assert_str_eq(url, apr_pstrcat(heat_test_pool, fk.base, "/identity/v3", NULL));
+    ck_assert_str_eq(url, apr_pstrcat(heat_test_pool, fk->base, "/identity/v3", NULL));
     s.region_name = NULL;
     s.interface = "publicURL";
     ks = client_for(&s);
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
-    ck_assert_str_eq(url, apr_pstrcat(heat_test_pool, fk.base, "/public/v3", NULL));
+    ck_assert_str_eq(url, apr_pstrcat(heat_test_pool, fk->base, "/public/v3", NULL));
     s.interface = "admin"; /* not in the catalog */
     ks = client_for(&s);
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
                      HEAT_KS_UNAVAILABLE);
     /* explicit validation endpoint: no catalog lookup, no discovery */
-    s.identity_uri = apr_pstrcat(heat_test_pool, fk.base, "/identity/v3/", NULL);
-    fk.n_disc = 0;
+    s.identity_uri = apr_pstrcat(heat_test_pool, fk->base, "/identity/v3/", NULL);
+    fk->n_disc = 0;
     ks = client_for(&s);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "GET /identity/v3/auth/tokens HTTP/1.1\r\n"));
-    ck_assert_int_eq(fk.n_disc, 0);
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "GET /identity/v3/auth/tokens HTTP/1.1\r\n"));
+    ck_assert_int_eq(fk->n_disc, 0);
     /* nocatalog */
     s.include_service_catalog = 0;
     ks = client_for(&s);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "GET /identity/v3/auth/tokens?nocatalog HTTP"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "GET /identity/v3/auth/tokens?nocatalog HTTP"));
     ck_assert_int_eq(validate(ks, "good", 1, NULL), HEAT_KS_VALID);
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "/auth/tokens?nocatalog&allow_expired=1 HTTP"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "/auth/tokens?nocatalog&allow_expired=1 HTTP"));
 }
 END_TEST
 
 START_TEST(test_auth_url_forms)
 {
-    heat_keystone_settings_t s = base_settings(apr_pstrcat(heat_test_pool, fk.base, "/v3/", NULL));
+    heat_keystone_settings_t s = base_settings(apr_pstrcat(heat_test_pool, fk->base, "/v3/", NULL));
     heat_keystone_t *ks;
     const char *token, *url;
 
     /* a versioned auth_url needs no discovery */
     ks = client_for(&s);
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_root + fk.n_v3, 0);
-    ck_assert_int_eq(fk.n_post, 1);
+    ck_assert_int_eq(fk->n_root + fk->n_v3, 0);
+    ck_assert_int_eq(fk->n_post, 1);
     /* unversioned, discovery fails: no way to authenticate */
-    fk.root_status = 500;
-    s = base_settings(fk.base);
+    fk->root_status = 500;
+    s = base_settings(fk->base);
     ks = client_for(&s);
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
                      HEAT_KS_UNAVAILABLE);
-    ck_assert_int_eq(fk.n_post, 1);
+    ck_assert_int_eq(fk->n_post, 1);
     /* wrong password */
-    fk.root_status = 0;
+    fk->root_status = 0;
     s.password = "wrong";
     ks = client_for(&s);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_UNAVAILABLE);
-    ck_assert_int_eq(fk.n_validate, 0);
+    ck_assert_int_eq(fk->n_validate, 0);
     /* no identity service in the catalog */
-    fk.no_identity = 1;
+    fk->no_identity = 1;
     s.password = "s3cret";
     ks = client_for(&s);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_UNAVAILABLE);
@@ -810,12 +548,12 @@ START_TEST(test_outcomes)
     ck_assert_int_eq(validate(ks, "garbage", 0, NULL), HEAT_KS_UNAVAILABLE);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
     /* timeout */
-    s = base_settings(fk.base);
+    s = base_settings(fk->base);
     s.http_connect_timeout = 1;
-    fk.validate_delay_ms = 1500;
+    fk->validate_delay_ms = 1500;
     ks = client_for(&s);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_UNAVAILABLE);
-    fk.validate_delay_ms = 0;
+    fk->validate_delay_ms = 0;
     /* connection refused, with one retry after 0.5 s */
     s = base_settings(apr_psprintf(heat_test_pool, "http://127.0.0.1:%d", heat_test_closed_port()));
     s.http_request_max_retries = 1;
@@ -833,26 +571,26 @@ START_TEST(test_service_token_refused)
     heat_keystone_t *ks = client();
 
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_post, 1);
+    ck_assert_int_eq(fk->n_post, 1);
     /* Keystone no longer accepts svc-1: re-authenticate once and resend */
-    fk.refuse_validations = 1;
+    fk->refuse_validations = 1;
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_post, 2);
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "\r\nX-Auth-Token: svc-2\r\n"));
+    ck_assert_int_eq(fk->n_post, 2);
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "\r\nX-Auth-Token: svc-2\r\n"));
     /* refused again after the reauth: the whole validation is retried once (with its own
      * reauth) */
-    fk.n_validate = 0;
-    fk.refuse_validations = 3;
+    fk->n_validate = 0;
+    fk->refuse_validations = 3;
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_validate, 4);
-    ck_assert_int_eq(fk.n_post, 4);
+    ck_assert_int_eq(fk->n_validate, 4);
+    ck_assert_int_eq(fk->n_post, 4);
     /* refused for good: 503, after keystoneauth's number of attempts */
-    fk.n_validate = 0;
-    fk.n_post = 0;
-    fk.refuse_validations = 100;
+    fk->n_validate = 0;
+    fk->n_post = 0;
+    fk->refuse_validations = 100;
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_UNAVAILABLE);
-    ck_assert_int_eq(fk.n_validate, 4);
-    ck_assert_int_eq(fk.n_post, 2);
+    ck_assert_int_eq(fk->n_validate, 4);
+    ck_assert_int_eq(fk->n_post, 2);
 }
 END_TEST
 
@@ -861,19 +599,19 @@ START_TEST(test_service_token_renewal)
     heat_keystone_t *ks;
 
     /* less than 120 s left: renewed before each use */
-    fk.svc_lifetime = 100;
+    fk->svc_lifetime = 100;
     ks = client();
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_post, 2);
-    ck_assert_int_eq(fk.n_root, 1); /* discovery is done once */
-    fk.svc_lifetime = 3600;
+    ck_assert_int_eq(fk->n_post, 2);
+    ck_assert_int_eq(fk->n_root, 1); /* discovery is done once */
+    fk->svc_lifetime = 3600;
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_post, 3);
+    ck_assert_int_eq(fk->n_post, 3);
     heat_keystone_invalidate(ks);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_VALID);
-    ck_assert_int_eq(fk.n_post, 4);
+    ck_assert_int_eq(fk->n_post, 4);
 }
 END_TEST
 
@@ -918,17 +656,17 @@ START_TEST(test_threads_single_renewal)
         apr_thread_join(&rv, threads[i]);
         ck_assert_int_eq(w[i].ok, 3);
     }
-    ck_assert_int_eq(fk.n_post, 1); /* one service authentication for all threads */
-    ck_assert_int_eq(fk.n_validate, 12);
+    ck_assert_int_eq(fk->n_post, 1); /* one service authentication for all threads */
+    ck_assert_int_eq(fk->n_validate, 12);
 }
 END_TEST
 
 static int fk_count(const int *counter)
 {
     int n;
-    pthread_mutex_lock(&fk.lock);
+    pthread_mutex_lock(&fk->lock);
     n = *counter;
-    pthread_mutex_unlock(&fk.lock);
+    pthread_mutex_unlock(&fk->lock);
     return n;
 }
 
@@ -971,13 +709,13 @@ START_TEST(test_service_token_renewal_does_not_block)
     apr_time_t t0, took;
     sworker_t w = {0};
 
-    fk.svc_lifetime = 100; /* inside keystoneauth's 120 s margin: every call wants a renewal */
+    fk->svc_lifetime = 100; /* inside keystoneauth's 120 s margin: every call wants a renewal */
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
     ck_assert_str_eq(token, "svc-1");
-    fk.auth_delay_ms = 1200; /* under the 2 s timeout of base_settings */
+    fk->auth_delay_ms = 1200; /* under the 2 s timeout of base_settings */
     w.ks = ks;
     ck_assert_int_eq(apr_thread_create(&th, NULL, sworker, &w, heat_test_pool), APR_SUCCESS);
-    fk_wait_for(&fk.n_post, 2); /* the renewal is in flight */
+    fk_wait_for(&fk->n_post, 2); /* the renewal is in flight */
     t0 = apr_time_now();
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url), HEAT_KS_VALID);
     took = apr_time_now() - t0;
@@ -987,7 +725,7 @@ START_TEST(test_service_token_renewal_does_not_block)
     ck_assert_int_eq(w.st, HEAT_KS_VALID);
     ck_assert_str_eq(w.token, "svc-2");
     free((void *)w.token);
-    ck_assert_int_eq(fk.n_post, 2); /* one renewal */
+    ck_assert_int_eq(fk->n_post, 2); /* one renewal */
 }
 END_TEST
 
@@ -998,15 +736,15 @@ START_TEST(test_service_token_backoff)
     heat_keystone_t *ks = client();
     const char *token, *url;
 
-    fk.refuse_auth = 1;
+    fk->refuse_auth = 1;
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
                      HEAT_KS_UNAVAILABLE);
-    ck_assert_int_eq(fk.n_post, 1);
-    fk.refuse_auth = 0;
+    ck_assert_int_eq(fk->n_post, 1);
+    fk->refuse_auth = 0;
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
                      HEAT_KS_UNAVAILABLE);
     ck_assert_int_eq(validate(ks, "good", 0, NULL), HEAT_KS_UNAVAILABLE);
-    ck_assert_int_eq(fk.n_post, 1); /* nobody asked Keystone during the window */
+    ck_assert_int_eq(fk->n_post, 1); /* nobody asked Keystone during the window */
 }
 END_TEST
 
@@ -1052,7 +790,7 @@ static void concurrent_misses(const char *token, heat_auth_status_t expected)
 
     /* the service token first, so that only validations remain */
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &svc, &url), HEAT_KS_VALID);
-    fk.validate_delay_ms = 500;
+    fk->validate_delay_ms = 500;
     pthread_barrier_init(&start, NULL, N);
     for (i = 0; i < N; i++) {
         w[i].ks = ks;
@@ -1068,7 +806,7 @@ static void concurrent_misses(const char *token, heat_auth_status_t expected)
         ck_assert_int_eq(w[i].status, expected);
         ck_assert_int_eq(w[i].has_info, expected == HEAT_AUTH_OK);
     }
-    ck_assert_int_eq(fk.n_validate, 1);
+    ck_assert_int_eq(fk->n_validate, 1);
 }
 
 START_TEST(test_single_flight_invalid)
@@ -1166,7 +904,7 @@ START_TEST(test_authenticate_cache)
     ks = client();
     res = authn(ks, NULL, NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
-    ck_assert_int_eq(fk.n_post + fk.n_validate + fc.lookups, 0);
+    ck_assert_int_eq(fk->n_post + fk->n_validate + fc.lookups, 0);
     res = authn(ks, "", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
 
@@ -1178,7 +916,7 @@ START_TEST(test_authenticate_cache)
     t = json_object_get(res.token_info, "token");
     ck_assert_str_eq(json_string_value(json_object_get(t, "auth_token")), "good");
     ck_assert_str_eq(json_string_value(json_object_get(t, "version")), "v3");
-    ck_assert_int_eq(fk.n_validate, 1);
+    ck_assert_int_eq(fk->n_validate, 1);
     ck_assert_int_eq(fc.n, 1);
     ck_assert_ptr_null(strstr(fc.e[0].body, "good")); /* no token in the cached value */
     ck_assert_int_ge(fc.e[0].expiry, now + apr_time_from_sec(299));
@@ -1189,7 +927,7 @@ START_TEST(test_authenticate_cache)
     res = authn(ks, "good", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_OK);
     ck_assert_int_eq(res.from_cache, 1);
-    ck_assert_int_eq(fk.n_validate, 1);
+    ck_assert_int_eq(fk->n_validate, 1);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res.token_info, "token"),
                                                        "auth_token")), "good");
 
@@ -1201,11 +939,11 @@ START_TEST(test_authenticate_cache)
     /* an unknown token: 401, remembered */
     res = authn(ks, "gone", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
-    ck_assert_int_eq(fk.n_validate, 3);
+    ck_assert_int_eq(fk->n_validate, 3);
     ck_assert_ptr_null(fc.e[2].body);
     res = authn(ks, "gone", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
-    ck_assert_int_eq(fk.n_validate, 3);
+    ck_assert_int_eq(fk->n_validate, 3);
 
     /* Keystone trouble: 503, nothing cached */
     res = authn(ks, "boom", NULL);
@@ -1215,18 +953,18 @@ START_TEST(test_authenticate_cache)
     /* cached data is checked again: an expired body is refused without asking Keystone */
     heat_keystone_cache_key(ks, "stale", key);
     fc_store(NULL, heat_test_pool, key,
-             user_token_body(heat_test_pool, "2000-01-01T00:00:00.000000Z", NULL),
-             strlen(user_token_body(heat_test_pool, "2000-01-01T00:00:00.000000Z", NULL)),
+             fake_ks_token_body(fk, heat_test_pool, "2000-01-01T00:00:00.000000Z", NULL),
+             strlen(fake_ks_token_body(fk, heat_test_pool, "2000-01-01T00:00:00.000000Z", NULL)),
              apr_time_now() + apr_time_from_sec(100));
     res = authn(ks, "stale", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
-    ck_assert_int_eq(fk.n_validate, 4); /* the "boom" validation, not this one */
+    ck_assert_int_eq(fk->n_validate, 4); /* the "boom" validation, not this one */
 }
 END_TEST
 
 START_TEST(test_authenticate_no_caching)
 {
-    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_settings_t s = base_settings(fk->base);
     heat_keystone_t *ks, *other;
     unsigned char k1[32], k2[32];
 
@@ -1235,7 +973,7 @@ START_TEST(test_authenticate_no_caching)
     ks = client_for(&s);
     ck_assert_int_eq(authn(ks, "good", NULL).status, HEAT_AUTH_OK);
     ck_assert_int_eq(authn(ks, "good", NULL).status, HEAT_AUTH_OK);
-    ck_assert_int_eq(fk.n_validate, 2);
+    ck_assert_int_eq(fk->n_validate, 2);
     ck_assert_int_eq(fc.n, 0);
     /* the key depends on the Keystone the client validates against */
     s.identity_uri = "http://elsewhere/v3";
@@ -1250,7 +988,7 @@ END_TEST
 
 START_TEST(test_authenticate_service_tokens)
 {
-    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_settings_t s = base_settings(fk->base);
     heat_keystone_t *ks;
     heat_auth_result_t res;
 
@@ -1265,7 +1003,7 @@ START_TEST(test_authenticate_service_tokens)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res.service_token_info,
                                                                        "token"), "auth_token")),
                      "svcrole");
-    ck_assert_ptr_nonnull(strstr(fk.last_validate, "?allow_expired=1 HTTP"));
+    ck_assert_ptr_nonnull(strstr(fk->last_validate, "?allow_expired=1 HTTP"));
     /* without the role: valid (deprecated behaviour) but no allow_expired */
     res = authn(ks, "expired", "plain");
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
@@ -1325,7 +1063,7 @@ static heat_keystone_password_result_t pw(heat_keystone_t *ks, const char *url, 
 static const char *posted_body(void)
 {
     json_error_t err;
-    json_t *j = json_loads(strstr(fk.last_user_post, "\r\n\r\n") + 4, 0, &err);
+    json_t *j = json_loads(strstr(fk->last_user_post, "\r\n\r\n") + 4, 0, &err);
     ck_assert_ptr_nonnull(j);
     heat_json_own(heat_test_pool, j);
     return heat_json_dump(heat_test_pool, j, JSON_SORT_KEYS);
@@ -1340,21 +1078,21 @@ START_TEST(test_password_auth_shape)
     /* no service credentials: the service-token side is unavailable, not a crash */
     ck_assert_int_eq(heat_keystone_service_token(ks, heat_test_pool, &token, &url),
                      HEAT_KS_UNAVAILABLE);
-    ck_assert_int_eq(fk.n_post + fk.n_root, 0);
+    ck_assert_int_eq(fk->n_post + fk->n_root, 0);
 
-    r = pw(ks, fk.base, "alice", "wonderland", "default", "p1");
+    r = pw(ks, fk->base, "alice", "wonderland", "default", "p1");
     ck_assert_int_eq(r.status, HEAT_KS_VALID);
     ck_assert_str_eq(r.token, "user-1");
     ck_assert_int_eq(r.http_status, 201);
     ck_assert_ptr_null(r.error_type);
-    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk.base, "/v3/auth/tokens", NULL));
+    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk->base, "/v3/auth/tokens", NULL));
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(
                          r.token_body, "token"), "user"), "name")), "demo");
-    ck_assert_int_eq(fk.n_root, 1); /* discovery at the unversioned URL */
-    ck_assert_ptr_nonnull(strstr(fk.last_user_post, "POST /v3/auth/tokens HTTP/1.1\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_user_post, "\r\nContent-Type: application/json\r\n"));
-    ck_assert_ptr_nonnull(strstr(fk.last_user_post, "\r\nAccept: application/json\r\n"));
-    ck_assert_ptr_null(strstr(fk.last_user_post, "\r\nX-Auth-Token:"));
+    ck_assert_int_eq(fk->n_root, 1); /* discovery at the unversioned URL */
+    ck_assert_ptr_nonnull(strstr(fk->last_user_post, "POST /v3/auth/tokens HTTP/1.1\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_user_post, "\r\nContent-Type: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(fk->last_user_post, "\r\nAccept: application/json\r\n"));
+    ck_assert_ptr_null(strstr(fk->last_user_post, "\r\nX-Auth-Token:"));
     ck_assert_str_eq(posted_body(),
                      "{\"auth\": {\"identity\": {\"methods\": [\"password\"], \"password\": "
                      "{\"user\": {\"domain\": {\"id\": \"default\"}, \"name\": \"alice\", "
@@ -1362,39 +1100,39 @@ START_TEST(test_password_auth_shape)
                      "\"p1\"}}}}");
 
     /* discovery is remembered per URL ("http://ks" and "http://ks/" are one) */
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/", NULL), "alice", "wonderland", "default",
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/", NULL), "alice", "wonderland", "default",
            "p1");
     ck_assert_int_eq(r.status, HEAT_KS_VALID);
     ck_assert_str_eq(r.token, "user-2");
-    ck_assert_int_eq(fk.n_root, 1);
+    ck_assert_int_eq(fk->n_root, 1);
 
     /* keystoneauth sends what it is given: no name (and so no domain) without a user name, a
      * null password without one, no domain without a domain id */
-    r = pw(ks, fk.base, NULL, "wonderland", "default", "p1");
+    r = pw(ks, fk->base, NULL, "wonderland", "default", "p1");
     ck_assert_int_eq(r.status, HEAT_KS_INVALID);
     ck_assert_str_eq(posted_body(), "{\"auth\": {\"identity\": {\"methods\": [\"password\"], "
                      "\"password\": {\"user\": {\"password\": \"wonderland\"}}}, \"scope\": "
                      "{\"project\": {\"id\": \"p1\"}}}}");
-    r = pw(ks, fk.base, "", "x", "", "p1");
+    r = pw(ks, fk->base, "", "x", "", "p1");
     ck_assert_str_eq(posted_body(), "{\"auth\": {\"identity\": {\"methods\": [\"password\"], "
                      "\"password\": {\"user\": {\"password\": \"x\"}}}, \"scope\": "
                      "{\"project\": {\"id\": \"p1\"}}}}");
-    r = pw(ks, fk.base, "alice", NULL, "default", "p1");
+    r = pw(ks, fk->base, "alice", NULL, "default", "p1");
     ck_assert_int_eq(r.status, HEAT_KS_INVALID);
     ck_assert_ptr_nonnull(strstr(posted_body(), "\"password\": null"));
-    r = pw(ks, fk.base, "alice", "wonderland", NULL, "p1");
+    r = pw(ks, fk->base, "alice", "wonderland", NULL, "p1");
     ck_assert_int_eq(r.status, HEAT_KS_UNAVAILABLE);
     ck_assert_str_eq(r.error_type, "BadRequest");
     ck_assert_int_eq(r.http_status, 400);
     ck_assert_ptr_null(strstr(posted_body(), "domain"));
-    ck_assert_int_eq(fk.n_root, 1);
+    ck_assert_int_eq(fk->n_root, 1);
 }
 END_TEST
 
 START_TEST(test_password_auth_outcomes)
 {
     heat_keystone_t *ks = standalone_client();
-    const char *v3 = apr_pstrcat(heat_test_pool, fk.base, "/v3", NULL);
+    const char *v3 = apr_pstrcat(heat_test_pool, fk->base, "/v3", NULL);
     heat_keystone_password_result_t r;
     static const struct {
         const char *project, *password;
@@ -1419,8 +1157,8 @@ START_TEST(test_password_auth_outcomes)
         ck_assert_ptr_null(r.token);
         ck_assert_ptr_null(r.token_body);
     }
-    ck_assert_int_eq(fk.n_user_post, (int)i);
-    ck_assert_int_eq(fk.n_v3, 1); /* a versioned URL is discovered too, once */
+    ck_assert_int_eq(fk->n_user_post, (int)i);
+    ck_assert_int_eq(fk->n_v3, 1); /* a versioned URL is discovered too, once */
 
     /* transport: refused at once (heat's Session has no connect retries), no URL */
     {
@@ -1444,7 +1182,7 @@ END_TEST
 START_TEST(test_tls_failure_is_sslerror)
 {
     heat_keystone_t *ks = standalone_client();
-    const char *https = apr_pstrcat(heat_test_pool, "https://", fk.base + strlen("http://"), NULL);
+    const char *https = apr_pstrcat(heat_test_pool, "https://", fk->base + strlen("http://"), NULL);
     const char *error_type = NULL;
     heat_http_options_t o;
     heat_keystone_password_result_t r;
@@ -1473,38 +1211,38 @@ START_TEST(test_password_auth_discovery)
     heat_keystone_password_result_t r;
 
     /* a version document without v3: DiscoveryFailure, nothing posted */
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/nov3", NULL), "alice", "wonderland",
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/nov3", NULL), "alice", "wonderland",
            "default", "p1");
     ck_assert_int_eq(r.status, HEAT_KS_UNAVAILABLE);
     ck_assert_str_eq(r.error_type, "DiscoveryFailure");
-    ck_assert_int_eq(fk.n_user_post, 0);
+    ck_assert_int_eq(fk->n_user_post, 0);
     /* discovery fails (HTTP 404, not JSON): the version is parsed from the path */
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/broken/v3", NULL), "alice", "wonderland",
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/broken/v3", NULL), "alice", "wonderland",
            "default", "p1");
     ck_assert_str_eq(r.error_type, "DiscoveryFailure"); /* the path does not start with /v3 */
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/text", NULL), "alice", "wonderland",
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/text", NULL), "alice", "wonderland",
            "default", "p1");
     ck_assert_str_eq(r.error_type, "DiscoveryFailure");
-    ck_assert_int_eq(fk.n_user_post, 0);
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/V3/", NULL), "alice", "wonderland",
+    ck_assert_int_eq(fk->n_user_post, 0);
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/V3/", NULL), "alice", "wonderland",
            "default", "p1");
-    ck_assert_int_eq(fk.n_v3, 0); /* "/V3/" is not "/v3": 404 from the fake */
+    ck_assert_int_eq(fk->n_v3, 0); /* "/V3/" is not "/v3": 404 from the fake */
     ck_assert_int_eq(r.status, HEAT_KS_VALID);
-    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk.base, "/V3/v3/auth/tokens",
+    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk->base, "/V3/v3/auth/tokens",
                                               NULL));
     /* ... because keystoneauth appends /v3 to a token URL not ending in "v3" */
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/odd", NULL), "alice", "wonderland",
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/odd", NULL), "alice", "wonderland",
            "default", "p1");
     ck_assert_int_eq(r.status, HEAT_KS_VALID);
-    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk.base,
+    ck_assert_str_eq(r.token_url, apr_pstrcat(heat_test_pool, fk->base,
                                               "/odd/v3.14/v3/auth/tokens", NULL));
     /* failures are not remembered */
-    fk.n_other_disc = 0;
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/nov3", NULL), "alice", "wonderland",
+    fk->n_other_disc = 0;
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/nov3", NULL), "alice", "wonderland",
            "default", "p1");
-    r = pw(ks, apr_pstrcat(heat_test_pool, fk.base, "/odd", NULL), "alice", "wonderland",
+    r = pw(ks, apr_pstrcat(heat_test_pool, fk->base, "/odd", NULL), "alice", "wonderland",
            "default", "p1");
-    ck_assert_int_eq(fk.n_other_disc, 1);
+    ck_assert_int_eq(fk->n_other_disc, 1);
 }
 END_TEST
 
@@ -1514,24 +1252,24 @@ START_TEST(test_discover_v3_url_for)
     const char *err = "unset";
 
     /* the advertised href as it is, also for a URL that names v3 already */
-    ck_assert_str_eq(heat_keystone_discover_v3(ks, heat_test_pool, fk.base, NULL, &err),
-                     apr_pstrcat(heat_test_pool, fk.base, "/v3/", NULL));
+    ck_assert_str_eq(heat_keystone_discover_v3(ks, heat_test_pool, fk->base, NULL, &err),
+                     apr_pstrcat(heat_test_pool, fk->base, "/v3/", NULL));
     ck_assert_str_eq(heat_keystone_discover_v3(ks, heat_test_pool,
-                                               apr_pstrcat(heat_test_pool, fk.base, "/v3", NULL),
+                                               apr_pstrcat(heat_test_pool, fk->base, "/v3", NULL),
                                                NULL, &err),
-                     apr_pstrcat(heat_test_pool, fk.base, "/v3/", NULL));
-    ck_assert_int_eq(fk.n_root, 1);
-    ck_assert_int_eq(fk.n_v3, 1);
+                     apr_pstrcat(heat_test_pool, fk->base, "/v3/", NULL));
+    ck_assert_int_eq(fk->n_root, 1);
+    ck_assert_int_eq(fk->n_v3, 1);
     /* no v3 listed: None, no error */
     ck_assert_ptr_null(heat_keystone_discover_v3(
-        ks, heat_test_pool, apr_pstrcat(heat_test_pool, fk.base, "/nov3", NULL), NULL, &err));
+        ks, heat_test_pool, apr_pstrcat(heat_test_pool, fk->base, "/nov3", NULL), NULL, &err));
     ck_assert_ptr_null(err);
     /* what Discover raises */
-    fk.root_status = 503;
-    ck_assert_ptr_null(heat_keystone_discover_v3(ks, heat_test_pool, fk.base, NULL, &err));
+    fk->root_status = 503;
+    ck_assert_ptr_null(heat_keystone_discover_v3(ks, heat_test_pool, fk->base, NULL, &err));
     ck_assert_str_eq(err, "ServiceUnavailable");
     ck_assert_ptr_null(heat_keystone_discover_v3(
-        ks, heat_test_pool, apr_pstrcat(heat_test_pool, fk.base, "/text", NULL), NULL, &err));
+        ks, heat_test_pool, apr_pstrcat(heat_test_pool, fk->base, "/text", NULL), NULL, &err));
     ck_assert_str_eq(err, "DiscoveryFailure");
     ck_assert_ptr_null(heat_keystone_discover_v3(
         ks, heat_test_pool, apr_psprintf(heat_test_pool, "http://127.0.0.1:%d",
@@ -1623,7 +1361,7 @@ END_TEST
 
 static heat_keystone_t *secure_client(const char *strategy)
 {
-    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_settings_t s = base_settings(fk->base);
     s.memcache_security_strategy = strategy;
     s.memcache_secret_key = "s3cret";
     return client_for(&s);
@@ -1645,7 +1383,7 @@ static void check_protected_cache(const char *strategy)
     ks = secure_client(strategy);
     res = authn(ks, "good", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_OK);
-    ck_assert_int_eq(fk.n_validate, 1);
+    ck_assert_int_eq(fk->n_validate, 1);
     ck_assert_int_eq(fc.n, 1);
     /* keyed by keystonemiddleware's derived cache key, not by a hash anyone can compute */
     ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "good", strategy, &k), 0);
@@ -1664,7 +1402,7 @@ static void check_protected_cache(const char *strategy)
     res = authn(ks, "good", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_OK);
     ck_assert_int_eq(res.from_cache, 1);
-    ck_assert_int_eq(fk.n_validate, 1);
+    ck_assert_int_eq(fk->n_validate, 1);
 
     /* tampered: one character of the data changed -> a miss, Keystone asked, entry rewritten */
     {
@@ -1676,7 +1414,7 @@ static void check_protected_cache(const char *strategy)
     res = authn(ks, "good", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_OK);
     ck_assert_int_eq(res.from_cache, 0);
-    ck_assert_int_eq(fk.n_validate, 2);
+    ck_assert_int_eq(fk->n_validate, 2);
     ck_assert_int_eq(heat_tokencrypt_unprotect(heat_test_pool, &k, fc.e[0].body,
                                                strlen(fc.e[0].body), &body, &n), 0);
 
@@ -1685,7 +1423,7 @@ static void check_protected_cache(const char *strategy)
     ck_assert_int_eq(heat_tokencrypt_derive("s3cret", "forged", strategy, &k), 0);
     {
         unsigned char key[32] = {0};
-        const char *admin = user_token_body(heat_test_pool, "2099-01-01T00:00:00.000000Z", NULL);
+        const char *admin = fake_ks_token_body(fk, heat_test_pool, "2099-01-01T00:00:00.000000Z", NULL);
         memcpy(key, k.cache_key, 16);
         fc_store(NULL, heat_test_pool, key, admin, strlen(admin),
                  apr_time_now() + apr_time_from_sec(100));
@@ -1697,7 +1435,7 @@ static void check_protected_cache(const char *strategy)
     res = authn(ks, "forged", NULL);
     ck_assert_int_eq(res.status, HEAT_AUTH_UNAUTHORIZED);
     ck_assert_int_eq(res.from_cache, 0);
-    ck_assert_int_eq(fk.n_validate, 3);
+    ck_assert_int_eq(fk->n_validate, 3);
     heat_tokencrypt_wipe(&k);
 }
 
@@ -1715,7 +1453,7 @@ END_TEST
 
 START_TEST(test_secure_cache_settings)
 {
-    heat_keystone_settings_t s = base_settings(fk.base);
+    heat_keystone_settings_t s = base_settings(fk->base);
     heat_keystone_t *ks;
     const char *err = NULL;
 
