@@ -35,7 +35,7 @@ CFN_ACTIONS_LANDED = True
 
 def assert_same(mh, py):
     """heat_stack.assert_same, with heat-api-cfn's text "None" for unset times taken out of its
-    XML: mod_heat leaves those elements out (DECISIONS.md, README "Differences")."""
+    XML: mod_heat leaves those elements out (doc/differences.md)."""
     for none in (b'<LastUpdatedTime>None</LastUpdatedTime>', b'<DeletionTime>None</DeletionTime>'):
         py.body = py.body.replace(none, b'')
     _assert_same(mh, py)

@@ -6,7 +6,7 @@ request id and the body are compared after normalising what differs by nature: p
 timestamps, stack names of the per-side stacks, and engine tracebacks (heat-api-cfn sends them in
 the error Message; mod_heat only with [DEFAULT] debug = true, DECISIONS.md).
 
-The documented differences (README "Differences from heat-api") are normalised or asserted
+The documented differences (doc/differences.md) are normalised or asserted
 explicitly:
   - unset LastUpdatedTime / DeletionTime / TimeoutInMinutes are left out of the XML instead of the
     text "None" (awscli cannot read heat-api-cfn's: test_awscli);
