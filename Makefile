@@ -3,7 +3,7 @@
 #                     ./configure first if needed; CONFIGURE_ARGS passes options to it)
 #   make run          start Apache with mod_heat on 127.0.0.1:8004 (native) and :8000 (CFN)
 #   make stop         stop it
-#   make check        unit tests (ASan/UBSan with --enable-sanitizers), fuzz corpus replay,
+#   make check        source checks, unit tests (ASan/UBSan with --enable-sanitizers), fuzz corpus replay,
 #                     integration tests
 #   make check-unit / make check-fuzz-corpus / make check-integration [PYTEST_ARGS=...]
 #   make check-integration-repeat [RUNS=3]   the integration suite several times in a row
@@ -150,7 +150,7 @@ fuzz: fuzz-build
 	  else echo "fuzz: $$t: FOUND A CRASH: $$(ls build/fuzz/artifacts/$$t) (build/fuzz/fuzz-$$t.log)" >&2; fail=1; fi; \
 	done; exit $$fail
 
-check: check-unit check-fuzz-corpus check-integration
+check: check-sources check-unit check-fuzz-corpus check-integration
 
 run: $(MODULE_SO)
 	test/run-server.sh start

@@ -1512,7 +1512,7 @@ static const char *resolve(heat_conf_t *conf, const heat_opt_def_t *d)
         for (k = 0; k < vals->nelts; k++) {
             const conf_val_t *cv = APR_ARRAY_IDX(vals, k, const conf_val_t *);
             if (strcmp(cv->section, d->section) != 0 || strcmp(cv->key, d->name) != 0) {
-                heat_log(HEAT_LOG_WARNING, "%s:%d: option [%s] %s is deprecated, use [%s] %s",
+                heat_log(HEAT_LOG_WARNING, "HEAT0610: %s:%d: option [%s] %s is deprecated, use [%s] %s",
                          cv->where, cv->line, cv->section, cv->key, d->section, d->name);
                 break;
             }
@@ -1611,7 +1611,7 @@ static void raw_finalize(heat_conf_t *conf, const conf_src_t *src)
             c.depth = 0;
             c.tainted = 0;
             if ((err = subst(&c, rv->text, &text)) != NULL) {
-                heat_log(HEAT_LOG_WARNING, "%s (kept as written)", err);
+                heat_log(HEAT_LOG_WARNING, "HEAT0611: %s (kept as written)", err);
                 text = rv->text;
             }
             raw_store(conf, section, key, text);
@@ -1650,17 +1650,17 @@ static const opt_val_t *getter(const heat_conf_t *conf, const char *section, con
     const heat_opt_def_t *d;
 
     if (!conf || !conf->finalized) {
-        heat_log(HEAT_LOG_ERR, "%s([%s] %s) called before heat_conf_finalize", fn,
+        heat_log(HEAT_LOG_ERR, "HEAT0612: %s([%s] %s) called before heat_conf_finalize", fn,
                  section ? section : "(null)", name ? name : "(null)");
         return NULL;
     }
     if (!(d = find_def(conf, section, name))) {
-        heat_log(HEAT_LOG_ERR, "%s: unknown option [%s] %s", fn, section ? section : "(null)",
+        heat_log(HEAT_LOG_ERR, "HEAT0613: %s: unknown option [%s] %s", fn, section ? section : "(null)",
                  name ? name : "(null)");
         return NULL;
     }
     if (t1 != ANY_TYPE && d->type != t1 && d->type != t2) {
-        heat_log(HEAT_LOG_ERR, "%s: option [%s] %s has another type", fn, section, name);
+        heat_log(HEAT_LOG_ERR, "HEAT0614: %s: option [%s] %s has another type", fn, section, name);
         return NULL;
     }
     if (def)
@@ -1758,7 +1758,7 @@ const char *heat_conf_raw(const heat_conf_t *conf, const char *section, const ch
     apr_hash_t *keys;
 
     if (!conf || !conf->finalized) {
-        heat_log(HEAT_LOG_ERR, "heat_conf_raw called before heat_conf_finalize");
+        heat_log(HEAT_LOG_ERR, "HEAT0615: heat_conf_raw called before heat_conf_finalize");
         return NULL;
     }
     if (!section || !name)

@@ -430,7 +430,7 @@ static apr_status_t ks_send_ex(heat_keystone_t *ks, apr_pool_t *p, const char *m
             return rv;
         if (!(rv == APR_ECONNREFUSED || (rv == APR_TIMEUP && !(*resp)->connected)) ||
             attempt >= retries) {
-            heat_log(HEAT_LOG_ERR, "Keystone request %s %s failed: %s", method,
+            heat_log(HEAT_LOG_ERR, "HEAT0400: Keystone request %s %s failed: %s", method,
                      heat_http_url_for_log(p, url), (*resp)->error);
             return rv;
         }
@@ -566,7 +566,7 @@ static int discover_raw(heat_keystone_t *ks, apr_pool_t *p, const char *url,
         return -1;
     }
     if (resp->status >= 400) {
-        heat_log(HEAT_LOG_WARNING, "Version discovery at %s answered HTTP %d",
+        heat_log(HEAT_LOG_WARNING, "HEAT0401: Version discovery at %s answered HTTP %d",
                  heat_http_url_for_log(p, url), resp->status);
         if (error_type)
             *error_type = http_error_class(
@@ -725,7 +725,7 @@ static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const c
     apr_status_t rv;
 
     if (!s->auth_url || (!s->username && !s->user_id)) {
-        heat_log(HEAT_LOG_ERR, "No service credentials ([keystone_authtoken] auth_url and "
+        heat_log(HEAT_LOG_ERR, "HEAT0402: No service credentials ([keystone_authtoken] auth_url and "
                  "username) to authenticate the service with");
         return HEAT_KS_UNAVAILABLE;
     }
@@ -737,13 +737,13 @@ static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const c
             const char *path = url_path(p, s->auth_url);
             /* keystoneauth's fallback: parse the version from the URL */
             if (strncasecmp(path, "/v3", 3) == 0) {
-                heat_log(HEAT_LOG_WARNING, "Failed to discover available identity versions when "
+                heat_log(HEAT_LOG_WARNING, "HEAT0403: Failed to discover available identity versions when "
                          "contacting %s. Attempting to parse version from URL.",
                          heat_http_url_for_log(p, s->auth_url));
                 v3 = strip_slashes(p, s->auth_url);
             }
             else {
-                heat_log(HEAT_LOG_ERR, "Could not find versioned identity endpoints when "
+                heat_log(HEAT_LOG_ERR, "HEAT0404: Could not find versioned identity endpoints when "
                          "attempting to authenticate. Please check that your auth_url (%s) is "
                          "correct.", heat_http_url_for_log(p, s->auth_url));
                 return HEAT_KS_UNAVAILABLE;
@@ -767,7 +767,7 @@ static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const c
     if (rv != APR_SUCCESS)
         return HEAT_KS_UNAVAILABLE;
     if (resp->status < 200 || resp->status >= 300) {
-        heat_log(HEAT_LOG_ERR, "Keystone refused the service credentials of %s: HTTP %d",
+        heat_log(HEAT_LOG_ERR, "HEAT0405: Keystone refused the service credentials of %s: HTTP %d",
                  s->user_id ? s->user_id : s->username, resp->status);
         return HEAT_KS_UNAVAILABLE;
     }
@@ -777,7 +777,7 @@ static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const c
     if (!subject || !*subject || !json_is_object(token) ||
         heat_keystone_parse_time(json_string_value(json_object_get(token, "expires_at")),
                                  &expires) != 0) {
-        heat_log(HEAT_LOG_ERR, "Keystone's answer to the service authentication is unusable");
+        heat_log(HEAT_LOG_ERR, "HEAT0406: Keystone's answer to the service authentication is unusable");
         return HEAT_KS_UNAVAILABLE;
     }
 
@@ -788,7 +788,7 @@ static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const c
         const char *url = catalog_identity_url(p, json_object_get(token, "catalog"),
                                                s->interface, s->region_name);
         if (!url) {
-            heat_log(HEAT_LOG_ERR, "%s endpoint for identity service%s%s not found in the "
+            heat_log(HEAT_LOG_ERR, "HEAT0407: %s endpoint for identity service%s%s not found in the "
                      "service catalog", s->interface, s->region_name ? " in region " : "",
                      s->region_name ? s->region_name : "");
             return HEAT_KS_UNAVAILABLE;
@@ -804,7 +804,7 @@ static heat_ks_status_t service_auth(heat_keystone_t *ks, apr_pool_t *p, const c
             ks->disc_to = apr_pstrdup(ks->rt_pool, identity);
         }
         else {
-            heat_log(HEAT_LOG_ERR, "No compatible apis supported by server (%s)",
+            heat_log(HEAT_LOG_ERR, "HEAT0408: No compatible apis supported by server (%s)",
                      heat_http_url_for_log(p, url));
             return HEAT_KS_UNAVAILABLE;
         }
@@ -969,7 +969,7 @@ heat_ks_status_t heat_keystone_validate(heat_keystone_t *ks, apr_pool_t *p, cons
             json_error_t jerr;
             json_t *j = heat_json_own(p, json_loadb(resp->body, resp->body_len, 0, &jerr));
             if (!json_is_object(json_object_get(j, "token"))) {
-                heat_log(HEAT_LOG_ERR, "Keystone's token validation answer has no token object");
+                heat_log(HEAT_LOG_ERR, "HEAT0409: Keystone's token validation answer has no token object");
                 return HEAT_KS_UNAVAILABLE;
             }
             *body = resp->body;
@@ -982,14 +982,14 @@ heat_ks_status_t heat_keystone_validate(heat_keystone_t *ks, apr_pool_t *p, cons
             return HEAT_KS_INVALID;
         }
         if (resp->status != 401) {
-            heat_log(HEAT_LOG_ERR, "Bad response code while validating token: %d", resp->status);
+            heat_log(HEAT_LOG_ERR, "HEAT0410: Bad response code while validating token: %d", resp->status);
             return HEAT_KS_UNAVAILABLE;
         }
         /* The token refused twice stays: like keystoneauth, the retry first uses it again and
          * re-authenticates when Keystone refuses it again. */
         heat_log(HEAT_LOG_INFO, "Identity server rejected authorization; retrying validation");
     }
-    heat_log(HEAT_LOG_ERR, "Identity server rejected authorization necessary to fetch token data");
+    heat_log(HEAT_LOG_ERR, "HEAT0411: Identity server rejected authorization necessary to fetch token data");
     return HEAT_KS_UNAVAILABLE;
 }
 
@@ -1035,19 +1035,19 @@ static const char *password_v3_url(heat_keystone_t *ks, apr_pool_t *p, const cha
         return v3;
     }
     if (rc > 0) {
-        heat_log(HEAT_LOG_ERR, "Could not find versioned identity endpoints when attempting to "
+        heat_log(HEAT_LOG_ERR, "HEAT0412: Could not find versioned identity endpoints when attempting to "
                  "authenticate. Please check that your auth_url (%s) is correct.",
                  heat_http_url_for_log(p, auth_url));
         *error_type = "DiscoveryFailure";
         return NULL;
     }
-    heat_log(HEAT_LOG_WARNING, "Failed to discover available identity versions when contacting "
+    heat_log(HEAT_LOG_WARNING, "HEAT0413: Failed to discover available identity versions when contacting "
              "%s. Attempting to parse version from URL.", heat_http_url_for_log(p, auth_url));
     path = url_path(p, auth_url);
     if (strncasecmp(path, "/v3", 3) == 0)
         return auth_url;
     /* "/v2.0" would get keystoneauth's v2 plugin; identity v2 is gone since Queens */
-    heat_log(HEAT_LOG_ERR, "Could not find versioned identity endpoints when attempting to "
+    heat_log(HEAT_LOG_ERR, "HEAT0414: Could not find versioned identity endpoints when attempting to "
              "authenticate. Please check that your auth_url (%s) is correct.",
              heat_http_url_for_log(p, auth_url));
     *error_type = "DiscoveryFailure";
@@ -1098,7 +1098,7 @@ void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
     out->status = HEAT_KS_UNAVAILABLE;
     who = req->username && *req->username ? req->username : "(no user name)";
     if (!req->auth_url || !*req->auth_url) {
-        heat_log(HEAT_LOG_ERR, "Password authentication of %s: no auth URL", who);
+        heat_log(HEAT_LOG_ERR, "HEAT0415: Password authentication of %s: no auth URL", who);
         out->error_type = "DiscoveryFailure";
         return;
     }
@@ -1140,20 +1140,20 @@ void heat_keystone_password_auth(heat_keystone_t *ks, apr_pool_t *p,
         }
         else {
             /* a 4xx is the request's fault (no user name or domain...), a 5xx Keystone's */
-            heat_log(resp->status < 500 ? HEAT_LOG_INFO : HEAT_LOG_ERR, "Keystone answered the "
+            heat_log(resp->status < 500 ? HEAT_LOG_INFO : HEAT_LOG_ERR, "HEAT0416: Keystone answered the "
                      "password authentication of %s with HTTP %d", who, resp->status);
         }
         return;
     }
     body = heat_json_own(p, json_loadb(resp->body, resp->body_len, 0, &jerr));
     if (!json_is_object(json_object_get(body, "token"))) {
-        heat_log(HEAT_LOG_ERR, "Keystone's answer to a password authentication has no token");
+        heat_log(HEAT_LOG_ERR, "HEAT0417: Keystone's answer to a password authentication has no token");
         out->error_type = "InvalidResponse";
         return;
     }
     subject = apr_table_get(resp->headers, "X-Subject-Token");
     if (!subject) {
-        heat_log(HEAT_LOG_ERR, "Keystone's answer to a password authentication has no "
+        heat_log(HEAT_LOG_ERR, "HEAT0418: Keystone's answer to a password authentication has no "
                  "X-Subject-Token");
         out->error_type = "KeyError";
         return;
@@ -1211,14 +1211,14 @@ heat_ks_status_t heat_keystone_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, con
             /* a refusal all the same (a wrong path answers an HTML 404): heat would crash on
              * response.json(); mod_heat takes it as an error without message (AccessDenied) */
             out->error = apr_psprintf(p, "Keystone's answer (HTTP %d) is not JSON", resp->status);
-            heat_log(HEAT_LOG_WARNING, "POST %s: %s; taken as a refusal",
+            heat_log(HEAT_LOG_WARNING, "HEAT0419: POST %s: %s; taken as a refusal",
                      heat_http_url_for_log(p, url), out->error);
             out->body = heat_json_own(p, json_object());
             break;
         }
         if (!out->body) {
             out->error = apr_psprintf(p, "Keystone's answer (HTTP %d) is not JSON", resp->status);
-            heat_log(HEAT_LOG_ERR, "POST %s: %s", heat_http_url_for_log(p, url), out->error);
+            heat_log(HEAT_LOG_ERR, "HEAT0420: POST %s: %s", heat_http_url_for_log(p, url), out->error);
             return HEAT_KS_UNAVAILABLE;
         }
         if (!(with_service_token && attempt == 0 && resp->status == 401 &&
@@ -1415,7 +1415,7 @@ static const char *check_access_rules(const heat_keystone_settings_t *s, const j
     if (!rules || json_is_null(rules))
         return NULL;
     if (!s->service_type) {
-        heat_log(HEAT_LOG_WARNING, "Cannot validate request with restricted access rules. Set "
+        heat_log(HEAT_LOG_WARNING, "HEAT0421: Cannot validate request with restricted access rules. Set "
                  "service_type in [keystone_authtoken] to allow access rule validation.");
         return "access rules present but no service_type configured";
     }
@@ -1430,7 +1430,7 @@ static const char *check_access_rules(const heat_keystone_settings_t *s, const j
             found = 1;
     }
     if (!found) {
-        heat_log(HEAT_LOG_WARNING, "Cannot validate request with restricted access rules. "
+        heat_log(HEAT_LOG_WARNING, "HEAT0422: Cannot validate request with restricted access rules. "
                  "service_type in [keystone_authtoken] is not a valid service type in the "
                  "catalog.");
         return "service_type not in the token's catalog";
@@ -1709,7 +1709,7 @@ void heat_keystone_authenticate(heat_keystone_t *ks, apr_pool_t *p,
                     ks->warned_service_roles = 1;
                 apr_thread_mutex_unlock(ks->lock);
                 if (warn) {
-                    heat_log(HEAT_LOG_WARNING, "A valid token was submitted as a service token, "
+                    heat_log(HEAT_LOG_WARNING, "HEAT0423: A valid token was submitted as a service token, "
                              "but it was not a valid service token. This is incorrect but "
                              "backwards compatible behaviour. This will be removed in future "
                              "releases.");
