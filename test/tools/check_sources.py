@@ -144,7 +144,46 @@ def check(paths):
     return problems
 
 
+def self_test():
+    """The checks find what they look for: a tree with one of each problem, and a clean one."""
+    import tempfile
+    global SRC
+    saved = SRC
+    files = {
+        'mod_heat_glue.c': '#include <httpd.h>\n',                      # the glue may
+        'a/a.h': '', 'b/b.h': '',
+        'a/a.c': '#include "b.h"\n#include <http_protocol.h>\n'
+                 'void f(void) { heat_log(HEAT_LOG_WARNING, "HEAT0001: x"); }\n',
+        'b/b.c': '#include "a.h"\n'
+                 'void g(void) { heat_log(HEAT_LOG_ERR,\n "no id %s", "y"); }\n'
+                 'void h(void) { heat_log(HEAT_LOG_WARNING, "HEAT0001: again"); }\n'
+                 'void i(void) { heat_log(HEAT_LOG_DEBUG, "debug needs none"); }\n',
+    }
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
+            with open(os.path.join(d, name), 'w') as f:
+                f.write(text)
+        SRC = d
+        try:
+            found = check(list(sources()))
+        finally:
+            SRC = saved
+    expected = ['a/a.c: the core includes httpd header <http_protocol.h>',
+                'b/b.c:2: a warning-or-worse log call without a HEATnnnn id',
+                'HEAT0001 is used by 2 log calls',
+                'include cycle between core folders: a -> b -> a']
+    missing = [e for e in expected if not any(e in f for f in found)]
+    extra = [f for f in found if not any(e in f for e in expected)]
+    if missing or extra:
+        print('check-sources self-test failed: missing %s, unexpected %s' % (missing, extra))
+        return 1
+    return 0
+
+
 def main():
+    if self_test():
+        return 1
     paths = list(sources())
     problems = check(paths)
     for p in problems:
