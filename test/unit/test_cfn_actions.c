@@ -116,7 +116,7 @@ typedef struct {
     int debug;
 } request_t;
 
-static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
+static void run(const request_t *rq, stub_t *stub, heat_result_t *reply)
 {
     heat_routes_t *routes;
     heat_route_match_t m;
@@ -156,7 +156,7 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     heat_cfn_dispatch(&call, reply);
 }
 
-static const char *status_of(const heat_reply_t *reply)
+static const char *status_of(const heat_result_t *reply)
 {
     return reply->status_line ? reply->status_line
                               : apr_psprintf(heat_test_pool, "%d %s", reply->status, reply->status == 200 ? "OK" : "?");
@@ -170,7 +170,7 @@ START_TEST(every_action_as_heat_api_cfn)
     json_array_foreach(cases, i, c) {
         request_t rq;
         stub_t stub;
-        heat_reply_t reply;
+        heat_result_t reply;
         const json_t *want = json_object_get(c, "mod_heat");
         const char *name = str(c, "name");
 
@@ -213,7 +213,7 @@ END_TEST
 
 /* ---- mod_heat's own answers (no golden: heat-api-cfn crashes or has no such case) ---------- */
 
-static void expect(const heat_reply_t *reply, const char *status, const char *type, const char *body_part)
+static void expect(const heat_result_t *reply, const char *status, const char *type, const char *body_part)
 {
     ck_assert_str_eq(status_of(reply), status);
     ck_assert_str_eq(reply->content_type, type);
@@ -224,7 +224,7 @@ START_TEST(engine_trouble_answers)
 {
     request_t rq = {"POST", "/", "Action=ListStacks", "", NULL, NULL, "member", 0};
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
 
     memset(&stub, 0, sizeof(stub));
     stub.outcome = HEAT_RPC_TIMEOUT;
@@ -244,7 +244,7 @@ START_TEST(engine_data_xml_cannot_carry)
 {
     request_t rq = {"POST", "/", "Action=DescribeStacks", "", NULL, NULL, "member", 0};
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
 
     /* an output value with a key lxml refuses (a list hides it from the ':' rewrite) */
     memset(&stub, 0, sizeof(stub));
@@ -277,7 +277,7 @@ START_TEST(signal_route_mistakes)
                     "member", 0};
     const char *arn = "/waitcondition/arn:openstack:heat::t:stacks/s/i/resources/WaitHandle";
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
 
     memset(&stub, 0, sizeof(stub));
     /* heat: ValueError escapes (a bare 500) */
@@ -302,7 +302,7 @@ START_TEST(request_mistakes_get_4xx)
 {
     request_t rq = {"POST", "/", "Action=CreateStack&StackName=s", "", NULL, NULL, "member", 0};
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
     char *big;
 
     memset(&stub, 0, sizeof(stub));

@@ -85,7 +85,7 @@ END_TEST
 
 START_TEST(fault_remote_rebuild_rules)
 {
-    heat_fault_t f;
+    heat_result_t f;
     json_t *kw = heat_json_own(heat_test_pool, json_pack("{s:s, s:s}", "entity", "Stack", "name", "x"));
     json_t *svf = heat_json_own(heat_test_pool, json_pack("{s:s, s:s, s:s}", "error", "Property error: ",
                                                            "path", "resources.srv.properties.flavor: ",
@@ -144,7 +144,8 @@ START_TEST(fault_remote_rebuild_rules)
     heat_fault_from_remote(heat_test_pool, "NoSuchMethod", "oslo_messaging.rpc.dispatcher", "m", one, NULL, NULL, 0, &f);
     ck_assert_int_eq(f.status, 500);
     ck_assert_str_eq(f.type, "RemoteError");
-    ck_assert_ptr_null(strstr(heat_fault_render(heat_test_pool, &f), "\"message\""));
+    heat_result_render(heat_test_pool, &f, HEAT_RESULT_FAULT, NULL);
+    ck_assert_ptr_null(strstr(f.body, "\"message\""));
 }
 END_TEST
 
