@@ -240,6 +240,54 @@ START_TEST(engine_trouble_answers)
 }
 END_TEST
 
+/* One engine call and one engine-error table for both APIs: the native handlers' call answers
+ * the same trouble with heat-api's fault and the same message as the CFN error above. */
+START_TEST(engine_trouble_native_same_table)
+{
+    static const struct {
+        heat_rpc_outcome_t outcome;
+        int status;
+        const char *type, *message;
+    } cases[] = {
+        {HEAT_RPC_TIMEOUT, 500, "MessagingTimeout", "heat-engine did not answer list_stacks in time (60 s)."},
+        {HEAT_RPC_UNREACHABLE, 503, "MessagingUnavailable",
+         "The message broker cannot be reached; heat-engine was not asked."},
+    };
+    heat_settings_t settings;
+    heat_call_t call;
+    heat_result_t reply;
+    stub_t stub;
+    int timed_out;
+    size_t i;
+
+    memset(&settings, 0, sizeof(settings));
+    settings.rpc_response_timeout = 60;
+    memset(&call, 0, sizeof(call));
+    call.p = heat_test_pool;
+    call.settings = &settings;
+    call.ctx = persona_ctx(NULL, "member");
+    call.engine = stub_rpc;
+    call.engine_baton = &stub;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&stub, 0, sizeof(stub));
+        stub.outcome = cases[i].outcome;
+        ck_assert_ptr_null(heat_api_rpc(&call, &reply, call.ctx, "list_stacks", json_object(), "1.33"));
+        ck_assert_int_eq(reply.status, cases[i].status);
+        ck_assert_str_eq(reply.content_type, "application/json");
+        ck_assert_str_eq(reply.body, heat_fault_json(heat_test_pool, cases[i].status, cases[i].type,
+                                                     cases[i].message, NULL));
+        ck_assert_int_eq((int)stub.next, 1);
+    }
+    /* services.index answers a timeout itself */
+    memset(&stub, 0, sizeof(stub));
+    stub.outcome = HEAT_RPC_TIMEOUT;
+    memset(&reply, 0, sizeof(reply));
+    ck_assert_ptr_null(heat_api_rpc_timeout(&call, &reply, call.ctx, "list_services", NULL, "1.0", &timed_out));
+    ck_assert_int_eq(timed_out, 1);
+    ck_assert_int_eq(reply.status, 0);
+}
+END_TEST
+
 START_TEST(engine_data_xml_cannot_carry)
 {
     request_t rq = {"POST", "/", "Action=DescribeStacks", "", NULL, NULL, "member", 0};
@@ -351,6 +399,7 @@ Suite *heat_test_cfn_actions_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_action_as_heat_api_cfn);
     tcase_add_test(tc, engine_trouble_answers);
+    tcase_add_test(tc, engine_trouble_native_same_table);
     tcase_add_test(tc, engine_data_xml_cannot_carry);
     tcase_add_test(tc, signal_route_mistakes);
     tcase_add_test(tc, request_mistakes_get_4xx);
