@@ -1,7 +1,8 @@
 /* mod_heat_router.c: the handler of both APIs. It runs the steps of heat's paste pipelines
  * in their order (healthcheck, cors' OPTIONS rule, request_id, http_proxy_to_wsgi, version
  * negotiation, authurl + authtoken + context, router), hands routed native requests to the
- * core's dispatcher (heat_api.c), builds one heat_response_t and writes it. */
+ * core's dispatchers (heat_api.c, heat_cfn.c). Every step answers with one heat_result_t
+ * (heat_result.h), which send_response writes (doc/architecture.md, "Calls and results"). */
 #include "mod_heat.h"
 
 #include <strings.h>
@@ -17,8 +18,8 @@
 #include "heat_cfn.h"
 #include "heat_cfn_params.h"
 #include "heat_ec2.h"
-#include "heat_fault.h"
 #include "heat_json.h"
+#include "heat_result.h"
 #include "heat_webob.h"
 
 typedef enum { HEAT_API_NATIVE, HEAT_API_CFN } heat_api_t;
@@ -34,33 +35,13 @@ typedef struct {
     const char *host;        /* Host header after proxy headers, NULL if absent */
     const char *script_name; /* mount point (+ X-Forwarded-Prefix) + "/v1" once negotiated */
     const char *path_info;   /* below script_name */
+    int with_request_id;     /* healthcheck answers come before request_id in the pipeline */
 } heat_request_state_t;
 
-typedef struct {
-    int status;
-    const char *status_line;  /* only when the reason phrase is not the standard one */
-    const char *content_type; /* NULL: no Content-Type (204, the OPTIONS rule) */
-    const char *body;         /* "" or NULL: none */
-    const char *allow;
-    const char *location;
-    const char *www_authenticate;
-    int with_request_id;      /* healthcheck answers come before request_id in the pipeline */
-} heat_response_t;
-
-static void respond_webob(heat_request_state_t *st, heat_response_t *resp, int status)
+/* webob's page for a status the front doors return (404, 400, a body read error) */
+static void respond_webob(heat_request_state_t *st, heat_result_t *resp, int status)
 {
-    heat_webob_body_t b = heat_webob_body(st->r->pool, status, st->accept, NULL, NULL, NULL);
-    resp->status = status;
-    resp->content_type = b.content_type;
-    resp->body = b.body;
-}
-
-static void respond_fault(heat_request_state_t *st, heat_response_t *resp, int status,
-                          const char *type, const char *message)
-{
-    resp->status = status;
-    resp->content_type = "application/json";
-    resp->body = heat_fault_json(st->r->pool, status, type, message, NULL);
+    heat_result_fail(st->r->pool, resp, HEAT_RESULT_WEBOB, st->accept, status, NULL, NULL);
 }
 
 static const char *application_url(heat_request_state_t *st)
@@ -88,15 +69,6 @@ static json_t *noauth_token(request_rec *r)
                      user, "project", "id", project, "name", project, "roles", "name", "admin");
 }
 
-static void respond_auth(heat_response_t *resp, const heat_auth_response_t *ar)
-{
-    resp->status = ar->status;
-    resp->status_line = ar->status_line;
-    resp->content_type = ar->content_type;
-    resp->body = ar->body;
-    resp->www_authenticate = ar->www_authenticate;
-}
-
 /* The request's own fields of the context (request ids, X-Region-Name, X-Auth-User/Key). */
 static void context_request_init(heat_request_state_t *st, heat_context_request_t *creq)
 {
@@ -119,17 +91,14 @@ static void noauth_request(request_rec *r, heat_context_request_t *creq)
 
 /* keystonemiddleware's auth_token on X-Auth-Token, or on the token ec2token handed on
  * (ec2 != NULL): 1 with creq's token fields set, or 0 with the answer (401, 503) in resp. */
-static int check_token(heat_request_state_t *st, heat_response_t *resp, const heat_auth_request_t *view,
+static int check_token(heat_request_state_t *st, heat_result_t *resp, const heat_auth_request_t *view,
                        const heat_auth_ec2_result_t *ec2, heat_context_request_t *creq)
 {
     heat_auth_result_t res;
-    heat_auth_response_t ar;
 
     heat_auth_strip_identity_headers(st->r);
-    if (heat_auth_token(st->sc->auth, view, ec2, &res, &ar) != HEAT_AUTH_NEXT) {
-        respond_auth(resp, &ar);
+    if (heat_auth_token(st->sc->auth, view, ec2, &res, resp) != HEAT_AUTH_NEXT)
         return 0;
-    }
     creq->auth_token = res.token;
     creq->token = res.token_info;
     creq->service_token = view->service_token;
@@ -138,17 +107,18 @@ static int check_token(heat_request_state_t *st, heat_response_t *resp, const he
 }
 
 /* ContextMiddleware: 1 with *ctx set, or 0 with the answer in resp. */
-static int make_context(heat_request_state_t *st, heat_response_t *resp, const heat_context_request_t *creq,
+static int make_context(heat_request_state_t *st, heat_result_t *resp, const heat_context_request_t *creq,
                         heat_context_t **ctx)
 {
     heat_policy_outcome_t outcome;
     const char *err;
 
     if ((err = heat_context_from_token(ctx, st->r->pool, creq, st->sc->policy, &outcome))) {
-        heat_policy_denial_t d;
+        heat_result_t d;
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r, "HEAT0102: request context: %s", err);
         heat_policy_context_error(&outcome, st->api == HEAT_API_CFN, &d);
-        respond_fault(st, resp, d.status, d.type ? d.type : "HTTPInternalServerError", d.message);
+        heat_result_fail(st->r->pool, resp, HEAT_RESULT_FAULT, NULL, d.status,
+                         d.type ? d.type : "HTTPInternalServerError", d.message);
         return 0;
     }
     if (st->sc->settings.standalone)
@@ -158,13 +128,12 @@ static int make_context(heat_request_state_t *st, heat_response_t *resp, const h
 
 /* heat-api's authurl, authtoken (or authpassword, noauth) and context: 1 with *ctx set, or 0
  * with the answer in resp. */
-static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_context_t **ctx)
+static int authenticate(heat_request_state_t *st, heat_result_t *resp, heat_context_t **ctx)
 {
     request_rec *r = st->r;
     const heat_server_conf_t *sc = st->sc;
     heat_context_request_t creq;
     heat_auth_request_t view;
-    heat_auth_response_t ar;
     const char *auth_url;
 
     context_request_init(st, &creq);
@@ -173,16 +142,12 @@ static int authenticate(heat_request_state_t *st, heat_response_t *resp, heat_co
         return make_context(st, resp, &creq, ctx);
     }
     heat_auth_view(r, &view);
-    if (heat_auth_url_check(sc->auth, &view, &auth_url, &ar) != HEAT_AUTH_NEXT) {
-        respond_auth(resp, &ar);
+    if (heat_auth_url_check(sc->auth, &view, &auth_url, resp) != HEAT_AUTH_NEXT)
         return 0;
-    }
     if (sc->settings.standalone) {
         heat_auth_result_t res;
-        if (heat_auth_password(sc->auth, &view, st->path_info, auth_url, &res, &ar) != HEAT_AUTH_NEXT) {
-            respond_auth(resp, &ar);
+        if (heat_auth_password(sc->auth, &view, st->path_info, auth_url, &res, resp) != HEAT_AUTH_NEXT)
             return 0;
-        }
         creq.auth_token = res.token;
         creq.token = res.token_info;
         creq.service_token = view.service_token;
@@ -261,23 +226,13 @@ static void call_init(heat_request_state_t *st, heat_call_t *call, const heat_ro
     call->settings = set;
 }
 
-static void respond_reply(heat_response_t *resp, const heat_reply_t *reply)
-{
-    resp->status = reply->status;
-    resp->status_line = reply->status_line;
-    resp->content_type = reply->content_type;
-    resp->body = reply->body;
-    resp->location = reply->location;
-}
-
-static void route_native(heat_request_state_t *st, heat_response_t *resp)
+static void route_native(heat_request_state_t *st, heat_result_t *resp)
 {
     request_rec *r = st->r;
     const heat_settings_t *set = &st->sc->settings;
     heat_route_match_t m;
     heat_context_t *ctx;
     heat_call_t call;
-    heat_reply_t reply;
     int status;
 
     if (!authenticate(st, resp, &ctx))
@@ -293,8 +248,8 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
         return;
     case HEAT_ROUTE_REJECT:
         /* heat-api drops the Allow header here; mod_heat keeps it (DECISIONS.md) */
-        respond_fault(st, resp, HTTP_METHOD_NOT_ALLOWED, "HTTPMethodNotAllowed",
-                      heat_webob_explanation(HTTP_METHOD_NOT_ALLOWED));
+        heat_result_fail(r->pool, resp, HEAT_RESULT_FAULT, NULL, HTTP_METHOD_NOT_ALLOWED, "HTTPMethodNotAllowed",
+                         heat_webob_explanation(HTTP_METHOD_NOT_ALLOWED));
         resp->allow = m.allowed;
         return;
     case HEAT_ROUTE_MATCHED:
@@ -302,25 +257,20 @@ static void route_native(heat_request_state_t *st, heat_response_t *resp)
     }
 
     call_init(st, &call, &m, ctx);
-    memset(&reply, 0, sizeof(reply));
     if ((status = read_body(r, set->max_json_body_size, &call.body, &call.body_len)) != OK) {
         respond_webob(st, resp, status);
         return;
     }
-    heat_api_dispatch(&call, &reply);
-    respond_reply(resp, &reply);
-    if (reply.status == HTTP_UNAUTHORIZED && st->sc->auth && !set->standalone)
+    memset(resp, 0, sizeof(*resp));
+    heat_api_dispatch(&call, resp);
+    if (resp->status == HTTP_UNAUTHORIZED && st->sc->auth && !set->standalone)
         resp->www_authenticate = heat_auth_www_authenticate(st->sc->auth);
 }
 
-static void respond_cfn_error(heat_request_state_t *st, heat_response_t *resp, const char *code,
+static void respond_cfn_error(heat_request_state_t *st, heat_result_t *resp, const char *code,
                               const char *detail)
 {
-    const heat_cfn_error_t *err = heat_cfn_error(code);
-    resp->status = err->status;
-    resp->status_line = heat_fault_cfn_status_line(st->r->pool, err);
-    resp->content_type = HEAT_CFN_XML_TYPE;
-    resp->body = heat_fault_cfn_xml(st->r->pool, err, detail);
+    heat_result_fail(st->r->pool, resp, HEAT_RESULT_AWS_XML, NULL, 0, code, detail);
 }
 
 /* webob's req.POST has pairs for an url-encoded form, and for a POST without Content-Type.
@@ -340,7 +290,7 @@ static int has_form_body(request_rec *r, const char *content_type)
 /* heat's ec2authtoken (heat_auth_ec2: the AWS signature checked by Keystone's /v3/ec2tokens)
  * with its X-Auth-User escape hatch, then authtoken and context: 1 with *ctx set, or 0 with
  * the answer in resp. */
-static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, const heat_call_t *call,
+static int authenticate_cfn(heat_request_state_t *st, heat_result_t *resp, const heat_call_t *call,
                             heat_context_t **ctx)
 {
     request_rec *r = st->r;
@@ -348,7 +298,6 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
     heat_auth_request_t view;
     heat_auth_ec2_input_t in;
     heat_auth_ec2_result_t ec2;
-    heat_auth_response_t ar;
     const char *host;
     int status;
 
@@ -374,7 +323,7 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
         host = dflt ? ap_get_server_name(r) : apr_psprintf(r->pool, "%s:%u", ap_get_server_name(r), port);
     }
     in.host = host;
-    status = heat_auth_ec2(st->sc->auth, &view, &st->sc->ec2, &in, &ec2, &ar);
+    status = heat_auth_ec2(st->sc->auth, &view, &st->sc->ec2, &in, &ec2, resp);
     if (status == HEAT_AUTH_SKIP) {
         /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
          * flavor has no authtoken: heat-api-cfn then builds the context from the client's own
@@ -387,10 +336,8 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
             return 0;
         return make_context(st, resp, &creq, ctx);
     }
-    if (status != HEAT_AUTH_NEXT) {
-        respond_auth(resp, &ar);
+    if (status != HEAT_AUTH_NEXT)
         return 0;
-    }
     creq.ec2_creds = ec2.ec2_creds;
     if (st->sc->settings.standalone) {
         /* ec2authtoken without authtoken: the context knows what ec2token handed on */
@@ -414,7 +361,7 @@ static int authenticate_cfn(heat_request_state_t *st, heat_response_t *resp, con
 /* heat-api-cfn: ec2authtoken, authtoken and context come before the router, so an unsigned
  * request is refused whatever its path. Parameters are webob's req.params: the query's, then
  * the form body's. */
-static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
+static void route_cfn(heat_request_state_t *st, heat_result_t *resp)
 {
     request_rec *r = st->r;
     const heat_settings_t *set = &st->sc->settings;
@@ -423,7 +370,6 @@ static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
     heat_route_match_t m;
     heat_context_t *ctx;
     heat_call_t call;
-    heat_reply_t reply;
     int status;
 
     call_init(st, &call, NULL, NULL);
@@ -459,12 +405,11 @@ static void route_cfn(heat_request_state_t *st, heat_response_t *resp)
     call.route = m.route;
     call.vars = m.params;
     call.ctx = ctx;
-    memset(&reply, 0, sizeof(reply));
-    heat_cfn_dispatch(&call, &reply);
-    respond_reply(resp, &reply);
+    memset(resp, 0, sizeof(*resp));
+    heat_cfn_dispatch(&call, resp);
 }
 
-static void run_pipeline(heat_request_state_t *st, heat_response_t *resp)
+static void run_pipeline(heat_request_state_t *st, heat_result_t *resp)
 {
     request_rec *r = st->r;
     const heat_settings_t *set = &st->sc->settings;
@@ -473,7 +418,7 @@ static void run_pipeline(heat_request_state_t *st, heat_response_t *resp)
 
     /* request_id: a new id always; a well-formed inbound one becomes the global id */
     st->request_id = heat_front_request_id(r->pool);
-    resp->with_request_id = 1;
+    st->with_request_id = 1;
     apr_table_setn(r->notes, "heat-request-id", st->request_id);
     global_id = apr_table_get(r->headers_in, "X-OpenStack-Request-ID");
     if (global_id && heat_front_valid_request_id(global_id))
@@ -520,21 +465,17 @@ static void run_pipeline(heat_request_state_t *st, heat_response_t *resp)
 
 /* cors: an OPTIONS request whose answer is not 2xx gets an empty 200 instead, without
  * Content-Type or request id (oslo_middleware.cors does this even when cors is off). */
-static void apply_cors_options_rule(request_rec *r, heat_response_t *resp)
+static void apply_cors_options_rule(heat_request_state_t *st, heat_result_t *resp)
 {
-    if (r->method_number == M_OPTIONS && (resp->status < 200 || resp->status > 299)) {
+    if (st->r->method_number == M_OPTIONS && (resp->status < 200 || resp->status > 299)) {
+        memset(resp, 0, sizeof(*resp));
         resp->status = HTTP_OK;
-        resp->status_line = NULL;
-        resp->content_type = NULL;
-        resp->body = NULL;
-        resp->allow = NULL;
-        resp->location = NULL;
-        resp->www_authenticate = NULL;
-        resp->with_request_id = 0;
+        st->with_request_id = 0;
     }
 }
 
-static int send_response(heat_request_state_t *st, heat_response_t *resp)
+/* The one respond path: every answer, whichever step gave it, is written here. */
+static int send_response(heat_request_state_t *st, const heat_result_t *resp)
 {
     request_rec *r = st->r;
 
@@ -549,7 +490,7 @@ static int send_response(heat_request_state_t *st, heat_response_t *resp)
         apr_table_setn(r->headers_out, "Location", resp->location);
     if (resp->www_authenticate)
         apr_table_setn(r->headers_out, "WWW-Authenticate", resp->www_authenticate);
-    if (resp->with_request_id)
+    if (st->with_request_id)
         apr_table_setn(r->headers_out, "x-openstack-request-id", st->request_id);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "HEAT0100: %s %s %s -> %d",
                   st->request_id ? st->request_id : "-", r->method, r->uri, resp->status);
@@ -567,7 +508,7 @@ static int send_response(heat_request_state_t *st, heat_response_t *resp)
 int heat_handler(request_rec *r)
 {
     heat_request_state_t st;
-    heat_response_t resp;
+    heat_result_t resp;
     const heat_dir_conf_t *dc;
     size_t mount_len;
 
@@ -607,17 +548,13 @@ int heat_handler(request_rec *r)
 
     /* healthcheck comes first in both pipelines: no request id, no cors rule */
     if (strcmp(r->uri, st.sc->settings.healthcheck_path) == 0) {
-        heat_simple_response_t hc;
         heat_front_healthcheck(r->pool, &st.sc->settings.healthcheck, r->method, st.accept,
-                               ap_get_server_port(r), &hc);
-        resp.status = hc.status;
-        resp.content_type = hc.content_type;
-        resp.body = hc.body;
+                               ap_get_server_port(r), &resp);
         return send_response(&st, &resp);
     }
 
     run_pipeline(&st, &resp);
-    apply_cors_options_rule(r, &resp);
+    apply_cors_options_rule(&st, &resp);
     return send_response(&st, &resp);
 }
 

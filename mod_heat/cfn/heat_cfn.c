@@ -42,36 +42,21 @@ static const char *param(cfn_t *c, const char *name)
 /* An error heat-api-cfn raises: the XML document with the status, whatever ContentType says. */
 static void raise_error(cfn_t *c, const char *code, const char *detail)
 {
-    const heat_cfn_error_t *err = heat_cfn_error(code);
-    if (!err)
-        err = heat_cfn_error("InternalFailure");
-    c->reply->status = err->status;
-    c->reply->status_line = heat_fault_cfn_status_line(c->p, err);
-    c->reply->content_type = HEAT_CFN_XML_TYPE;
-    c->reply->body = heat_fault_cfn_xml(c->p, err, detail);
+    heat_result_fail(c->p, c->reply, HEAT_RESULT_AWS_XML, NULL, 0, code, detail);
 }
 
 /* An error an action returns: XML as raised, but with ContentType=JSON heat's JSON serializer
  * writes str(exception) (the detail, else the explanation) as a JSON string with 200. */
 static void return_error(cfn_t *c, const char *code, const char *detail)
 {
-    const heat_cfn_error_t *err = heat_cfn_error(code);
-    if (!c->json) {
-        raise_error(c, code, detail);
-        return;
-    }
-    if (!err)
-        err = heat_cfn_error("InternalFailure");
-    c->reply->status = 200;
-    c->reply->status_line = NULL;
-    c->reply->content_type = JSON_TYPE;
-    c->reply->body = heat_json_dump(c->p, heat_json_own(c->p, json_string(detail ? detail : err->explanation)), 0);
+    heat_result_fail(c->p, c->reply, c->json ? HEAT_RESULT_AWS_JSON : HEAT_RESULT_AWS_XML, NULL, 0, code, detail);
 }
 
 /* A document in the requested format; XML that lxml could not write becomes InternalFailure
  * (heat-api-cfn: a bare 500). */
 static void reply_document(cfn_t *c, json_t *doc)
 {
+    memset(c->reply, 0, sizeof(*c->reply));
     if (c->json) {
         c->reply->status = 200;
         c->reply->content_type = JSON_TYPE;
@@ -93,72 +78,50 @@ static void reply_document(cfn_t *c, json_t *doc)
     }
 }
 
-/* api_utils.format_response(action, result): {"<A>Response": {"<A>Result": result}}. */
-static void reply_result(cfn_t *c, const char *action, const json_t *result)
+/* api_utils.format_response(action, result): {"<A>Response": {"<A>Result": result}}. Steals
+ * result, as heat_api_reply_json steals its body (common/heat_json.h's ownership rule). */
+static void reply_result(cfn_t *c, const char *action, json_t *result)
 {
     json_t *doc = heat_json_own(c->p, json_object()), *inner = json_object();
-    json_object_set(inner, apr_pstrcat(c->p, action, "Result", NULL), (json_t *)result);
+    json_object_set_new(inner, apr_pstrcat(c->p, action, "Result", NULL), result);
     json_object_set_new(doc, apr_pstrcat(c->p, action, "Response", NULL), inner);
     reply_document(c, doc);
 }
 
-/* A view that failed where heat's Python would have raised: InternalFailure. */
-static void reply_view(cfn_t *c, const char *action, const json_t *result, const char *const *error)
+/* A view that failed where heat's Python would have raised: InternalFailure. result is
+ * borrowed (the views' results are pool-owned). */
+static void reply_view(cfn_t *c, const char *action, json_t *result, const char *const *error)
 {
     /* error is read here, after the view ran (argument evaluation order is unspecified) */
     if (!result) {
         raise_error(c, "InternalFailure", *error);
         return;
     }
-    reply_result(c, action, result);
+    reply_result(c, action, json_incref(result));
 }
 
 /* ---- engine calls ---------------------------------------------------------------------- */
 
-/* Calls the engine. NULL with the error answered (map_remote_error, returned) on failure;
- * args is stolen. */
+/* heat_api_engine, the engine call of both APIs. NULL with the error answered (returned) on
+ * failure: an exception the engine raised as map_remote_error maps it, the engine-error
+ * table's errors by their Heat type (heat_cfn_engine_code). args is stolen. */
 static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *version)
 {
-    heat_rpc_reply_t r;
+    const heat_rpc_failure_t *remote;
+    heat_result_t err;
     const char *code, *detail;
-    const char *rid = c->call->ctx && c->call->ctx->request_id ? c->call->ctx->request_id : "-";
+    json_t *result = heat_api_engine(c->call, c->call->ctx, method, args, version, &err, &remote);
 
-    memset(&r, 0, sizeof(r));
-    if (!args)
-        args = json_object();
-    if (c->call->engine)
-        c->call->engine(c->call->engine_baton, c->p, method, args, version, &r);
-    else if (!c->call->rpc || !c->call->ctx) {
-        json_decref(args);
-        return_error(c, "ServiceUnavailable", "mod_heat has no message transport: [DEFAULT] transport_url "
-                                              "is not usable.");
-        return NULL;
+    if (result)
+        return result;
+    if (remote)
+        heat_cfn_from_remote(c->p, remote, c->call->settings->debug, &code, &detail);
+    else {
+        code = heat_cfn_engine_code(err.type);
+        detail = err.message;
     }
-    else
-        heat_rpc_call(c->call->rpc, c->p, heat_context_to_dict(c->call->ctx, c->p), method, args, version, 0, &r);
-
-    switch (r.outcome) {
-    case HEAT_RPC_OK:
-        return r.result ? r.result : heat_json_own(c->p, json_null());
-    case HEAT_RPC_REMOTE_FAILURE:
-        heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", rid, method, r.failure.module, r.failure.cls);
-        heat_cfn_from_remote(c->p, &r.failure, c->call->settings->debug, &code, &detail);
-        return_error(c, code, detail);
-        return NULL;
-    case HEAT_RPC_TIMEOUT:
-        /* heat-api-cfn: MessagingTimeout -> InternalFailure without detail; mod_heat says what
-         * happened (DECISIONS.md) */
-        heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)", rid, method,
-                 r.error ? r.error : "timeout");
-        return_error(c, "InternalFailure", apr_psprintf(c->p, "heat-engine did not answer %s in time (%" APR_INT64_T_FMT " s).",
-                                                        method, c->call->settings->rpc_response_timeout));
-        return NULL;
-    case HEAT_RPC_UNREACHABLE:
-    default:
-        heat_log(HEAT_LOG_DEBUG, "%s %s: message broker unreachable (%s)", rid, method, r.error ? r.error : "");
-        return_error(c, "ServiceUnavailable", "The message broker cannot be reached; heat-engine was not asked.");
-        return NULL;
-    }
+    return_error(c, code, detail);
+    return NULL;
 }
 
 /* _get_identity: an ARN is used as it is (no tenant check, as in heat), anything else is
@@ -302,7 +265,7 @@ static void create_or_update(cfn_t *c, int update)
         result = rpc(c, "create_stack", json_incref(heat_inst_create_stack_args(c->p, &inst)), "1.36");
     }
     if (result)
-        reply_result(c, action, heat_cfn_view_stack_id(c->p, result));
+        reply_result(c, action, json_incref(heat_cfn_view_stack_id(c->p, result)));
 }
 
 void heat_cfn_create_stack(cfn_t *c)
@@ -326,8 +289,7 @@ void heat_cfn_delete_stack(cfn_t *c)
     if (!res)
         return;
     if (json_is_null(res)) {
-        json_t *empty = heat_json_own(c->p, json_string(""));
-        reply_result(c, "DeleteStack", empty);
+        reply_result(c, "DeleteStack", json_string(""));
         return;
     }
     /* format_response('DeleteStack', res['Error']) */
@@ -336,7 +298,7 @@ void heat_cfn_delete_stack(cfn_t *c)
         raise_error(c, "InternalFailure", "delete_stack returned an unexpected result");
         return;
     }
-    reply_result(c, "DeleteStack", error);
+    reply_result(c, "DeleteStack", json_incref(error));
 }
 
 void heat_cfn_cancel_update_stack(cfn_t *c)
@@ -350,7 +312,7 @@ void heat_cfn_cancel_update_stack(cfn_t *c)
         return;
     if (rpc(c, "stack_cancel_update",
             json_pack("{s:O, s:b}", "stack_identity", identity, "cancel_with_rollback", 1), "1.14"))
-        reply_result(c, "CancelUpdateStack", heat_json_own(c->p, json_object()));
+        reply_result(c, "CancelUpdateStack", json_object());
 }
 
 void heat_cfn_describe_stack_events(cfn_t *c)
@@ -397,7 +359,7 @@ void heat_cfn_get_template(cfn_t *c)
         return;
     if (!(tpl = rpc(c, "get_template", json_pack("{s:O}", "stack_identity", identity), "1.0")))
         return;
-    result = heat_json_own(c->p, json_object());
+    result = json_object();
     json_object_set(result, "TemplateBody", tpl);
     reply_result(c, "GetTemplate", result);
 }
@@ -405,7 +367,7 @@ void heat_cfn_get_template(cfn_t *c)
 void heat_cfn_estimate_template_cost(cfn_t *c)
 {
     reply_result(c, "EstimateTemplateCost",
-                 heat_json_own(c->p, json_pack("{s:s}", "Url", "http://en.wikipedia.org/wiki/Gratis")));
+                 json_pack("{s:s}", "Url", "http://en.wikipedia.org/wiki/Gratis"));
 }
 
 void heat_cfn_describe_stack_resource(cfn_t *c)
@@ -507,6 +469,7 @@ static void signal_resource(cfn_t *c, int sync)
         return;
     if (!sync) {
         /* signal() returns None: XML writes nothing (webob's default type), JSON "null" */
+        memset(c->reply, 0, sizeof(*c->reply));
         c->reply->status = 200;
         c->reply->content_type = c->json ? JSON_TYPE : "text/html; charset=UTF-8";
         c->reply->body = c->json ? "null" : "";
@@ -534,7 +497,7 @@ void heat_cfn_invalid_action(cfn_t *c)
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
+void heat_cfn_dispatch(heat_call_t *call, heat_result_t *reply)
 {
     const heat_route_t *route = call->route;
     heat_cfn_handler_fn *handler = (heat_cfn_handler_fn *)route->handler;
@@ -564,7 +527,7 @@ void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
     }
     if (route->mode == HEAT_ROUTE_POLICY_ENFORCED) {
         /* _enforce: authorize("cloudformation:<Action>", {}) before anything else */
-        heat_policy_denial_t denial;
+        heat_result_t denial;
         if (!call->policy || !call->ctx) {
             raise_error(&c, "InternalFailure", apr_pstrcat(c.p, "Error authorizing action ", route->action, NULL));
             return;

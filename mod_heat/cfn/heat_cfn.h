@@ -12,7 +12,7 @@
 /* One request on its way through a CFN handler. */
 typedef struct {
     heat_call_t *call;
-    heat_reply_t *reply;
+    heat_result_t *reply;
     apr_pool_t *p;
     int json; /* ContentType=JSON */
 } heat_cfn_t;
@@ -35,7 +35,7 @@ extern const int heat_cfn_route_count;
  * webob's req.params: the query's pairs, then the form body's. Checks the parameters, then the
  * row's policy, then runs its handler. Fills reply, including reply->status_line
  * ("400 InvalidAction") for AWS errors. */
-void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply);
+void heat_cfn_dispatch(heat_call_t *call, heat_result_t *reply);
 
 /* ---- the handlers (heat_cfn.c) ---------------------------------------------------------------- */
 heat_cfn_handler_fn heat_cfn_list_stacks;

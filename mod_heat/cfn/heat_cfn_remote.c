@@ -43,10 +43,29 @@ const char *heat_cfn_remote_code(const char *cls)
     return "InternalFailure";
 }
 
+/* heat-api-cfn's answers where heat-engine cannot be asked or does not answer */
+static const struct {
+    const char *type;
+    const char *code;
+} engine_codes[] = {
+    {"MessagingTimeout", "InternalFailure"},
+    {"MessagingUnavailable", "ServiceUnavailable"},
+    {"HTTPServiceUnavailable", "ServiceUnavailable"},
+};
+
+const char *heat_cfn_engine_code(const char *type)
+{
+    size_t i;
+    for (i = 0; type && i < sizeof(engine_codes) / sizeof(engine_codes[0]); i++)
+        if (strcmp(engine_codes[i].type, type) == 0)
+            return engine_codes[i].code;
+    return "InternalFailure";
+}
+
 void heat_cfn_from_remote(apr_pool_t *p, const heat_rpc_failure_t *failure, int debug, const char **code,
                           const char **detail)
 {
-    heat_fault_t rebuilt;
+    heat_result_t rebuilt;
     const char *message = failure->message ? failure->message : "";
 
     /* which class oslo.messaging rebuilds, and whether it is heat's (safe) */

@@ -17,6 +17,11 @@ const char *heat_cfn_remote_code(const char *cls);
  * *detail only for "safe" exceptions (heat's own): the engine's message, its first line
  * only unless debug, where heat-api-cfn's str(ex) = message + "\n" + traceback is kept
  * whole (DECISIONS.md: tracebacks only with [DEFAULT] debug). NULL otherwise. */
+/* The AWS error for an error of the engine-error table (heat_api_engine), by its Heat type:
+ * MessagingTimeout InternalFailure, MessagingUnavailable and HTTPServiceUnavailable (no
+ * transport) ServiceUnavailable, anything else InternalFailure. */
+const char *heat_cfn_engine_code(const char *type);
+
 void heat_cfn_from_remote(apr_pool_t *p, const heat_rpc_failure_t *failure, int debug, const char **code,
                           const char **detail);
 

@@ -132,8 +132,9 @@ static const char *kwarg_str(const json_t *kwargs, const char *key)
 
 void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
                             const json_t *args, const json_t *kwargs, const char *traceback,
-                            int debug, heat_fault_t *out)
+                            int debug, heat_result_t *out)
 {
+    heat_result_error(out, 500, NULL, NULL);
     out->traceback = (debug && traceback && *traceback) ? traceback : NULL;
     out->message = NULL;
     if (module && strcmp(module, "heat.common.exception") == 0) {
@@ -170,11 +171,6 @@ void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, 
     }
     out->status = 500;
     out->type = "RemoteError";
-}
-
-char *heat_fault_render(apr_pool_t *p, const heat_fault_t *fault)
-{
-    return heat_fault_json(p, fault->status, fault->type, fault->message, fault->traceback);
 }
 
 /* heat/api/aws/exception.py, in its order. */

@@ -1,4 +1,4 @@
-/* heat_fault.h: Heat's two error formats. The native API's JSON fault body (FaultWrapper,
+/* heat_fault.h: Heat's two error formats, written by heat_result_render (heat_result.h). The native API's JSON fault body (FaultWrapper,
  * native-api.md §8.1) and the CFN API's AWS XML error document (cfn-api.md §7). One table per
  * format maps a name to status, title and explanation; later the engine's exception classes
  * map into these same tables. */
@@ -8,19 +8,12 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
+#include "heat_result.h"
+
 /* {"code", "title", "explanation", "error": {"type", "traceback", "message"}}.
  * message NULL leaves "message" out (an "unsafe" exception); traceback NULL gives null. */
 char *heat_fault_json(apr_pool_t *p, int status, const char *type, const char *message,
                       const char *traceback);
-
-/* One error on its way to the client: the native fault's status, error.type and
- * error.message (NULL: left out, an "unsafe" exception) and traceback (NULL: null). */
-typedef struct {
-    int status;
-    const char *type;
-    const char *message;
-    const char *traceback;
-} heat_fault_t;
 
 /* The status heat-api's FaultWrapper gives an exception class of heat.common.exception or a
  * Python builtin (native-api.md §8.2); 500 for every class it does not map. */
@@ -34,10 +27,7 @@ int heat_fault_status_of(const char *cls);
  * [DEFAULT] debug = true. args/kwargs: the failure's (JSON array/object, may be NULL). */
 void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
                             const json_t *args, const json_t *kwargs, const char *traceback,
-                            int debug, heat_fault_t *out);
-
-/* heat_fault_json of a heat_fault_t. */
-char *heat_fault_render(apr_pool_t *p, const heat_fault_t *fault);
+                            int debug, heat_result_t *out);
 
 /* An AWS error of cfn-api.md §7.2 by its class-like code ("InvalidAction",
  * "InvalidParameterValue", "APINotImplemented", ...). */

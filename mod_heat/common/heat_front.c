@@ -297,7 +297,7 @@ static const char *html_escape_text(apr_pool_t *p, const char *s)
 
 void heat_front_healthcheck(apr_pool_t *p, const heat_healthcheck_conf_t *hc, const char *method,
                             const char *accept, unsigned int server_port,
-                            heat_simple_response_t *out)
+                            heat_result_t *out)
 {
     static const char *const offers[] = {"text/plain", "text/html", "application/json"};
     int n = hc->backends ? hc->backends->nelts : 0, healthy = 1, i;

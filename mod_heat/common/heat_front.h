@@ -8,6 +8,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "heat_result.h"
+
 typedef enum {
     HEAT_NEG_ROUTE,       /* go on to the router with path_info (and script_name_suffix) */
     HEAT_NEG_VERSIONS,    /* answer the versions document (300) */
@@ -63,15 +65,10 @@ typedef struct {
 /* NULL if every backend name is known, else the first unknown one. */
 const char *heat_front_healthcheck_unknown_backend(const heat_healthcheck_conf_t *hc);
 
-typedef struct {
-    int status;
-    const char *content_type; /* NULL: no Content-Type header */
-    const char *body;
-} heat_simple_response_t;
 
 void heat_front_healthcheck(apr_pool_t *p, const heat_healthcheck_conf_t *hc, const char *method,
                             const char *accept, unsigned int server_port,
-                            heat_simple_response_t *out);
+                            heat_result_t *out);
 
 /* "req-<uuid4>" from APR's random bytes. */
 char *heat_front_request_id(apr_pool_t *p);

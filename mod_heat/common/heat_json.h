@@ -1,6 +1,15 @@
 /* heat_json.h: the few jansson helpers the core shares: pool-owned values (released by a
  * pool cleanup, so no request path can leak a reference) and dumps formatted like Python's
- * json.dumps defaults (", " and ": " separators, non-ASCII as \uXXXX, key order kept). */
+ * json.dumps defaults (", " and ": " separators, non-ASCII as \uXXXX, key order kept).
+ *
+ * The ownership rule of the whole core (doc/architecture.md, "Calls and results"):
+ * - A json_t * a function returns is owned by the request's pool (heat_json_own): the caller
+ *   uses it and never decrefs it, unless the function's header says "a new reference".
+ * - A json_t * argument is borrowed, except by the functions that hand a value on to its last
+ *   user and say "steals" / "takes over" in their header: heat_json_own, jansson's *_new, the
+ *   engine calls' args (heat_api_engine, heat_api_rpc), and the replies (heat_api_reply_json,
+ *   CFN's reply_result). Pass them json_pack(...) as it is, or json_incref(v) for a value
+ *   that stays in use. */
 #ifndef HEAT_JSON_H
 #define HEAT_JSON_H
 

@@ -136,29 +136,22 @@ const char *heat_auth_www_authenticate(const heat_auth_t *auth)
 /* ---- answers ------------------------------------------------------------------------------ */
 
 /* A webob exception raised in a heat middleware: wsgify turns it into its own response. */
-static void webob_answer(const heat_auth_request_t *req, heat_auth_response_t *out, int status,
+static void webob_answer(const heat_auth_request_t *req, heat_result_t *out, int status,
                          const char *detail)
 {
-    heat_webob_body_t b = heat_webob_body(req->pool, status, req->accept, NULL, detail, NULL);
-    memset(out, 0, sizeof(*out));
-    out->status = status;
-    out->content_type = b.content_type;
-    out->body = b.body;
+    heat_result_fail(req->pool, out, HEAT_RESULT_WEBOB, req->accept, status, NULL, detail);
 }
 
 /* An exception that reaches heat-api's FaultWrapper: 500 (none of these classes is mapped). */
-static void fault_answer(const heat_auth_request_t *req, heat_auth_response_t *out,
+static void fault_answer(const heat_auth_request_t *req, heat_result_t *out,
                          const char *type, const char *message)
 {
-    memset(out, 0, sizeof(*out));
-    out->status = 500;
-    out->content_type = "application/json";
-    out->body = heat_fault_json(req->pool, 500, type, message, NULL);
+    heat_result_fail(req->pool, out, HEAT_RESULT_FAULT, NULL, 500, type, message);
 }
 
 /* auth_token's own answers (§1.5): its JSON 401, or webob's 503. */
 static int authtoken_answer(const heat_auth_t *auth, const heat_auth_request_t *req, int status,
-                            heat_auth_response_t *out)
+                            heat_result_t *out)
 {
     if (status == 401) {
         memset(out, 0, sizeof(*out));
@@ -174,24 +167,17 @@ static int authtoken_answer(const heat_auth_t *auth, const heat_auth_request_t *
 }
 
 /* One of heat's AWS errors (heat/api/aws/exception.py), raised by ec2token. */
-static int aws_answer(const heat_auth_request_t *req, heat_auth_response_t *out,
+static int aws_answer(const heat_auth_request_t *req, heat_result_t *out,
                       const char *code, const char *detail)
 {
-    const heat_cfn_error_t *err = heat_cfn_error(code);
-
-    memset(out, 0, sizeof(*out));
-    out->status = err->status;
-    out->status_line = heat_fault_cfn_status_line(req->pool, err);
-    out->content_type = HEAT_CFN_XML_TYPE;
-    out->body = heat_fault_cfn_xml(req->pool, err, detail);
-    return err->status;
+    return heat_result_fail(req->pool, out, HEAT_RESULT_AWS_XML, NULL, 0, code, detail);
 }
 
 /* ---- authtoken ---------------------------------------------------------------------------- */
 
 int heat_auth_token(heat_auth_t *auth, const heat_auth_request_t *req,
                     const heat_auth_ec2_result_t *ec2, heat_auth_result_t *res,
-                    heat_auth_response_t *out)
+                    heat_result_t *out)
 {
     heat_keystone_request_t kreq;
 
@@ -286,7 +272,7 @@ static const char *header_text(apr_pool_t *p, const char *v)
 }
 
 int heat_auth_url_check(heat_auth_t *auth, const heat_auth_request_t *req, const char **auth_url,
-                        heat_auth_response_t *out)
+                        heat_result_t *out)
 {
     const char *url, *error_type;
     int i, allowed = 0;
@@ -360,7 +346,7 @@ static json_t *passed_on_token(apr_pool_t *p, const heat_keystone_identity_t *id
 }
 
 int heat_auth_password(heat_auth_t *auth, const heat_auth_request_t *req, const char *path_info,
-                       const char *auth_url, heat_auth_result_t *res, heat_auth_response_t *out)
+                       const char *auth_url, heat_auth_result_t *res, heat_result_t *out)
 {
     apr_pool_t *p = req->pool;
     heat_keystone_password_t preq;
@@ -508,7 +494,7 @@ static void ec2_http_options(const heat_auth_t *auth, const heat_auth_ec2_settin
 static int ec2_authorize(heat_auth_t *auth, const heat_auth_request_t *req,
                          const heat_auth_ec2_settings_t *s, const char *auth_uri,
                          const heat_ec2_request_t *ereq, heat_auth_ec2_result_t *res,
-                         heat_auth_response_t *out)
+                         heat_result_t *out)
 {
     apr_pool_t *p = req->pool;
     heat_ec2_attempt_t at;
@@ -552,7 +538,7 @@ static int ec2_authorize(heat_auth_t *auth, const heat_auth_request_t *req,
 
 int heat_auth_ec2(heat_auth_t *auth, const heat_auth_request_t *req,
                   const heat_auth_ec2_settings_t *settings, const heat_auth_ec2_input_t *in,
-                  heat_auth_ec2_result_t *res, heat_auth_response_t *out)
+                  heat_auth_ec2_result_t *res, heat_result_t *out)
 {
     apr_pool_t *p = req->pool;
     heat_auth_ec2_settings_t none;

@@ -8,7 +8,7 @@
  *
  * Each step reads a heat_auth_request_t (the request view the glue builds from request_rec),
  * returns HEAT_AUTH_NEXT, HEAT_AUTH_SKIP or an HTTP status, and on failure fills one
- * heat_auth_response_t with the answer to send. Results are data: the EC2 step's token goes
+ * heat_result_t with the answer to send. Results are data: the EC2 step's token goes
  * to heat_auth_token as an argument, and every step's outcome to the context, never through
  * request headers.
  *
@@ -23,6 +23,7 @@
 
 #include "heat_http.h"
 #include "heat_keystone.h"
+#include "heat_result.h"
 
 typedef struct heat_auth_t heat_auth_t;
 
@@ -57,15 +58,6 @@ typedef struct {
     void *log_baton;
 } heat_auth_request_t;
 
-/* The answer of a failed step. */
-typedef struct {
-    int status;
-    const char *status_line;      /* NULL: the standard reason phrase; AWS errors of
-                                     heat_auth_ec2: "400 IncompleteSignature" */
-    const char *content_type;
-    const char *body;
-    const char *www_authenticate; /* NULL: no header */
-} heat_auth_response_t;
 
 /* Creates the per-process state (settings are copied into p). On failure returns an error
  * with *error set; *out is then NULL, and every step answers 503 for a NULL heat_auth_t. */
@@ -98,7 +90,7 @@ heat_keystone_t *heat_auth_keystone(const heat_auth_t *auth);
 struct heat_auth_ec2_result_s;
 int heat_auth_token(heat_auth_t *auth, const heat_auth_request_t *req,
                     const struct heat_auth_ec2_result_s *ec2, heat_auth_result_t *res,
-                    heat_auth_response_t *out);
+                    heat_result_t *out);
 
 /* ---- authurl and authpassword ------------------------------------------------------------ */
 
@@ -132,7 +124,7 @@ void heat_auth_set_password_settings(heat_auth_t *auth, const heat_auth_password
  *       ConnectFailure, NotFound, ... as keystoneauth)
  * auth NULL: HEAT_AUTH_NEXT with *auth_url NULL (the next step answers 503). */
 int heat_auth_url_check(heat_auth_t *auth, const heat_auth_request_t *req, const char **auth_url,
-                        heat_auth_response_t *out);
+                        heat_result_t *out);
 
 /* heat's authpassword step: project id = path_info.split('/')[1] (path_info: PATH_INFO below
  * the "/v1" of version negotiation), X-Auth-User, X-Auth-Key, X-User-Domain-Id (latin-1
@@ -150,7 +142,7 @@ int heat_auth_url_check(heat_auth_t *auth, const heat_auth_request_t *req, const
  *   503  auth NULL.
  * The password is never logged. */
 int heat_auth_password(heat_auth_t *auth, const heat_auth_request_t *req, const char *path_info,
-                       const char *auth_url, heat_auth_result_t *res, heat_auth_response_t *out);
+                       const char *auth_url, heat_auth_result_t *res, heat_result_t *out);
 
 /* ---- ec2authtoken (heat-api-cfn) ---------------------------------------------------------- */
 
@@ -208,7 +200,7 @@ typedef struct {
  * Never logs signatures or tokens. auth NULL: the credential checks, then ServiceUnavailable. */
 int heat_auth_ec2(heat_auth_t *auth, const heat_auth_request_t *req,
                   const heat_auth_ec2_settings_t *settings, const heat_auth_ec2_input_t *in,
-                  heat_auth_ec2_result_t *res, heat_auth_response_t *out);
+                  heat_auth_ec2_result_t *res, heat_result_t *out);
 
 /* The token body the standalone flavor's context sees after heat_auth_ec2 (no authtoken
  * there): {"token": {"project": {"id", "name"}, "roles": [{"name"}...]}}, plus the user of

@@ -3157,7 +3157,7 @@ const char *heat_policy_load(heat_policy_t **out, apr_pool_t *p, const heat_poli
  * Resource) turns a TypeError into HTTPBadRequest with webob's message; anything else
  * reaches faultwrap without a message: AttributeError and ValueError map to 400, the rest
  * (PolicyNotRegistered, InvalidScope, SyntaxError, ...) to 500. */
-static void native_error(const heat_policy_outcome_t *o, heat_policy_denial_t *out)
+static void native_error(const heat_policy_outcome_t *o, heat_result_t *out)
 {
     if (!strcmp(o->error_type, "TypeError")) {
         out->status = 400;
@@ -3170,7 +3170,7 @@ static void native_error(const heat_policy_outcome_t *o, heat_policy_denial_t *o
     out->message = NULL;
 }
 
-int heat_policy_native_tenant_check(const heat_context_t *ctx, const char *path_tenant, heat_policy_denial_t *out)
+int heat_policy_native_tenant_check(const heat_context_t *ctx, const char *path_tenant, heat_result_t *out)
 {
     /* req.context.tenant_id != tenant_id and not (is_admin or system_scope == all): the
      * builtin all never equals a string, so system scope exempts nothing */
@@ -3183,7 +3183,7 @@ int heat_policy_native_tenant_check(const heat_context_t *ctx, const char *path_
 }
 
 int heat_policy_native_enforce(const heat_policy_t *pol, apr_pool_t *p, const heat_context_t *ctx,
-                               const char *rule, const char *target_project, heat_policy_denial_t *out)
+                               const char *rule, const char *target_project, heat_result_t *out)
 {
     json_t *target = heat_json_own(p, json_object());
     heat_policy_outcome_t o;
@@ -3206,7 +3206,7 @@ int heat_policy_native_enforce(const heat_policy_t *pol, apr_pool_t *p, const he
 
 int heat_policy_native_authorize(const heat_policy_t *pol, apr_pool_t *p, const heat_context_t *ctx,
                                  const char *scope, const char *action, const char *path_tenant,
-                                 heat_policy_denial_t *out)
+                                 heat_result_t *out)
 {
     if (!heat_policy_native_tenant_check(ctx, path_tenant, out))
         return 0;
@@ -3214,7 +3214,7 @@ int heat_policy_native_authorize(const heat_policy_t *pol, apr_pool_t *p, const 
 }
 
 int heat_policy_cfn_authorize(const heat_policy_t *pol, apr_pool_t *p, const heat_context_t *ctx,
-                              const char *action, heat_policy_denial_t *out)
+                              const char *action, heat_result_t *out)
 {
     heat_policy_outcome_t o;
 
@@ -3235,7 +3235,7 @@ int heat_policy_cfn_authorize(const heat_policy_t *pol, apr_pool_t *p, const hea
     }
 }
 
-void heat_policy_context_error(const heat_policy_outcome_t *err, int cfn, heat_policy_denial_t *out)
+void heat_policy_context_error(const heat_policy_outcome_t *err, int cfn, heat_result_t *out)
 {
     out->message = NULL;
     if (cfn) {

@@ -22,9 +22,9 @@ static const struct {
     {"cancel_without_rollback", "stack_cancel_update", 0},
 };
 
-void heat_actions_action(heat_call_t *call, heat_reply_t *reply)
+void heat_actions_action(heat_call_t *call, heat_result_t *reply)
 {
-    heat_policy_denial_t denial;
+    heat_result_t denial;
     json_t *body = NULL, *args, *value;
     const char *key = NULL;
     size_t key_len = 0, i;
@@ -53,8 +53,7 @@ void heat_actions_action(heat_call_t *call, heat_reply_t *reply)
     }
     if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, "actions", actions[i].name,
                                       apr_table_get(call->vars, "tenant_id"), &denial)) {
-        heat_fault_t fault = {denial.status, denial.type, denial.message, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+        heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, denial.status, denial.type, denial.message);
         return;
     }
     if (actions[i].cancel_with_rollback < 0)

@@ -1,6 +1,6 @@
 /* heat_api.c: the native API's dispatcher (heat's util.py decorators) and the helpers its
- * handlers share: query parsing, replies, RPC with heat-api's error mapping, param_utils,
- * stack identities and URLs. */
+ * handlers share: query parsing, replies, the engine call of both APIs with its error table,
+ * param_utils, stack identities and URLs. */
 #include "heat_api.h"
 
 #include <apr_lib.h>
@@ -64,25 +64,25 @@ json_t *heat_api_allowed_param(const heat_call_t *call, const char *name, heat_p
 
 /* ---- replies ---------------------------------------------------------------------------- */
 
-void heat_api_reply_json(heat_call_t *call, heat_reply_t *reply, int status, json_t *body)
+void heat_api_reply_json(heat_call_t *call, heat_result_t *reply, int status, json_t *body)
 {
+    memset(reply, 0, sizeof(*reply));
     reply->status = status;
     reply->content_type = "application/json";
     reply->body = heat_json_dump(call->p, heat_json_own(call->p, body), 0);
 }
 
-void heat_api_reply_fault(heat_call_t *call, heat_reply_t *reply, const heat_fault_t *fault)
+void heat_api_reply_fault(heat_call_t *call, heat_result_t *reply, const heat_result_t *fault)
 {
-    reply->status = fault->status;
-    reply->content_type = "application/json";
-    reply->body = heat_fault_render(call->p, fault);
-    reply->location = NULL;
+    heat_result_error(reply, fault->status, fault->type, fault->message);
+    reply->traceback = fault->traceback;
+    heat_result_render(call->p, reply, HEAT_RESULT_FAULT, NULL);
 }
 
-void heat_api_reply_error(heat_call_t *call, heat_reply_t *reply, const heat_error_t *err)
+/* The adapter of template/'s errors, which that layer keeps in its own heat_error_t. */
+void heat_api_reply_error(heat_call_t *call, heat_result_t *reply, const heat_error_t *err)
 {
-    heat_fault_t fault = {err->status, err->type, err->message, NULL};
-    heat_api_reply_fault(call, reply, &fault);
+    heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, err->status, err->type, err->message);
 }
 
 /* webob's exception class name for a status, as FaultWrapper reports it in error.type. */
@@ -100,48 +100,43 @@ static const char *webob_class(int status)
     }
 }
 
-void heat_api_reply_http_error(heat_call_t *call, heat_reply_t *reply, int status, const char *message)
+void heat_api_reply_http_error(heat_call_t *call, heat_result_t *reply, int status, const char *message)
 {
-    heat_fault_t fault = {status, webob_class(status), message, NULL};
-    if (!fault.message)
-        fault.message = heat_webob_explanation(status);
-    heat_api_reply_fault(call, reply, &fault);
+    heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, status, webob_class(status),
+                     message ? message : heat_webob_explanation(status));
 }
 
-void heat_api_reply_heat_error(heat_call_t *call, heat_reply_t *reply, const char *cls,
+void heat_api_reply_heat_error(heat_call_t *call, heat_result_t *reply, const char *cls,
                                const char *message)
 {
-    heat_fault_t fault = {heat_fault_status_of(cls), cls, message, NULL};
-    heat_api_reply_fault(call, reply, &fault);
+    heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, heat_fault_status_of(cls), cls, message);
 }
 
-void heat_api_reply_accepted(heat_call_t *call, heat_reply_t *reply)
+void heat_api_reply_accepted(heat_call_t *call, heat_result_t *reply)
 {
-    heat_webob_body_t b = heat_webob_body(call->p, 202, call->accept, NULL, NULL, NULL);
-    reply->status = 202;
-    reply->content_type = b.content_type;
-    reply->body = b.body;
+    heat_result_error(reply, 202, NULL, NULL);
+    heat_result_render(call->p, reply, HEAT_RESULT_WEBOB, call->accept);
 }
 
-void heat_api_reply_found(heat_call_t *call, heat_reply_t *reply, const char *location)
+void heat_api_reply_found(heat_call_t *call, heat_result_t *reply, const char *location)
 {
     heat_webob_body_t b = heat_webob_redirect_body(call->p, 302, call->accept, location);
+    memset(reply, 0, sizeof(*reply));
     reply->status = 302;
     reply->content_type = b.content_type;
     reply->body = b.body;
     reply->location = location;
 }
 
-void heat_api_reply_no_content(heat_reply_t *reply)
+void heat_api_reply_no_content(heat_result_t *reply)
 {
+    memset(reply, 0, sizeof(*reply));
     reply->status = 204;
-    reply->content_type = NULL;
-    reply->body = NULL;
 }
 
 /* ---- the body ---------------------------------------------------------------------------- */
 
-heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t **body)
+heat_body_status_t heat_api_body(heat_call_t *call, heat_result_t *reply, json_t **body)
 {
     if (!call->body_decoded) {
         heat_body_request_t req;
@@ -162,7 +157,7 @@ heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t 
     return call->body_status;
 }
 
-json_t *heat_api_required_body(heat_call_t *call, heat_reply_t *reply)
+json_t *heat_api_required_body(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body = NULL;
 
@@ -180,66 +175,101 @@ json_t *heat_api_required_body(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- RPC --------------------------------------------------------------------------------- */
 
-static json_t *api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
-                       const char *method, json_t *args, const char *version, int *timed_out)
+/* The engine-error table: what heat-api answers when heat-engine cannot be asked or does not
+ * answer (heat-api-cfn maps the type to its AWS code: heat_cfn_engine_code). An exception the
+ * engine raised is mapped by heat_fault_from_remote instead. The messages say what happened
+ * where heat has only a bare MessagingTimeout (DECISIONS.md). */
+static const struct {
+    heat_rpc_outcome_t outcome;
+    int status;
+    const char *type;
+    const char *message; /* NULL: says which method timed out after how long (engine_error) */
+} engine_errors[] = {
+    {HEAT_RPC_TIMEOUT, 500, "MessagingTimeout", NULL},
+    {HEAT_RPC_UNREACHABLE, 503, "MessagingUnavailable",
+     "The message broker cannot be reached; heat-engine was not asked."},
+};
+#define NO_TRANSPORT_MESSAGE "mod_heat has no message transport: [DEFAULT] transport_url is not usable."
+
+static void engine_error(heat_call_t *call, heat_rpc_outcome_t outcome, const char *method, heat_result_t *err)
+{
+    size_t i;
+    for (i = 0; i < sizeof(engine_errors) / sizeof(engine_errors[0]) - 1; i++)
+        if (engine_errors[i].outcome == outcome)
+            break;
+    heat_result_error(err, engine_errors[i].status, engine_errors[i].type, engine_errors[i].message);
+    if (!err->message)
+        err->message = apr_psprintf(call->p, "heat-engine did not answer %s in time (%" APR_INT64_T_FMT " s).",
+                                    method, call->settings->rpc_response_timeout);
+}
+
+json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char *method, json_t *args,
+                        const char *version, heat_result_t *err, const heat_rpc_failure_t **remote)
 {
     heat_rpc_reply_t r;
-    heat_fault_t fault;
+    const char *rid = ctx && ctx->request_id ? ctx->request_id : "-";
 
-    if (!call->rpc) {
+    memset(&r, 0, sizeof(r));
+    *remote = NULL;
+    if (!args)
+        args = json_object();
+    if (call->engine)
+        call->engine(call->engine_baton, call->p, method, args, version, &r);
+    else if (!call->rpc || !ctx) {
         json_decref(args);
-        heat_api_reply_http_error(call, reply, 503, "mod_heat has no message transport: "
-                                  "[DEFAULT] transport_url is not usable.");
+        heat_result_error(err, 503, "HTTPServiceUnavailable", NO_TRANSPORT_MESSAGE);
         return NULL;
     }
-    heat_rpc_call(call->rpc, call->p, heat_context_to_dict(ctx, call->p), method, args, version, 0, &r);
+    else
+        heat_rpc_call(call->rpc, call->p, heat_context_to_dict(ctx, call->p), method, args, version, 0, &r);
+
     switch (r.outcome) {
     case HEAT_RPC_OK:
-        return r.result;
+        return r.result ? r.result : heat_json_own(call->p, json_null());
     case HEAT_RPC_REMOTE_FAILURE:
-        heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", ctx->request_id ? ctx->request_id : "-",
-                 method, r.failure.module, r.failure.cls);
+        heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", rid, method, r.failure.module, r.failure.cls);
         heat_fault_from_remote(call->p, r.failure.cls, r.failure.module, r.failure.message, r.failure.args,
-                               r.failure.kwargs, r.failure.traceback, call->settings->debug, &fault);
-        heat_api_reply_fault(call, reply, &fault);
+                               r.failure.kwargs, r.failure.traceback, call->settings->debug, err);
+        *remote = apr_pmemdup(call->p, &r.failure, sizeof(r.failure));
         return NULL;
     case HEAT_RPC_TIMEOUT:
-        /* heat-api's status (500, MessagingTimeout), with a message that says what happened
-         * (DECISIONS.md) */
         /* the RPC layer has logged the method at error level; this ties it to the request */
-        heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)",
-                 ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "timeout");
-        if (timed_out) {
-            *timed_out = 1;
-            return NULL;
-        }
-        fault.status = 500;
-        fault.type = "MessagingTimeout";
-        fault.message = apr_psprintf(call->p, "heat-engine did not answer %s in time (%" APR_INT64_T_FMT " s).", method,
-                                     call->settings->rpc_response_timeout);
-        fault.traceback = NULL;
-        heat_api_reply_fault(call, reply, &fault);
+        heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)", rid, method,
+                 r.error ? r.error : "timeout");
+        engine_error(call, HEAT_RPC_TIMEOUT, method, err);
         return NULL;
     case HEAT_RPC_UNREACHABLE:
     default:
-        heat_log(HEAT_LOG_DEBUG, "%s %s: message broker unreachable (%s)",
-                 ctx->request_id ? ctx->request_id : "-", method, r.error ? r.error : "");
-        fault.status = 503;
-        fault.type = "MessagingUnavailable";
-        fault.message = "The message broker cannot be reached; heat-engine was not asked.";
-        fault.traceback = NULL;
-        heat_api_reply_fault(call, reply, &fault);
+        heat_log(HEAT_LOG_DEBUG, "%s %s: message broker unreachable (%s)", rid, method, r.error ? r.error : "");
+        engine_error(call, HEAT_RPC_UNREACHABLE, method, err);
         return NULL;
     }
 }
 
-json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+static json_t *api_rpc(heat_call_t *call, heat_result_t *reply, const heat_context_t *ctx,
+                       const char *method, json_t *args, const char *version, int *timed_out)
+{
+    const heat_rpc_failure_t *remote;
+    heat_result_t err;
+    json_t *result = heat_api_engine(call, ctx, method, args, version, &err, &remote);
+
+    if (result)
+        return result;
+    if (timed_out && !remote && strcmp(err.type, "MessagingTimeout") == 0) {
+        *timed_out = 1; /* the caller answers */
+        return NULL;
+    }
+    heat_api_reply_fault(call, reply, &err);
+    return NULL;
+}
+
+json_t *heat_api_rpc(heat_call_t *call, heat_result_t *reply, const heat_context_t *ctx,
                      const char *method, json_t *args, const char *version)
 {
     return api_rpc(call, reply, ctx, method, args, version, NULL);
 }
 
-json_t *heat_api_rpc_timeout(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+json_t *heat_api_rpc_timeout(heat_call_t *call, heat_result_t *reply, const heat_context_t *ctx,
                              const char *method, json_t *args, const char *version, int *timed_out)
 {
     *timed_out = 0;
@@ -248,7 +278,7 @@ json_t *heat_api_rpc_timeout(heat_call_t *call, heat_reply_t *reply, const heat_
 
 /* ---- param_utils --------------------------------------------------------------------------- */
 
-int heat_api_extract_bool(heat_call_t *call, heat_reply_t *reply, const char *name,
+int heat_api_extract_bool(heat_call_t *call, heat_result_t *reply, const char *name,
                           const char *value, int *out)
 {
     if (value && strcasecmp(value, "true") == 0) {
@@ -279,7 +309,7 @@ static int is_int_like(const char *v)
     return 1;
 }
 
-int heat_api_extract_int(heat_call_t *call, heat_reply_t *reply, const char *name,
+int heat_api_extract_int(heat_call_t *call, heat_result_t *reply, const char *name,
                          const char *value, json_int_t *out)
 {
     long long v;
@@ -300,7 +330,7 @@ int heat_api_extract_int(heat_call_t *call, heat_reply_t *reply, const char *nam
     return 1;
 }
 
-int heat_api_extract_tags(heat_call_t *call, heat_reply_t *reply, const char *value, json_t **out)
+int heat_api_extract_tags(heat_call_t *call, heat_result_t *reply, const char *value, json_t **out)
 {
     json_t *tags = heat_json_own(call->p, json_array());
     const char *c = value;
@@ -349,18 +379,17 @@ const char *heat_api_stack_url(heat_call_t *call, const json_t *identity)
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
 
-static void reply_denial(heat_call_t *call, heat_reply_t *reply, const heat_policy_denial_t *d)
+static void reply_denial(heat_call_t *call, heat_result_t *reply, const heat_result_t *d)
 {
-    heat_fault_t fault = {d->status, d->type, d->message, NULL};
-    heat_api_reply_fault(call, reply, &fault);
+    heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, d->status, d->type, d->message);
 }
 
-void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
+void heat_api_dispatch(heat_call_t *call, heat_result_t *reply)
 {
     const heat_route_t *route = call->route;
     heat_handler_fn *handler = (heat_handler_fn *)route->handler;
     const char *tenant = apr_table_get(call->vars, "tenant_id");
-    heat_policy_denial_t denial;
+    heat_result_t denial;
 
     json_t *body;
 
@@ -369,11 +398,9 @@ void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply)
         return;
     /* an enforced row without its rule is unfinished: refused like a missing handler */
     if (!handler || (route->mode == HEAT_ROUTE_POLICY_ENFORCED && !route->policy)) {
-        heat_fault_t fault = {501, "HTTPNotImplemented",
-                              apr_psprintf(call->p, "mod_heat does not implement %s.%s yet.", route->group,
-                                           route->action),
-                              NULL};
-        heat_api_reply_fault(call, reply, &fault);
+        heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, 501, "HTTPNotImplemented",
+                         apr_psprintf(call->p, "mod_heat does not implement %s.%s yet.", route->group,
+                                      route->action));
         return;
     }
     switch (route->mode) {

@@ -1,6 +1,6 @@
 /* heat_api.h: what a native API handler gets and gives. The glue (mod_heat_router.c) turns an
  * authenticated request into a heat_call_t, the handlers (heat_handlers.h) answer with a
- * heat_reply_t; they never see httpd. Handlers follow the controllers in heat/api/openstack/v1/ of 19.0.0:
+ * heat_result_t; they never see httpd. Handlers follow the controllers in heat/api/openstack/v1/ of 19.0.0:
  * the same query parsing, the same RPC calls with the same arguments, the same views. */
 #ifndef HEAT_API_H
 #define HEAT_API_H
@@ -15,6 +15,7 @@
 #include "heat_http.h"
 #include "heat_policy.h"
 #include "heat_query.h"
+#include "heat_result.h"
 #include "heat_routes.h"
 #include "heat_rpc.h"
 #include "heat_settings.h"
@@ -55,20 +56,13 @@ typedef struct {
     heat_error_t body_error;
 } heat_call_t;
 
-typedef struct {
-    int status;
-    const char *status_line;        /* NULL: the standard reason phrase; CFN errors: "400 InvalidAction" */
-    const char *content_type;       /* NULL: none (204) */
-    const char *body;               /* NULL or "": none */
-    const char *location;           /* 201 and 302 */
-} heat_reply_t;
 
-typedef void heat_handler_fn(heat_call_t *call, heat_reply_t *reply);
+typedef void heat_handler_fn(heat_call_t *call, heat_result_t *reply);
 
 /* Runs the matched row (call->route, a row of heat_native_routes.c): decodes the body, makes the
  * row's policy check (heat's decorators: tenant check and policy, by the row's mode), then runs
  * the row's handler; a row without a handler answers 501. */
-void heat_api_dispatch(heat_call_t *call, heat_reply_t *reply);
+void heat_api_dispatch(heat_call_t *call, heat_result_t *reply);
 
 /* ---- helpers shared by the handlers (heat_api.c) ------------------------------------------ */
 
@@ -82,45 +76,56 @@ apr_array_header_t *heat_api_params_all(const heat_call_t *call, const char *nam
 typedef enum { HEAT_PARAM_SINGLE, HEAT_PARAM_MULTI, HEAT_PARAM_MIXED } heat_param_type_t;
 json_t *heat_api_allowed_param(const heat_call_t *call, const char *name, heat_param_type_t type);
 
-/* Replies. */
-void heat_api_reply_json(heat_call_t *call, heat_reply_t *reply, int status, json_t *body);
-void heat_api_reply_fault(heat_call_t *call, heat_reply_t *reply, const heat_fault_t *fault);
-/* An error of the body/template layer (heat_error_t) as a fault. */
-void heat_api_reply_error(heat_call_t *call, heat_reply_t *reply, const heat_error_t *err);
+/* Replies: each fills the whole result. heat_api_reply_json steals body (common/heat_json.h's
+ * ownership rule: a reply takes over what it is given). */
+void heat_api_reply_json(heat_call_t *call, heat_result_t *reply, int status, json_t *body);
+/* The error fields of fault (status, type, message, traceback) written as heat-api's fault. */
+void heat_api_reply_fault(heat_call_t *call, heat_result_t *reply, const heat_result_t *fault);
+/* An error of the body/template layer (heat_error_t, kept apart so that template/ depends on
+ * nothing of the request path) as a fault. */
+void heat_api_reply_error(heat_call_t *call, heat_result_t *reply, const heat_error_t *err);
 /* A webob HTTP error raised by a controller: a fault with type HTTP<Name> and the message. */
-void heat_api_reply_http_error(heat_call_t *call, heat_reply_t *reply, int status, const char *message);
+void heat_api_reply_http_error(heat_call_t *call, heat_result_t *reply, int status, const char *message);
 /* A heat exception raised in the API (type = class name, status from FaultWrapper's table). */
-void heat_api_reply_heat_error(heat_call_t *call, heat_reply_t *reply, const char *cls,
+void heat_api_reply_heat_error(heat_call_t *call, heat_result_t *reply, const char *cls,
                                const char *message);
 /* 202 Accepted / 302 Found with webob's body. */
-void heat_api_reply_accepted(heat_call_t *call, heat_reply_t *reply);
-void heat_api_reply_found(heat_call_t *call, heat_reply_t *reply, const char *location);
-void heat_api_reply_no_content(heat_reply_t *reply);
+void heat_api_reply_accepted(heat_call_t *call, heat_result_t *reply);
+void heat_api_reply_found(heat_call_t *call, heat_result_t *reply, const char *location);
+void heat_api_reply_no_content(heat_result_t *reply);
 
 /* The request body as heat's JSONRequestDeserializer decodes it: HEAT_BODY_NONE, HEAT_BODY_OK
  * (*body set, owned by the pool) or HEAT_BODY_ERROR (the fault is in reply). Decoded once;
  * the dispatcher does it before heat's decorators, as wsgi.Resource does. */
-heat_body_status_t heat_api_body(heat_call_t *call, heat_reply_t *reply, json_t **body);
+heat_body_status_t heat_api_body(heat_call_t *call, heat_result_t *reply, json_t **body);
 /* The body of an action that requires one: without it heat's action lacks its `body` argument,
  * a TypeError, which wsgi.Resource answers with its generic 400. NULL with the reply filled. */
-json_t *heat_api_required_body(heat_call_t *call, heat_reply_t *reply);
+json_t *heat_api_required_body(heat_call_t *call, heat_result_t *reply);
 
-/* Calls the engine; on any failure fills reply with heat-api's answer and returns NULL.
- * args is stolen. version NULL: "1.0". */
-json_t *heat_api_rpc(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+/* The one engine call of both APIs: call->engine (the unit tests' stub) if set, else
+ * heat_rpc_call on call->rpc. Returns the result (pool-owned; JSON null for None), or NULL
+ * with heat-api's error in *err (status, Heat type, message, traceback: the engine-error table
+ * in heat_api.c, or heat_fault_from_remote for an exception the engine raised, then also in
+ * *remote). args is stolen (NULL: {}). version NULL: "1.0". Each API writes *err its way. */
+json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char *method, json_t *args,
+                        const char *version, heat_result_t *err, const heat_rpc_failure_t **remote);
+
+/* heat_api_engine for a native handler: on failure fills reply with heat-api's fault and
+ * returns NULL. */
+json_t *heat_api_rpc(heat_call_t *call, heat_result_t *reply, const heat_context_t *ctx,
                      const char *method, json_t *args, const char *version);
 /* The same, but when heat-engine does not answer in time, sets *timed_out and leaves reply
  * for the caller (services.index answers 503 "All heat engines are down."). */
-json_t *heat_api_rpc_timeout(heat_call_t *call, heat_reply_t *reply, const heat_context_t *ctx,
+json_t *heat_api_rpc_timeout(heat_call_t *call, heat_result_t *reply, const heat_context_t *ctx,
                              const char *method, json_t *args, const char *version, int *timed_out);
 
 /* param_utils: extract_bool / extract_int / extract_tags with heat's 400 messages; return 0
  * and fill reply when the value is refused. */
-int heat_api_extract_bool(heat_call_t *call, heat_reply_t *reply, const char *name,
+int heat_api_extract_bool(heat_call_t *call, heat_result_t *reply, const char *name,
                           const char *value, int *out);
-int heat_api_extract_int(heat_call_t *call, heat_reply_t *reply, const char *name,
+int heat_api_extract_int(heat_call_t *call, heat_result_t *reply, const char *name,
                          const char *value, json_int_t *out);
-int heat_api_extract_tags(heat_call_t *call, heat_reply_t *reply, const char *value, json_t **out);
+int heat_api_extract_tags(heat_call_t *call, heat_result_t *reply, const char *value, json_t **out);
 
 /* The stack identity a route names: {"tenant": ctx project, "stack_name", "stack_id", "path": ""}. */
 json_t *heat_api_identity(heat_call_t *call);

@@ -4,7 +4,7 @@
  * heat_api_dispatch before this runs. */
 #include "heat_handlers.h"
 
-void heat_build_info_build_info(heat_call_t *call, heat_reply_t *reply)
+void heat_build_info_build_info(heat_call_t *call, heat_result_t *reply)
 {
     json_t *engine = heat_api_rpc(call, reply, call->ctx, "get_revision", json_object(), NULL);
     if (!engine)

@@ -74,7 +74,7 @@ static json_t *format_event(heat_call_t *call, const json_t *event, const char *
     return out;
 }
 
-static json_t *list_events(heat_call_t *call, heat_reply_t *reply, json_t *filters, json_t *limit,
+static json_t *list_events(heat_call_t *call, heat_result_t *reply, json_t *filters, json_t *limit,
                            json_t *marker, json_t *sort_keys, json_t *sort_dir, json_t *nested_depth)
 {
     json_t *args = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "stack_identity", heat_api_identity(call),
@@ -85,7 +85,7 @@ static json_t *list_events(heat_call_t *call, heat_reply_t *reply, json_t *filte
     return heat_api_rpc(call, reply, call->ctx, "list_events", args, "1.31");
 }
 
-void heat_events_index(heat_call_t *call, heat_reply_t *reply)
+void heat_events_index(heat_call_t *call, heat_result_t *reply)
 {
     static const char *const filter_names[] = {"resource_status", "resource_action", "resource_name",
                                                "resource_type"};
@@ -128,7 +128,7 @@ void heat_events_index(heat_call_t *call, heat_reply_t *reply)
     heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "events", list));
 }
 
-void heat_events_show(heat_call_t *call, heat_reply_t *reply)
+void heat_events_show(heat_call_t *call, heat_result_t *reply)
 {
     const char *event_id = apr_table_get(call->vars, "event_id");
     json_t *events = list_events(call, reply,

@@ -21,7 +21,7 @@ static json_t *raw_param(heat_call_t *call, const char *name)
 
 /* ---- services -------------------------------------------------------------------------------- */
 
-void heat_misc_services_index(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_services_index(heat_call_t *call, heat_result_t *reply)
 {
     int timed_out = 0;
     json_t *services = heat_api_rpc_timeout(call, reply, call->ctx, "list_services", json_object(), "1.4",
@@ -37,14 +37,14 @@ void heat_misc_services_index(heat_call_t *call, heat_reply_t *reply)
 /* ---- resource types, template versions and functions -------------------------------------- */
 
 /* _extract_bool_param for a parameter checked whenever present (req.params.get(n) is not None). */
-static int bool_if_present(heat_call_t *call, heat_reply_t *reply, const char *name, int *out)
+static int bool_if_present(heat_call_t *call, heat_result_t *reply, const char *name, int *out)
 {
     const char *v = heat_api_param(call, name);
     *out = 0;
     return !v || heat_api_extract_bool(call, reply, name, v, out);
 }
 
-void heat_misc_list_resource_types(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_resource_types(heat_call_t *call, heat_result_t *reply)
 {
     int with_description;
     json_t *args, *types;
@@ -59,7 +59,7 @@ void heat_misc_list_resource_types(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "resource_types", types));
 }
 
-void heat_misc_resource_schema(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_resource_schema(heat_call_t *call, heat_result_t *reply)
 {
     /* with_description is a keyword argument the query never fills: always false */
     json_t *args = json_pack("{s:s, s:b}", "type_name", apr_table_get(call->vars, "type_name"),
@@ -69,7 +69,7 @@ void heat_misc_resource_schema(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(schema));
 }
 
-void heat_misc_generate_template(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_generate_template(heat_call_t *call, heat_result_t *reply)
 {
     const char *type = heat_api_param(call, "template_type");
     const char *template_type = "cfn";
@@ -95,14 +95,14 @@ void heat_misc_generate_template(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(tmpl));
 }
 
-void heat_misc_list_template_versions(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_template_versions(heat_call_t *call, heat_result_t *reply)
 {
     json_t *versions = heat_api_rpc(call, reply, call->ctx, "list_template_versions", json_object(), "1.11");
     if (versions)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_versions", versions));
 }
 
-void heat_misc_list_template_functions(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_list_template_functions(heat_call_t *call, heat_result_t *reply)
 {
     int with_condition;
     json_t *args, *functions;
@@ -116,7 +116,7 @@ void heat_misc_list_template_functions(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "template_functions", functions));
 }
 
-void heat_misc_validate_template(heat_call_t *call, heat_reply_t *reply)
+void heat_misc_validate_template(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body = heat_api_required_body(call, reply), *ignorable = NULL, *result, *error;
     const char *show_text, *ignore_text;

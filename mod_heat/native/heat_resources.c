@@ -171,7 +171,7 @@ static json_t *format_resource(heat_call_t *call, const json_t *resource)
 /* ---- bodies ------------------------------------------------------------------------------- */
 
 /* JSONRequestDeserializer. Returns 1 with *body (NULL when there is none) or 0 with the reply. */
-static int read_body(heat_call_t *call, heat_reply_t *reply, json_t **body)
+static int read_body(heat_call_t *call, heat_result_t *reply, json_t **body)
 {
 
     *body = NULL;
@@ -203,7 +203,7 @@ static int index_key_allowed(const char *key)
     return 0;
 }
 
-void heat_resources_index(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_index(heat_call_t *call, heat_result_t *reply)
 {
     json_t *filters, *list, *out, *v;
     const char *invalid = NULL, *text;
@@ -255,7 +255,7 @@ void heat_resources_index(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- show, metadata ------------------------------------------------------------------------ */
 
-static json_t *describe(heat_call_t *call, heat_reply_t *reply, json_t *with_attr)
+static json_t *describe(heat_call_t *call, heat_result_t *reply, json_t *with_attr)
 {
     return heat_api_rpc(call, reply, call->ctx, "describe_stack_resource",
                         json_pack("{s:o, s:s, s:o}", "stack_identity", heat_api_identity(call), "resource_name",
@@ -263,7 +263,7 @@ static json_t *describe(heat_call_t *call, heat_reply_t *reply, json_t *with_att
                         "1.2");
 }
 
-void heat_resources_show(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_show(heat_call_t *call, heat_result_t *reply)
 {
     apr_array_header_t *attrs = heat_api_params_all(call, "with_attr");
     json_t *with_attr = json_null(), *res;
@@ -279,7 +279,7 @@ void heat_resources_show(heat_call_t *call, heat_reply_t *reply)
     heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "resource", format_resource(call, res)));
 }
 
-void heat_resources_metadata(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_metadata(heat_call_t *call, heat_result_t *reply)
 {
     json_t *res = describe(call, reply, json_false()), *metadata;
 
@@ -287,8 +287,7 @@ void heat_resources_metadata(heat_call_t *call, heat_reply_t *reply)
         return;
     if (!(metadata = json_object_get(res, "metadata"))) {
         /* res[RES_METADATA]: a KeyError */
-        heat_fault_t fault = {500, "KeyError", NULL, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+        heat_api_reply_heat_error(call, reply, "KeyError", NULL);
         return;
     }
     heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "metadata", metadata));
@@ -296,7 +295,7 @@ void heat_resources_metadata(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- signal, mark_unhealthy ---------------------------------------------------------------- */
 
-void heat_resources_signal(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_signal(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body;
 
@@ -311,7 +310,7 @@ void heat_resources_signal(heat_call_t *call, heat_reply_t *reply)
     heat_api_reply_json(call, reply, 200, json_null());
 }
 
-void heat_resources_mark_unhealthy(heat_call_t *call, heat_reply_t *reply)
+void heat_resources_mark_unhealthy(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body, *value, *reason;
     const char *key, *invalid = NULL, *text;

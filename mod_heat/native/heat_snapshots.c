@@ -8,7 +8,7 @@
 #include "heat_body.h"
 #include "heat_json.h"
 
-static json_t *snapshot_call(heat_call_t *call, heat_reply_t *reply, const char *method)
+static json_t *snapshot_call(heat_call_t *call, heat_result_t *reply, const char *method)
 {
     return heat_api_rpc(call, reply, call->ctx, method,
                         json_pack("{s:o, s:s}", "stack_identity", heat_api_identity(call), "snapshot_id",
@@ -16,7 +16,7 @@ static json_t *snapshot_call(heat_call_t *call, heat_reply_t *reply, const char 
                         NULL);
 }
 
-void heat_snapshots_create(heat_call_t *call, heat_reply_t *reply)
+void heat_snapshots_create(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body = NULL, *name, *result;
 
@@ -39,20 +39,20 @@ void heat_snapshots_create(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_incref(result));
 }
 
-void heat_snapshots_show(heat_call_t *call, heat_reply_t *reply)
+void heat_snapshots_show(heat_call_t *call, heat_result_t *reply)
 {
     json_t *result = snapshot_call(call, reply, "show_snapshot");
     if (result)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "snapshot", result));
 }
 
-void heat_snapshots_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_snapshots_delete(heat_call_t *call, heat_result_t *reply)
 {
     if (snapshot_call(call, reply, "delete_snapshot"))
         heat_api_reply_no_content(reply);
 }
 
-void heat_snapshots_list(heat_call_t *call, heat_reply_t *reply)
+void heat_snapshots_list(heat_call_t *call, heat_result_t *reply)
 {
     json_t *result = heat_api_rpc(call, reply, call->ctx, "stack_list_snapshots",
                                   json_pack("{s:o}", "stack_identity", heat_api_identity(call)), NULL);
@@ -60,7 +60,7 @@ void heat_snapshots_list(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "snapshots", result));
 }
 
-void heat_snapshots_restore(heat_call_t *call, heat_reply_t *reply)
+void heat_snapshots_restore(heat_call_t *call, heat_result_t *reply)
 {
     if (snapshot_call(call, reply, "stack_restore"))
         heat_api_reply_accepted(call, reply);

@@ -13,14 +13,13 @@
 
 /* JSONRequestDeserializer: create and update require a body (without one the action lacks its
  * `body` argument: a TypeError, wsgi.Resource's generic 400). The body is an object. */
-static json_t *read_body(heat_call_t *call, heat_reply_t *reply)
+static json_t *read_body(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body = heat_api_required_body(call, reply);
 
     if (body && !json_is_object(body)) {
         /* body.get on a non-dict is an AttributeError (400, no message) */
-        heat_fault_t fault = {400, "AttributeError", NULL, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+        heat_api_reply_heat_error(call, reply, "AttributeError", NULL);
         return NULL;
     }
     return body;
@@ -46,7 +45,7 @@ static json_t *get_or(const json_t *body, const char *key, json_t *empty)
 
 /* A delete's result: None is 204; {"Error": m} is HTTPBadRequest(m); a dict without "Error" a
  * KeyError (500, no message); anything else TypeError (the generic 400). */
-static void reply_deleted(heat_call_t *call, heat_reply_t *reply, const json_t *res)
+static void reply_deleted(heat_call_t *call, heat_result_t *reply, const json_t *res)
 {
     const json_t *error;
 
@@ -60,8 +59,7 @@ static void reply_deleted(heat_call_t *call, heat_reply_t *reply, const json_t *
     }
     error = json_object_get(res, "Error");
     if (!error) {
-        heat_fault_t fault = {500, "KeyError", NULL, NULL};
-        heat_api_reply_fault(call, reply, &fault);
+        heat_api_reply_heat_error(call, reply, "KeyError", NULL);
         return;
     }
     if (json_is_string(error))
@@ -73,7 +71,7 @@ static void reply_deleted(heat_call_t *call, heat_reply_t *reply, const json_t *
 
 /* ---- software configs ----------------------------------------------------------------------- */
 
-void heat_software_configs_index(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_index(heat_call_t *call, heat_result_t *reply)
 {
     const char *global = heat_api_param(call, "global_tenant");
     const char *limit_text = heat_api_param(call, "limit");
@@ -87,12 +85,11 @@ void heat_software_configs_index(heat_call_t *call, heat_reply_t *reply)
     if (global && !heat_api_extract_bool(call, reply, "global_tenant", global, &global_tenant))
         return;
     if (global_tenant) {
-        heat_policy_denial_t denial;
+        heat_result_t denial;
         /* global_index is itself registered_policy_enforce, with the context's tenant */
         if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, "software_configs", "global_index",
                                           call->ctx->project_id, &denial)) {
-            heat_fault_t fault = {denial.status, denial.type, denial.message, NULL};
-            heat_api_reply_fault(call, reply, &fault);
+            heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, denial.status, denial.type, denial.message);
             return;
         }
         ctx = heat_context_admin(call->p);
@@ -107,7 +104,7 @@ void heat_software_configs_index(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_configs", configs));
 }
 
-void heat_software_configs_create(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_create(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body = read_body(call, reply), *args, *config;
 
@@ -121,7 +118,7 @@ void heat_software_configs_create(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_config", config));
 }
 
-void heat_software_configs_show(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_show(heat_call_t *call, heat_result_t *reply)
 {
     json_t *config = heat_api_rpc(call, reply, call->ctx, "show_software_config",
                                   json_pack("{s:s}", "config_id", apr_table_get(call->vars, "config_id")), NULL);
@@ -129,7 +126,7 @@ void heat_software_configs_show(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_config", config));
 }
 
-void heat_software_configs_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_software_configs_delete(heat_call_t *call, heat_result_t *reply)
 {
     json_t *res = heat_api_rpc(call, reply, call->ctx, "delete_software_config",
                                json_pack("{s:s}", "config_id", apr_table_get(call->vars, "config_id")), NULL);
@@ -139,7 +136,7 @@ void heat_software_configs_delete(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- software deployments ------------------------------------------------------------------- */
 
-void heat_software_deployments_index(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_index(heat_call_t *call, heat_result_t *reply)
 {
     const char *server_id = heat_api_param(call, "server_id");
     json_t *deployments = heat_api_rpc(call, reply, call->ctx, "list_software_deployments",
@@ -150,7 +147,7 @@ void heat_software_deployments_index(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployments", deployments));
 }
 
-void heat_software_deployments_metadata(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_metadata(heat_call_t *call, heat_result_t *reply)
 {
     json_t *metadata = heat_api_rpc(call, reply, call->ctx, "metadata_software_deployments",
                                     json_pack("{s:s}", "server_id", apr_table_get(call->vars, "server_id")), NULL);
@@ -158,7 +155,7 @@ void heat_software_deployments_metadata(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "metadata", metadata));
 }
 
-void heat_software_deployments_create(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_create(heat_call_t *call, heat_result_t *reply)
 {
     json_t *body = read_body(call, reply), *args, *deployment;
 
@@ -175,7 +172,7 @@ void heat_software_deployments_create(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployment", deployment));
 }
 
-void heat_software_deployments_show(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_show(heat_call_t *call, heat_result_t *reply)
 {
     json_t *deployment = heat_api_rpc(call, reply, call->ctx, "show_software_deployment",
                                       json_pack("{s:s}", "deployment_id",
@@ -185,7 +182,7 @@ void heat_software_deployments_show(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployment", deployment));
 }
 
-void heat_software_deployments_update(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_update(heat_call_t *call, heat_result_t *reply)
 {
     static const char *const keys[] = {"config_id", "input_values", "output_values", "action", "status",
                                        "status_reason"};
@@ -204,7 +201,7 @@ void heat_software_deployments_update(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "software_deployment", deployment));
 }
 
-void heat_software_deployments_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_software_deployments_delete(heat_call_t *call, heat_result_t *reply)
 {
     json_t *res = heat_api_rpc(call, reply, call->ctx, "delete_software_deployment",
                                json_pack("{s:s}", "deployment_id", apr_table_get(call->vars, "deployment_id")),

@@ -73,7 +73,7 @@ static const char *const filter_keys[] = {
     "id", "status", "name", "action", "tenant", "username", "owner_id", NULL,
 };
 
-static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_context)
+static void index_common(heat_call_t *call, heat_result_t *reply, int use_admin_context)
 {
     static const char *const bool_params[] = {"show_deleted", "show_nested", "show_hidden"};
     static const char *const tag_params[] = {"tags", "tags_any", "not_tags", "not_tags_any"};
@@ -172,7 +172,7 @@ static void index_common(heat_call_t *call, heat_reply_t *reply, int use_admin_c
     heat_api_reply_json(call, reply, 200, json_incref(result));
 }
 
-void heat_stacks_index(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_index(heat_call_t *call, heat_result_t *reply)
 {
     const char *global = heat_api_param(call, "global_tenant");
     int global_tenant = 0;
@@ -181,19 +181,18 @@ void heat_stacks_index(heat_call_t *call, heat_reply_t *reply)
     if (global && !heat_api_extract_bool(call, reply, "global_tenant", global, &global_tenant))
         return;
     if (global_tenant) {
-        heat_policy_denial_t denial;
+        heat_result_t denial;
         /* global_index is itself a registered_policy_enforce with the context's tenant */
         if (!heat_policy_native_authorize(call->policy, call->p, call->ctx, "stacks", "global_index",
                                           call->ctx->project_id, &denial)) {
-            heat_fault_t fault = {denial.status, denial.type, denial.message, NULL};
-            heat_api_reply_fault(call, reply, &fault);
+            heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, denial.status, denial.type, denial.message);
             return;
         }
     }
     index_common(call, reply, global_tenant);
 }
 
-void heat_stacks_detail(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_detail(heat_call_t *call, heat_result_t *reply)
 {
     json_t *args = json_pack("{s:n, s:n, s:n, s:n, s:n, s:b, s:b, s:b, s:n, s:n, s:n, s:n}", "limit",
                              "sort_keys", "marker", "sort_dir", "filters", "show_deleted", 0, "show_nested", 0,
@@ -244,7 +243,7 @@ static json_t *identity_from_arn(apr_pool_t *p, const char *s)
                      heat_unquote_str(p, id_end));
 }
 
-void heat_stacks_lookup(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_lookup(heat_call_t *call, heat_result_t *reply)
 {
     const char *name = apr_table_get(call->vars, "stack_name");
     const char *path = apr_table_get(call->vars, "path");
@@ -271,7 +270,7 @@ void heat_stacks_lookup(heat_call_t *call, heat_reply_t *reply)
 
 /* ---- one stack ---------------------------------------------------------------------------- */
 
-void heat_stacks_show(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_show(heat_call_t *call, heat_result_t *reply)
 {
     const char *text = heat_api_param(call, "resolve_outputs");
     int resolve_outputs = 1;
@@ -294,7 +293,7 @@ void heat_stacks_show(heat_call_t *call, heat_reply_t *reply)
 }
 
 /* The routes that return the engine's answer as it is: one identity argument. */
-static void identity_passthrough(heat_call_t *call, heat_reply_t *reply, const char *method,
+static void identity_passthrough(heat_call_t *call, heat_result_t *reply, const char *method,
                                  const char *version)
 {
     json_t *result = heat_api_rpc(call, reply, call->ctx, method,
@@ -303,32 +302,32 @@ static void identity_passthrough(heat_call_t *call, heat_reply_t *reply, const c
         heat_api_reply_json(call, reply, 200, json_incref(result));
 }
 
-void heat_stacks_template(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_template(heat_call_t *call, heat_result_t *reply)
 {
     identity_passthrough(call, reply, "get_template", NULL);
 }
 
-void heat_stacks_environment(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_environment(heat_call_t *call, heat_result_t *reply)
 {
     identity_passthrough(call, reply, "get_environment", "1.28");
 }
 
-void heat_stacks_files(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_files(heat_call_t *call, heat_result_t *reply)
 {
     identity_passthrough(call, reply, "get_files", "1.32");
 }
 
-void heat_stacks_abandon(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_abandon(heat_call_t *call, heat_result_t *reply)
 {
     identity_passthrough(call, reply, "abandon_stack", NULL);
 }
 
-void heat_stacks_export(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_export(heat_call_t *call, heat_result_t *reply)
 {
     identity_passthrough(call, reply, "export_stack", "1.22");
 }
 
-void heat_stacks_delete(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_delete(heat_call_t *call, heat_result_t *reply)
 {
     /* a call, not a cast: the engine's errors reach the client */
     if (heat_api_rpc(call, reply, call->ctx, "delete_stack",
@@ -336,7 +335,7 @@ void heat_stacks_delete(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_no_content(reply);
 }
 
-void heat_stacks_list_outputs(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_list_outputs(heat_call_t *call, heat_result_t *reply)
 {
     json_t *outputs = heat_api_rpc(call, reply, call->ctx, "list_outputs",
                                    json_pack("{s:o}", "stack_identity", heat_api_identity(call)), "1.19");
@@ -344,7 +343,7 @@ void heat_stacks_list_outputs(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:O}", "outputs", outputs));
 }
 
-void heat_stacks_show_output(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_show_output(heat_call_t *call, heat_result_t *reply)
 {
     json_t *output = heat_api_rpc(call, reply, call->ctx, "show_output",
                                   json_pack("{s:o, s:s}", "stack_identity", heat_api_identity(call), "output_key",

@@ -16,7 +16,7 @@
 static int authorize_patch(void *baton, int no_change, heat_error_t *err)
 {
     heat_call_t *call = baton;
-    heat_policy_denial_t denial;
+    heat_result_t denial;
 
     if (heat_policy_native_enforce(call->policy, call->p, call->ctx,
                                    no_change ? "stacks:update_no_change" : "stacks:update_patch",
@@ -50,7 +50,7 @@ static int preview_show_nested(void *baton, json_t *args, heat_error_t *err)
 }
 
 /* The body as InstantiationData for the action; 0 with the reply set on error. */
-static int instantiate(heat_call_t *call, heat_reply_t *reply, heat_inst_action_t action, heat_inst_t *inst)
+static int instantiate(heat_call_t *call, heat_result_t *reply, heat_inst_action_t action, heat_inst_t *inst)
 {
     json_t *body = heat_api_required_body(call, reply);
     heat_inst_conf_t conf;
@@ -75,7 +75,7 @@ static int instantiate(heat_call_t *call, heat_reply_t *reply, heat_inst_action_
     return 1;
 }
 
-void heat_stacks_create(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_create(heat_call_t *call, heat_result_t *reply)
 {
     heat_inst_t inst;
     json_t *identity, *stack;
@@ -94,7 +94,7 @@ void heat_stacks_create(heat_call_t *call, heat_reply_t *reply)
     reply->location = url ? apr_pstrdup(call->p, url) : NULL;
 }
 
-void heat_stacks_preview(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_preview(heat_call_t *call, heat_result_t *reply)
 {
     heat_inst_t inst;
     json_t *result;
@@ -107,7 +107,7 @@ void heat_stacks_preview(heat_call_t *call, heat_reply_t *reply)
         heat_api_reply_json(call, reply, 200, json_pack("{s:o}", "stack", heat_stacks_format(call, result, NULL, 0)));
 }
 
-static void update(heat_call_t *call, heat_reply_t *reply, heat_inst_action_t action)
+static void update(heat_call_t *call, heat_result_t *reply, heat_inst_action_t action)
 {
     heat_inst_t inst;
     int preview = action == HEAT_INST_PREVIEW_UPDATE || action == HEAT_INST_PREVIEW_UPDATE_PATCH;
@@ -126,22 +126,22 @@ static void update(heat_call_t *call, heat_reply_t *reply, heat_inst_action_t ac
         heat_api_reply_accepted(call, reply);
 }
 
-void heat_stacks_update(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_update(heat_call_t *call, heat_result_t *reply)
 {
     update(call, reply, HEAT_INST_UPDATE);
 }
 
-void heat_stacks_update_patch(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_update_patch(heat_call_t *call, heat_result_t *reply)
 {
     update(call, reply, HEAT_INST_UPDATE_PATCH);
 }
 
-void heat_stacks_preview_update(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_preview_update(heat_call_t *call, heat_result_t *reply)
 {
     update(call, reply, HEAT_INST_PREVIEW_UPDATE);
 }
 
-void heat_stacks_preview_update_patch(heat_call_t *call, heat_reply_t *reply)
+void heat_stacks_preview_update_patch(heat_call_t *call, heat_result_t *reply)
 {
     update(call, reply, HEAT_INST_PREVIEW_UPDATE_PATCH);
 }

@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     heat_route_match_t m;
     heat_call_t call;
     heat_settings_t settings;
-    heat_reply_t reply;
+    heat_result_t reply;
     engine_t engine = {NULL, 0};
     json_t *answer;
 

@@ -9,12 +9,12 @@
 
 static void fault_of(apr_pool_t *p, const heat_rpc_failure_t *f)
 {
-    heat_fault_t fault;
+    heat_result_t fault;
 
     heat_fault_from_remote(p, f->cls, f->module, f->message, f->args, f->kwargs, f->traceback, 1, &fault);
     if (fault.status < 400 || fault.status > 599 || !fault.type)
         abort();
-    (void)heat_fault_render(p, &fault);
+    (void)heat_result_render(p, &fault, HEAT_RESULT_FAULT, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

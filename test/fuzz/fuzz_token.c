@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     heat_keystone_identity_t id;
     heat_context_request_t creq;
     heat_context_t *ctx;
-    heat_policy_denial_t denial;
+    heat_result_t denial;
     apr_time_t t;
     json_t *info;
 

@@ -127,7 +127,7 @@ START_TEST(test_authurl_multi_cloud)
     heat_auth_t *auth = auth_for(&s);
     heat_auth_password_settings_t pw;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     const char *url;
 
     memset(&pw, 0, sizeof(pw));
@@ -158,7 +158,7 @@ START_TEST(test_authurl_www_authenticate_uri)
     heat_keystone_settings_t s = settings_on(fk);
     heat_auth_t *auth;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     const char *url;
 
     s.www_authenticate_uri = "http://public.example:5000/v2.0";
@@ -178,7 +178,7 @@ START_TEST(test_authurl_discovery)
     heat_keystone_settings_t s = settings_on(fk);
     heat_auth_t *auth = auth_for(&s);
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     const char *url;
 
     heat_auth_set_clients_keystone_uri(auth, apr_pstrcat(heat_test_pool, fk->base, "/", NULL));
@@ -200,7 +200,7 @@ START_TEST(test_authurl_discovery_failure)
     heat_keystone_settings_t s = settings_on(fk);
     heat_auth_t *auth = auth_for(&s);
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     json_error_t err;
     json_t *body;
     const char *url;
@@ -229,7 +229,7 @@ START_TEST(test_password_v2_rewritten)
     heat_keystone_settings_t s;
     heat_auth_t *auth;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     heat_auth_result_t res;
 
     heat_keystone_settings_init(&s);
@@ -280,7 +280,7 @@ START_TEST(test_ec2_v2_rewritten)
     heat_auth_ec2_input_t in;
     heat_auth_ec2_result_t res;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
 
     /* no [ec2authtoken] auth_uri: www_authenticate_uri, with "v2.0" -> "v3" */
     s.www_authenticate_uri = apr_pstrcat(heat_test_pool, fk->base, "/v2.0", NULL);
@@ -309,7 +309,7 @@ START_TEST(test_ec2_multi_cloud)
     heat_auth_ec2_input_t in;
     heat_auth_ec2_result_t res;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     const char *foreign_uri = apr_pstrcat(heat_test_pool, foreign->base, "/v3", NULL);
 
     refuser->refuse_all_ec2 = 1;
@@ -362,7 +362,7 @@ START_TEST(test_ec2_result_is_data)
     heat_auth_ec2_input_t in;
     heat_auth_ec2_result_t ec2;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
     heat_auth_result_t res;
 
     memset(&oc, 0, sizeof(oc));
@@ -404,7 +404,7 @@ START_TEST(test_ec2_skip_and_refusals)
     heat_auth_ec2_input_t in;
     heat_auth_ec2_result_t ec2;
     heat_auth_request_t v;
-    heat_auth_response_t out;
+    heat_result_t out;
 
     memset(&es, 0, sizeof(es));
     es.auth_uri = apr_pstrcat(heat_test_pool, fk->base, "/v3", NULL);

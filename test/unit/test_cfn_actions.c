@@ -116,7 +116,7 @@ typedef struct {
     int debug;
 } request_t;
 
-static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
+static void run(const request_t *rq, stub_t *stub, heat_result_t *reply)
 {
     heat_routes_t *routes;
     heat_route_match_t m;
@@ -156,7 +156,7 @@ static void run(const request_t *rq, stub_t *stub, heat_reply_t *reply)
     heat_cfn_dispatch(&call, reply);
 }
 
-static const char *status_of(const heat_reply_t *reply)
+static const char *status_of(const heat_result_t *reply)
 {
     return reply->status_line ? reply->status_line
                               : apr_psprintf(heat_test_pool, "%d %s", reply->status, reply->status == 200 ? "OK" : "?");
@@ -170,7 +170,7 @@ START_TEST(every_action_as_heat_api_cfn)
     json_array_foreach(cases, i, c) {
         request_t rq;
         stub_t stub;
-        heat_reply_t reply;
+        heat_result_t reply;
         const json_t *want = json_object_get(c, "mod_heat");
         const char *name = str(c, "name");
 
@@ -213,7 +213,7 @@ END_TEST
 
 /* ---- mod_heat's own answers (no golden: heat-api-cfn crashes or has no such case) ---------- */
 
-static void expect(const heat_reply_t *reply, const char *status, const char *type, const char *body_part)
+static void expect(const heat_result_t *reply, const char *status, const char *type, const char *body_part)
 {
     ck_assert_str_eq(status_of(reply), status);
     ck_assert_str_eq(reply->content_type, type);
@@ -224,7 +224,7 @@ START_TEST(engine_trouble_answers)
 {
     request_t rq = {"POST", "/", "Action=ListStacks", "", NULL, NULL, "member", 0};
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
 
     memset(&stub, 0, sizeof(stub));
     stub.outcome = HEAT_RPC_TIMEOUT;
@@ -240,11 +240,59 @@ START_TEST(engine_trouble_answers)
 }
 END_TEST
 
+/* One engine call and one engine-error table for both APIs: the native handlers' call answers
+ * the same trouble with heat-api's fault and the same message as the CFN error above. */
+START_TEST(engine_trouble_native_same_table)
+{
+    static const struct {
+        heat_rpc_outcome_t outcome;
+        int status;
+        const char *type, *message;
+    } cases[] = {
+        {HEAT_RPC_TIMEOUT, 500, "MessagingTimeout", "heat-engine did not answer list_stacks in time (60 s)."},
+        {HEAT_RPC_UNREACHABLE, 503, "MessagingUnavailable",
+         "The message broker cannot be reached; heat-engine was not asked."},
+    };
+    heat_settings_t settings;
+    heat_call_t call;
+    heat_result_t reply;
+    stub_t stub;
+    int timed_out;
+    size_t i;
+
+    memset(&settings, 0, sizeof(settings));
+    settings.rpc_response_timeout = 60;
+    memset(&call, 0, sizeof(call));
+    call.p = heat_test_pool;
+    call.settings = &settings;
+    call.ctx = persona_ctx(NULL, "member");
+    call.engine = stub_rpc;
+    call.engine_baton = &stub;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&stub, 0, sizeof(stub));
+        stub.outcome = cases[i].outcome;
+        ck_assert_ptr_null(heat_api_rpc(&call, &reply, call.ctx, "list_stacks", json_object(), "1.33"));
+        ck_assert_int_eq(reply.status, cases[i].status);
+        ck_assert_str_eq(reply.content_type, "application/json");
+        ck_assert_str_eq(reply.body, heat_fault_json(heat_test_pool, cases[i].status, cases[i].type,
+                                                     cases[i].message, NULL));
+        ck_assert_int_eq((int)stub.next, 1);
+    }
+    /* services.index answers a timeout itself */
+    memset(&stub, 0, sizeof(stub));
+    stub.outcome = HEAT_RPC_TIMEOUT;
+    memset(&reply, 0, sizeof(reply));
+    ck_assert_ptr_null(heat_api_rpc_timeout(&call, &reply, call.ctx, "list_services", NULL, "1.0", &timed_out));
+    ck_assert_int_eq(timed_out, 1);
+    ck_assert_int_eq(reply.status, 0);
+}
+END_TEST
+
 START_TEST(engine_data_xml_cannot_carry)
 {
     request_t rq = {"POST", "/", "Action=DescribeStacks", "", NULL, NULL, "member", 0};
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
 
     /* an output value with a key lxml refuses (a list hides it from the ':' rewrite) */
     memset(&stub, 0, sizeof(stub));
@@ -277,7 +325,7 @@ START_TEST(signal_route_mistakes)
                     "member", 0};
     const char *arn = "/waitcondition/arn:openstack:heat::t:stacks/s/i/resources/WaitHandle";
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
 
     memset(&stub, 0, sizeof(stub));
     /* heat: ValueError escapes (a bare 500) */
@@ -302,7 +350,7 @@ START_TEST(request_mistakes_get_4xx)
 {
     request_t rq = {"POST", "/", "Action=CreateStack&StackName=s", "", NULL, NULL, "member", 0};
     stub_t stub;
-    heat_reply_t reply;
+    heat_result_t reply;
     char *big;
 
     memset(&stub, 0, sizeof(stub));
@@ -351,6 +399,7 @@ Suite *heat_test_cfn_actions_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_action_as_heat_api_cfn);
     tcase_add_test(tc, engine_trouble_answers);
+    tcase_add_test(tc, engine_trouble_native_same_table);
     tcase_add_test(tc, engine_data_xml_cannot_carry);
     tcase_add_test(tc, signal_route_mistakes);
     tcase_add_test(tc, request_mistakes_get_4xx);

@@ -6,6 +6,8 @@
 
 #include "heat_fault.h"
 #include "heat_json.h"
+#include "heat_result.h"
+#include "heat_webob.h"
 
 START_TEST(fault_json_405_as_heat_api)
 {
@@ -85,7 +87,7 @@ END_TEST
 
 START_TEST(fault_remote_rebuild_rules)
 {
-    heat_fault_t f;
+    heat_result_t f;
     json_t *kw = heat_json_own(heat_test_pool, json_pack("{s:s, s:s}", "entity", "Stack", "name", "x"));
     json_t *svf = heat_json_own(heat_test_pool, json_pack("{s:s, s:s, s:s}", "error", "Property error: ",
                                                            "path", "resources.srv.properties.flavor: ",
@@ -144,7 +146,54 @@ START_TEST(fault_remote_rebuild_rules)
     heat_fault_from_remote(heat_test_pool, "NoSuchMethod", "oslo_messaging.rpc.dispatcher", "m", one, NULL, NULL, 0, &f);
     ck_assert_int_eq(f.status, 500);
     ck_assert_str_eq(f.type, "RemoteError");
-    ck_assert_ptr_null(strstr(heat_fault_render(heat_test_pool, &f), "\"message\""));
+    heat_result_render(heat_test_pool, &f, HEAT_RESULT_FAULT, NULL);
+    ck_assert_ptr_null(strstr(f.body, "\"message\""));
+}
+END_TEST
+
+/* One error result, four formats: the writer picks the format, not the error's origin. */
+START_TEST(result_render_formats)
+{
+    heat_result_t r;
+    heat_webob_body_t page = heat_webob_body(heat_test_pool, 404, "application/json", NULL, NULL, NULL);
+
+    /* Heat's fault, with the traceback kept */
+    heat_result_error(&r, 409, "StackExists", "The Stack (foo) already exists.");
+    r.traceback = "tb";
+    r.location = "http://stale";
+    ck_assert_int_eq(heat_result_render(heat_test_pool, &r, HEAT_RESULT_FAULT, NULL), 409);
+    ck_assert_str_eq(r.content_type, "application/json");
+    ck_assert_str_eq(r.body, heat_fault_json(heat_test_pool, 409, "StackExists", "The Stack (foo) already exists.",
+                                             "tb"));
+    ck_assert_ptr_null(r.location);
+    ck_assert_ptr_null(r.status_line);
+
+    /* webob's page, by Accept */
+    ck_assert_int_eq(heat_result_fail(heat_test_pool, &r, HEAT_RESULT_WEBOB, "application/json", 404, NULL, NULL),
+                     404);
+    ck_assert_str_eq(r.content_type, page.content_type);
+    ck_assert_str_eq(r.body, page.body);
+
+    /* AWS XML: status and status line from the Code */
+    ck_assert_int_eq(heat_result_fail(heat_test_pool, &r, HEAT_RESULT_AWS_XML, NULL, 0, "ActionInProgress", "busy"),
+                     400);
+    ck_assert_str_eq(r.status_line, "400 InvalidAction");
+    ck_assert_str_eq(r.content_type, HEAT_CFN_XML_TYPE);
+    ck_assert_str_eq(r.body, heat_fault_cfn_xml(heat_test_pool, heat_cfn_error("ActionInProgress"), "busy"));
+
+    /* an unknown Code is InternalFailure */
+    heat_result_fail(heat_test_pool, &r, HEAT_RESULT_AWS_XML, NULL, 0, "NoSuchCode", NULL);
+    ck_assert_int_eq(r.status, 500);
+    ck_assert_str_eq(r.status_line, "500 InternalFailure");
+
+    /* AWS JSON: 200 and str(exception), the detail or else the explanation */
+    heat_result_fail(heat_test_pool, &r, HEAT_RESULT_AWS_JSON, NULL, 0, "MissingParameter", "StackName");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_null(r.status_line);
+    ck_assert_str_eq(r.content_type, "application/json");
+    ck_assert_str_eq(r.body, "\"StackName\"");
+    heat_result_fail(heat_test_pool, &r, HEAT_RESULT_AWS_JSON, NULL, 0, "AccessDenied", NULL);
+    ck_assert_str_eq(r.body, "\"User is not authorized to perform action\"");
 }
 END_TEST
 
@@ -161,6 +210,7 @@ Suite *heat_test_fault_suite(void)
     tcase_add_test(tc, cfn_error_documents);
     tcase_add_test(tc, fault_status_table_as_faultwrapper);
     tcase_add_test(tc, fault_remote_rebuild_rules);
+    tcase_add_test(tc, result_render_formats);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -118,7 +118,7 @@ START_TEST(healthcheck_golden)
         json_t *conf = json_object_get(c, "config");
         json_t *paths = json_object_get(conf, "disable_by_file_paths");
         heat_healthcheck_conf_t hc = {0};
-        heat_simple_response_t out;
+        heat_result_t out;
         const char *accept = opt_string(c, "accept"), *ctype = opt_string(c, "content_type");
         apr_array_header_t *ports;
 

@@ -409,7 +409,7 @@ static heat_context_t *persona_ctx(const heat_policy_t *pol, const char *persona
 START_TEST(native_checks_as_heat_api)
 {
     heat_policy_t *pol = load_defaults(0, 0);
-    heat_policy_denial_t d;
+    heat_result_t d;
 
     memset(&d, 0, sizeof(d));
     ck_assert_int_eq(heat_policy_native_authorize(pol, heat_test_pool, persona_ctx(pol, "member"), "stacks", "create",
@@ -451,7 +451,7 @@ END_TEST
 START_TEST(cfn_checks_as_heat_api_cfn)
 {
     heat_policy_t *pol = load_defaults(0, 0);
-    heat_policy_denial_t d;
+    heat_result_t d;
 
     ck_assert_int_eq(heat_policy_cfn_authorize(pol, heat_test_pool, persona_ctx(pol, "member"), "ListStacks", &d), 1);
     ck_assert_int_eq(heat_policy_cfn_authorize(pol, heat_test_pool, persona_ctx(pol, "stack_user"), "ListStacks", &d), 0);
@@ -501,7 +501,7 @@ START_TEST(api_faults_as_heat_api)
     int n = 0;
 
     json_object_foreach(exp, name, e) {
-        heat_policy_denial_t d;
+        heat_result_t d;
         int ok;
         memset(&d, 0, sizeof(d));
         if (!strcmp(name, "member_create"))
@@ -556,7 +556,7 @@ END_TEST
 START_TEST(context_errors_map_like_heat)
 {
     heat_policy_outcome_t o;
-    heat_policy_denial_t d;
+    heat_result_t d;
 
     memset(&o, 0, sizeof(o));
     o.result = HEAT_POLICY_ERROR;

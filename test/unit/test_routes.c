@@ -791,7 +791,7 @@ END_TEST
 
 /* heat_api_dispatch on a row: body, then the row's policy check by its mode, then its handler.
  * No engine transport is configured, so a handler that is reached answers 503. */
-static heat_reply_t dispatch(const heat_route_t *row, const char *method, const char *tenant, const char *body)
+static heat_result_t dispatch(const heat_route_t *row, const char *method, const char *tenant, const char *body)
 {
     heat_policy_options_t o;
     heat_policy_t *pol;
@@ -799,7 +799,7 @@ static heat_reply_t dispatch(const heat_route_t *row, const char *method, const 
     json_t *cases = heat_test_golden_json("context/cases.json"), *c = json_object_get(cases, "member");
     heat_call_t call;
     heat_settings_t settings;
-    heat_reply_t reply;
+    heat_result_t reply;
     const char *err;
 
     memset(&settings, 0, sizeof(settings));
@@ -851,7 +851,7 @@ START_TEST(dispatch_by_policy_mode)
     const heat_route_t *patch = row_of("PATCH", "/P1/stacks/s/i");
     const heat_route_t *action = row_of("POST", "/P1/stacks/s/i/actions");
     heat_route_t unimplemented = *info, unruled = *info;
-    heat_reply_t r;
+    heat_result_t r;
 
     /* ENFORCED: the tenant check, the rule, then the handler */
     r = dispatch(info, "GET", "P1", NULL);

@@ -785,7 +785,7 @@ START_TEST(pool_refuses_oversize_and_times_out_in_time)
     heat_rpc_conf_t *conf;
     heat_rpc_pool_t *rp;
     heat_rpc_reply_t reply;
-    heat_fault_t fault;
+    heat_result_t fault;
     apr_pool_t *child;
     json_t *ctx = heat_json_own(heat_test_pool, json_pack("{s:s}", "auth_token", "secret"));
     apr_time_t t0;
