@@ -20,6 +20,7 @@
 #include "heat_cfn_remote.h"
 #include "heat_cfn_views.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_log.h"
 #include "heat_template.h"
 #include "heat_urlfetch.h"
@@ -30,11 +31,11 @@
 typedef heat_cfn_t cfn_t;
 
 /* req.params.get(name). heat_cfn_dispatch has refused bytes that are not UTF-8 (webob decodes
- * strictly); heat_cfn_utf8 only guards jansson, which takes nothing else. */
+ * strictly); heat_py_utf8_replace only guards jansson, which takes nothing else. */
 static const char *param(cfn_t *c, const char *name)
 {
     const char *v = heat_cfn_param(c->call->params, c->call->n_query_params, name);
-    return v ? heat_cfn_utf8(c->p, v) : NULL;
+    return v ? heat_py_utf8_replace(c->p, v) : NULL;
 }
 
 /* ---- answers ------------------------------------------------------------------------------ */
@@ -473,7 +474,7 @@ static void signal_resource(cfn_t *c, int sync)
     apr_int64_t limit;
 
     /* ResourceIdentifier.from_arn: heat lets its ValueError escape (a bare 500) */
-    stack = arn ? heat_cfn_resource_arn_parse(c->p, heat_cfn_utf8(c->p, arn), &resource_name, &error) : NULL;
+    stack = arn ? heat_cfn_resource_arn_parse(c->p, heat_py_utf8_replace(c->p, arn), &resource_name, &error) : NULL;
     if (!stack) {
         return_error(c, "InvalidParameterValue", error);
         return;
@@ -549,7 +550,7 @@ void heat_cfn_dispatch(heat_call_t *call, heat_reply_t *reply)
     /* webob decodes the parameters strictly (UnicodeDecodeError, a bare 500 in heat) */
     for (i = 0; call->params && i < (size_t)call->params->nelts; i++) {
         const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
-        if (heat_cfn_utf8(c.p, pair->name) != pair->name || heat_cfn_utf8(c.p, pair->value) != pair->value) {
+        if (heat_py_utf8_replace(c.p, pair->name) != pair->name || heat_py_utf8_replace(c.p, pair->value) != pair->value) {
             raise_error(&c, "InvalidParameterValue", "The request's parameters are not UTF-8 text.");
             return;
         }

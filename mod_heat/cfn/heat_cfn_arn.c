@@ -7,6 +7,7 @@
 #include "heat_query.h"
 #include "heat_cfn_params.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_util.h"
 
 /* A field of HeatIdentifier(**identity) as a string, NULL if Python would fail on it. */
@@ -75,7 +76,7 @@ const char *heat_cfn_event_id(apr_pool_t *p, const json_t *identity)
  * not UTF-8 replaced by U+FFFD. */
 static const char *unquote(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    return heat_cfn_utf8(p, heat_unquote(p, s, len, 0, NULL));
+    return heat_py_utf8_replace(p, heat_unquote(p, s, len, 0, NULL));
 }
 
 json_t *heat_cfn_arn_parse(apr_pool_t *p, const char *arn, const char **error)
