@@ -19,6 +19,7 @@
 #include "heat_cfn_params.h"
 #include "heat_cfn_remote.h"
 #include "heat_cfn_views.h"
+#include "heat_identifier.h"
 #include "heat_json.h"
 #include "heat_pycompat.h"
 #include "heat_log.h"
@@ -167,7 +168,7 @@ static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *versi
 static json_t *stack_identity(cfn_t *c, const char *name)
 {
     const char *error;
-    json_t *identity = heat_cfn_arn_parse(c->p, name, &error);
+    json_t *identity = heat_identifier_from_arn(c->p, name, &error);
     if (identity)
         return identity;
     return rpc(c, "identify_stack", json_pack("{s:s}", "stack_name", name), "1.0");

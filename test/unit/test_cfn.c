@@ -12,6 +12,7 @@
 #include "heat_cfn_params.h"
 #include "heat_cfn_remote.h"
 #include "heat_fault.h"
+#include "heat_identifier.h"
 #include "heat_json.h"
 #include "heat_pycompat.h"
 
@@ -135,7 +136,7 @@ START_TEST(arn_parse_as_heat_identifier)
 
     json_array_foreach(json_object_get(g, "parse"), i, c) {
         const char *arn = str(c, "arn"), *error = NULL, *rname = NULL;
-        json_t *id = heat_cfn_arn_parse(heat_test_pool, arn, &error), *want = json_object_get(c, "identity");
+        json_t *id = heat_identifier_from_arn(heat_test_pool, arn, &error), *want = json_object_get(c, "identity");
         json_t *stack, *want_res = json_object_get(c, "resource");
 
         if (want) {
@@ -338,17 +339,17 @@ START_TEST(odd_inputs_never_crash)
             /* half of them shaped like ARNs, so that the parser's inner paths run too */
             const char *arn = apr_psprintf(heat_test_pool, "arn:openstack:heat::%.8s:stacks/%.12s/%.12s%s", buf,
                                            buf + len / 3, buf + len / 2, buf + 2 * len / 3);
-            json_t *id = heat_cfn_arn_parse(heat_test_pool, arn, &error), *again;
+            json_t *id = heat_identifier_from_arn(heat_test_pool, arn, &error), *again;
             if (id) {
                 /* HeatIdentifier round trip: from_arn(arn()) gives the same identity */
                 const char *back = heat_cfn_arn(heat_test_pool, id);
                 ck_assert_msg(back != NULL, "%s: parsed but cannot be written", arn);
-                again = heat_cfn_arn_parse(heat_test_pool, back, &error);
+                again = heat_identifier_from_arn(heat_test_pool, back, &error);
                 ck_assert_msg(again && heat_test_json_same(id, again), "%s -> %s does not read back", arn, back);
                 accepted++;
             }
         }
-        heat_cfn_arn_parse(heat_test_pool, buf, &error);
+        heat_identifier_from_arn(heat_test_pool, buf, &error);
         heat_cfn_resource_arn_parse(heat_test_pool, buf, &rname, &error);
         heat_cfn_xml_text(heat_test_pool, buf, &error);
         heat_cfn_xml_name_ok(buf);
