@@ -209,13 +209,10 @@ static json_t *request_template(cfn_t *c)
     if (body)
         tpl = heat_template_parse(c->p, body, strlen(body), max, &exc);
     else {
-        heat_urlfetch_options_t opts;
-        const char *data = NULL, *reason = "no HTTP client in this process";
+        const char *data = NULL, *reason = NULL;
         apr_size_t len = 0;
 
-        memset(&opts, 0, sizeof(opts));
-        opts.max_template_size = max;
-        if (!c->call->http || heat_urlfetch_get(c->call->http, c->p, url, &opts, &data, &len, &reason) != APR_SUCCESS) {
+        if (!heat_urlfetch_template(c->call->http, c->p, url, max, &data, &len, &reason)) {
             /* _get_template raises this one (XML even with ContentType=JSON) */
             raise_error(c, "InvalidParameterValue", apr_psprintf(c->p, HEAT_URLFETCH_CFN_FMT, reason));
             return NULL;
