@@ -19,7 +19,9 @@
 #include "heat_cfn_params.h"
 #include "heat_cfn_remote.h"
 #include "heat_cfn_views.h"
+#include "heat_identifier.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_log.h"
 #include "heat_template.h"
 #include "heat_urlfetch.h"
@@ -30,11 +32,11 @@
 typedef heat_cfn_t cfn_t;
 
 /* req.params.get(name). heat_cfn_dispatch has refused bytes that are not UTF-8 (webob decodes
- * strictly); heat_cfn_utf8 only guards jansson, which takes nothing else. */
+ * strictly); heat_py_utf8_replace only guards jansson, which takes nothing else. */
 static const char *param(cfn_t *c, const char *name)
 {
     const char *v = heat_cfn_param(c->call->params, c->call->n_query_params, name);
-    return v ? heat_cfn_utf8(c->p, v) : NULL;
+    return v ? heat_py_utf8_replace(c->p, v) : NULL;
 }
 
 /* ---- answers ------------------------------------------------------------------------------ */
@@ -129,7 +131,7 @@ static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *versi
 static json_t *stack_identity(cfn_t *c, const char *name)
 {
     const char *error;
-    json_t *identity = heat_cfn_arn_parse(c->p, name, &error);
+    json_t *identity = heat_identifier_from_arn(c->p, name, &error);
     if (identity)
         return identity;
     return rpc(c, "identify_stack", json_pack("{s:s}", "stack_name", name), "1.0");
@@ -170,13 +172,10 @@ static json_t *request_template(cfn_t *c)
     if (body)
         tpl = heat_template_parse(c->p, body, strlen(body), max, &exc);
     else {
-        heat_urlfetch_options_t opts;
-        const char *data = NULL, *reason = "no HTTP client in this process";
+        const char *data = NULL, *reason = NULL;
         apr_size_t len = 0;
 
-        memset(&opts, 0, sizeof(opts));
-        opts.max_template_size = max;
-        if (!c->call->http || heat_urlfetch_get(c->call->http, c->p, url, &opts, &data, &len, &reason) != APR_SUCCESS) {
+        if (!heat_urlfetch_template(c->call->http, c->p, url, max, &data, &len, &reason)) {
             /* _get_template raises this one (XML even with ContentType=JSON) */
             raise_error(c, "InvalidParameterValue", apr_psprintf(c->p, HEAT_URLFETCH_CFN_FMT, reason));
             return NULL;
@@ -435,7 +434,7 @@ static void signal_resource(cfn_t *c, int sync)
     apr_int64_t limit;
 
     /* ResourceIdentifier.from_arn: heat lets its ValueError escape (a bare 500) */
-    stack = arn ? heat_cfn_resource_arn_parse(c->p, heat_cfn_utf8(c->p, arn), &resource_name, &error) : NULL;
+    stack = arn ? heat_cfn_resource_arn_parse(c->p, heat_py_utf8_replace(c->p, arn), &resource_name, &error) : NULL;
     if (!stack) {
         return_error(c, "InvalidParameterValue", error);
         return;
@@ -512,7 +511,7 @@ void heat_cfn_dispatch(heat_call_t *call, heat_result_t *reply)
     /* webob decodes the parameters strictly (UnicodeDecodeError, a bare 500 in heat) */
     for (i = 0; call->params && i < (size_t)call->params->nelts; i++) {
         const heat_param_t *pair = &APR_ARRAY_IDX(call->params, i, heat_param_t);
-        if (heat_cfn_utf8(c.p, pair->name) != pair->name || heat_cfn_utf8(c.p, pair->value) != pair->value) {
+        if (heat_py_utf8_replace(c.p, pair->name) != pair->name || heat_py_utf8_replace(c.p, pair->value) != pair->value) {
             raise_error(&c, "InvalidParameterValue", "The request's parameters are not UTF-8 text.");
             return;
         }

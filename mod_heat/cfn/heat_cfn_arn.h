@@ -13,10 +13,7 @@
  * number, str() of it is used), an unknown key, a stack name with '/'. */
 const char *heat_cfn_arn(apr_pool_t *p, const json_t *identity);
 
-/* HeatIdentifier.from_arn(arn): a new identity object owned by p, or NULL with *error (heat's
- * ValueError message: '"x" is not a valid ARN', '... valid Heat ARN', 'Stack name may not
- * contain "/"'). */
-json_t *heat_cfn_arn_parse(apr_pool_t *p, const char *arn, const char **error);
+/* HeatIdentifier.from_arn is heat_identifier_from_arn (heat_identifier.h). */
 
 /* ResourceIdentifier.from_arn(arn): the owning stack's identity (identity.stack(): the path
  * without its last two components) and the resource name (the last path component). */

@@ -7,71 +7,7 @@
 
 #include "heat_query.h"
 #include "heat_json.h"
-
-/* Length of the UTF-8 character at s, 0 if the bytes there are not UTF-8; *maximal gets the
- * length of the longest valid prefix of a broken sequence (Python replaces it as one). */
-static int utf8_len(const unsigned char *s, int *maximal)
-{
-    int n, i;
-    unsigned char lo = 0x80, hi = 0xBF;
-
-    *maximal = 1;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        n = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        if (s[0] == 0xE0)
-            lo = 0xA0; /* no overlong forms */
-        if (s[0] == 0xED)
-            hi = 0x9F; /* no surrogates */
-    }
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        if (s[0] == 0xF0)
-            lo = 0x90;
-        if (s[0] == 0xF4)
-            hi = 0x8F;
-    }
-    else
-        return 0;
-    for (i = 1; i < n; i++) {
-        unsigned char l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
-        if (s[i] < l || s[i] > h)
-            return 0;
-        *maximal = i + 1;
-    }
-    return n;
-}
-
-const char *heat_cfn_utf8(apr_pool_t *p, const char *s)
-{
-    const unsigned char *c = (const unsigned char *)s;
-    char *out, *o;
-    int len, maximal;
-
-    while (*c && (len = utf8_len(c, &maximal)) > 0)
-        c += len;
-    if (!*c)
-        return s; /* the usual case: already UTF-8 */
-    o = out = apr_palloc(p, strlen(s) * 3 + 1);
-    for (c = (const unsigned char *)s; *c;) {
-        len = utf8_len(c, &maximal);
-        if (len > 0) {
-            memcpy(o, c, (size_t)len);
-            o += len;
-            c += len;
-        }
-        else {
-            memcpy(o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            c += maximal;
-        }
-    }
-    *o = '\0';
-    return out;
-}
+#include "heat_pycompat.h"
 
 const char *heat_cfn_param(const apr_array_header_t *params, int n_query, const char *name)
 {
@@ -160,9 +96,9 @@ json_t *heat_cfn_param_pairs(apr_pool_t *p, const apr_array_header_t *params, co
         }
         if (!key || !value)
             continue;
-        v = json_string(heat_cfn_utf8(p, value));
+        v = json_string(heat_py_utf8_replace(p, value));
         if (v)
-            json_object_set_new(out, heat_cfn_utf8(p, key), v);
+            json_object_set_new(out, heat_py_utf8_replace(p, key), v);
     }
     return out;
 }

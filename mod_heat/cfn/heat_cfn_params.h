@@ -8,11 +8,6 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
-/* s with every byte sequence that is not UTF-8 replaced by U+FFFD, as Python decodes with
- * errors='replace' (urllib's unquote, which from_arn uses): jansson only takes UTF-8. Returns s
- * itself when it is UTF-8 already. */
-const char *heat_cfn_utf8(apr_pool_t *p, const char *s);
-
 /* req.params[name] / .get(name): webob's NestedMultiDict looks in the query first and takes its
  * last value there, else the form body's last value. params holds heat_param_t, the first
  * n_query of them from the query string. NULL when absent. */

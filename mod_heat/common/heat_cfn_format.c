@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_util.h"
 
 /* ---- Python str() of scalars ----------------------------------------------------------- */
@@ -24,7 +25,7 @@ const char *heat_cfn_py_str(apr_pool_t *p, const json_t *v)
     case JSON_INTEGER:
         return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
     case JSON_REAL:
-        return heat_json_py_float(p, json_real_value(v));
+        return heat_py_float(p, json_real_value(v));
     case JSON_STRING:
         return json_string_value(v);
     default:
@@ -131,7 +132,7 @@ static int write_content(xml_writer_t *w, const json_t *value, int json_text)
 
     if (json_text) {
         /* JSON_ONLY_KEYS: jsonutils.dumps(value) as text, nothing when the value is falsy */
-        if (!heat_json_truthy(value))
+        if (!heat_py_truthy(value))
             return 0;
         if (!out_escaped(&w->o, heat_json_dump(w->o.p, value, 0))) {
             w->error = "text with a character XML cannot carry";

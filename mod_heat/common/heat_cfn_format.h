@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 /* str() of the Python value json.loads would give for a scalar: None, True, False, ints,
- * floats (heat_json_py_float), strings as they are. Arrays and objects: their JSON text. */
+ * floats (heat_py_float), strings as they are. Arrays and objects: their JSON text. */
 const char *heat_cfn_py_str(apr_pool_t *p, const json_t *v);
 
 /* Whether s is a name lxml accepts for an element: an XML 1.0 (5th edition) Name without ':'.

@@ -19,6 +19,7 @@
  * and deprecated names) instead of failing to start where heat-api would not. */
 #include "heat_conf.h"
 #include "heat_log.h"
+#include "heat_pycompat.h"
 #include "heat_settings.h"
 
 #include <apr_escape.h>
@@ -356,47 +357,6 @@ static void strip(const char **s, apr_size_t *n, int left, int right)
             *n -= k;
 }
 
-static int utf8_valid(const char *s, apr_size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    apr_size_t i = 0;
-
-    while (i < n) {
-        unsigned char c = u[i];
-        apr_size_t len, k;
-        unsigned cp;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else
-            return 0;
-        if (i + len > n)
-            return 0;
-        for (k = 1; k < len; k++) {
-            if ((u[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (u[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates (Python's decoder refuses them) and > U+10FFFF */
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 /* oslo: "DEFAULT" stays, every other section name is lower-cased. */
 static const char *norm_section(apr_pool_t *p, const char *s)
 {
@@ -558,7 +518,7 @@ static const char *parse_buffer(parser_t *ps, const char *buf, apr_size_t len)
         lineno++;
         if (memchr(buf + start, '\0', end - start))
             return parse_error(ps, lineno, "NUL byte in line");
-        if (!utf8_valid(buf + start, end - start))
+        if (!heat_py_utf8_check(buf + start, end - start, NULL, NULL, NULL))
             return parse_error(ps, lineno, "line is not valid UTF-8");
         if ((err = parse_line(ps, lineno, buf + start, end - start)) != NULL)
             return err;
@@ -741,132 +701,13 @@ const char *heat_conf_override(heat_conf_t *conf, const char *section, const cha
 /* ------------------------------------------------------------------------------------- */
 /* Python str() of typed values: what a $reference substitutes                           */
 
-/* repr(float) ('r' format): the shortest digits that read back to the same double, in
- * exponent form when the decimal point is before the 4th digit after it or beyond 16. */
-static const char *py_float_str(apr_pool_t *p, double v)
-{
-    char buf[64], digits[32];
-    const char *s;
-    int prec, ndig = 0, exp10, decpt, neg = 0, k;
-
-    if (isnan(v))
-        return "nan";
-    if (isinf(v))
-        return v < 0 ? "-inf" : "inf";
-    for (prec = 1; prec < 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*e", prec - 1, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    snprintf(buf, sizeof(buf), "%.*e", prec - 1, v);
-    s = buf;
-    if (*s == '-') {
-        neg = 1;
-        s++;
-    }
-    for (; *s && *s != 'e'; s++)
-        if (*s != '.')
-            digits[ndig++] = *s;
-    exp10 = atoi(s + 1);
-    while (ndig > 1 && digits[ndig - 1] == '0')
-        ndig--;
-    digits[ndig] = '\0';
-    decpt = exp10 + 1;
-    if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            char zeros[8];
-            for (k = 0; k < -decpt; k++)
-                zeros[k] = '0';
-            zeros[-decpt] = '\0';
-            return apr_pstrcat(p, neg ? "-" : "", "0.", zeros, digits, NULL);
-        }
-        if (decpt >= ndig) {
-            char *r = apr_palloc(p, (apr_size_t)decpt + 4);
-            char *w = r;
-            if (neg)
-                *w++ = '-';
-            memcpy(w, digits, (size_t)ndig);
-            for (k = ndig; k < decpt; k++)
-                w[k] = '0';
-            strcpy(w + decpt, ".0");
-            return r;
-        }
-        return apr_psprintf(p, "%s%.*s.%s", neg ? "-" : "", decpt, digits, digits + decpt);
-    }
-    return apr_psprintf(p, "%s%c%s%se%c%02d", neg ? "-" : "", digits[0], ndig > 1 ? "." : "",
-                        digits + 1, exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-}
-
-/* Whether Python's str.isprintable() is false for a non-ASCII code point: C1 controls, the
- * separators other than space, format characters and private use (the common ones; Python
- * also escapes unassigned code points, which this does not track). */
-static int py_unprintable(unsigned cp)
-{
-    static const unsigned ranges[][2] = {
-        {0x80, 0xa0},       {0xad, 0xad},       {0x600, 0x605},     {0x61c, 0x61c},
-        {0x6dd, 0x6dd},     {0x70f, 0x70f},     {0x1680, 0x1680},   {0x180e, 0x180e},
-        {0x2000, 0x200f},   {0x2028, 0x202f},   {0x205f, 0x2064},   {0x2066, 0x206f},
-        {0x3000, 0x3000},   {0xe000, 0xf8ff},   {0xfeff, 0xfeff},   {0xfff9, 0xfffb},
-        {0xfffe, 0xffff},   {0xe0001, 0xe0001}, {0xe0020, 0xe007f}, {0xf0000, 0x10ffff},
-    };
-    apr_size_t i;
-
-    for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-        if (cp >= ranges[i][0] && cp <= ranges[i][1])
-            return 1;
-    return 0;
-}
-
-/* repr(str) as Python writes it: single quotes unless the text has one and no double
- * quote, backslash escapes for the quote, backslash, \t \n \r, other controls and
- * unprintable characters. */
+/* repr(str), appended to out. */
 static void py_repr_str(apr_array_header_t *out, const char *s)
 {
-    char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    const unsigned char *u = (const unsigned char *)s;
-    apr_size_t i = 0, k;
+    const char *r;
 
-#define PUT(c) (APR_ARRAY_PUSH(out, char) = (char)(c))
-    PUT(quote);
-    while (u[i]) {
-        unsigned cp = u[i];
-        apr_size_t len = 1;
-        char esc[16];
-
-        /* the text is valid UTF-8: decode one code point */
-        if (cp >= 0xf0) {
-            cp = ((cp & 0x07u) << 18) | ((u[i + 1] & 0x3fu) << 12) | ((u[i + 2] & 0x3fu) << 6) |
-                 (u[i + 3] & 0x3fu);
-            len = 4;
-        } else if (cp >= 0xe0) {
-            cp = ((cp & 0x0fu) << 12) | ((u[i + 1] & 0x3fu) << 6) | (u[i + 2] & 0x3fu);
-            len = 3;
-        } else if (cp >= 0xc0) {
-            cp = ((cp & 0x1fu) << 6) | (u[i + 1] & 0x3fu);
-            len = 2;
-        }
-        esc[0] = '\0';
-        if (cp == (unsigned char)quote || cp == '\\')
-            snprintf(esc, sizeof(esc), "\\%c", (char)cp);
-        else if (cp == '\t')
-            strcpy(esc, "\\t");
-        else if (cp == '\n')
-            strcpy(esc, "\\n");
-        else if (cp == '\r')
-            strcpy(esc, "\\r");
-        else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && py_unprintable(cp)))
-            snprintf(esc, sizeof(esc), cp <= 0xff ? "\\x%02x" : cp <= 0xffff ? "\\u%04x"
-                     : "\\U%08x", cp);
-        if (esc[0])
-            for (k = 0; esc[k]; k++)
-                PUT(esc[k]);
-        else
-            for (k = 0; k < len; k++)
-                PUT(u[i + k]);
-        i += len;
-    }
-    PUT(quote);
-#undef PUT
+    for (r = heat_py_repr(out->pool, s, strlen(s)); *r; r++)
+        APR_ARRAY_PUSH(out, char) = *r;
 }
 
 static const char *py_list_str(apr_pool_t *p, const apr_array_header_t *list)
@@ -898,7 +739,7 @@ static const char *py_str(apr_pool_t *p, const heat_opt_def_t *d, const opt_val_
     case HEAT_OPT_PORT:
         return apr_psprintf(p, "%" APR_INT64_T_FMT, v->i);
     case HEAT_OPT_FLOAT:
-        return py_float_str(p, v->d);
+        return heat_py_float(p, v->d);
     case HEAT_OPT_LIST:
     case HEAT_OPT_MULTI:
         return py_list_str(p, v->list);

@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "heat_pycompat.h"
 #include <sys/utsname.h>
 
 #include "heat_json.h"
@@ -39,31 +41,6 @@ static int match_version(const char *s, long *major, long *minor)
     return 1;
 }
 
-int heat_front_valid_utf8(const char *s)
-{
-    const unsigned char *c = (const unsigned char *)s;
-    while (*c) {
-        int n, i;
-        unsigned int cp;
-        if (*c < 0x80) { c++; continue; }
-        if ((*c & 0xe0) == 0xc0) { n = 1; cp = *c & 0x1f; }
-        else if ((*c & 0xf0) == 0xe0) { n = 2; cp = *c & 0x0f; }
-        else if ((*c & 0xf8) == 0xf0) { n = 3; cp = *c & 0x07; }
-        else return 0;
-        for (i = 1; i <= n; i++) {
-            if ((c[i] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (c[i] & 0x3f);
-        }
-        /* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return 0;
-        c += n + 1;
-    }
-    return 1;
-}
-
 void heat_front_negotiate(apr_pool_t *p, const char *path_info, const char *accept,
                           heat_negotiation_t *out)
 {
@@ -74,7 +51,7 @@ void heat_front_negotiate(apr_pool_t *p, const char *path_info, const char *acce
 
     out->script_name_suffix = "";
     out->path_info = rest;
-    if (!heat_front_valid_utf8(rest)) {
+    if (!heat_py_utf8_check(rest, strlen(rest), NULL, NULL, NULL)) {
         out->result = HEAT_NEG_BAD_REQUEST;
         return;
     }

@@ -77,7 +77,4 @@ char *heat_front_request_id(apr_pool_t *p);
  * (^req-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$). */
 int heat_front_valid_request_id(const char *id);
 
-/* Whether s is valid UTF-8 (webob decodes PATH_INFO as UTF-8; failure is a 400). */
-int heat_front_valid_utf8(const char *s);
-
 #endif

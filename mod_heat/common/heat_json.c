@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heat_pycompat.h"
 #include "heat_util.h"
 
 static apr_status_t json_cleanup(void *data)
@@ -41,65 +42,12 @@ static void lowercase_unicode_escapes(char *text)
     }
 }
 
-const char *heat_json_py_float(apr_pool_t *p, double d)
-{
-    char buf[64], digits[32], *e;
-    const char *sign = "";
-    int prec, ndigits, decpt, i;
-    apr_size_t n;
-
-    if (isnan(d))
-        return "nan";
-    if (isinf(d))
-        return d < 0 ? "-inf" : "inf";
-    if (signbit(d)) {
-        sign = "-";
-        d = -d;
-    }
-    /* the shortest %e precision that reads back as the same double (Python's repr) */
-    for (prec = 0; prec < 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*e", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    snprintf(buf, sizeof(buf), "%.*e", prec, d);
-    e = strchr(buf, 'e');
-    decpt = atoi(e + 1) + 1;
-    for (i = 0, ndigits = 0; buf + i < e; i++)
-        if (buf[i] != '.')
-            digits[ndigits++] = buf[i];
-    while (ndigits > 1 && digits[ndigits - 1] == '0')
-        ndigits--;
-    digits[ndigits] = '\0';
-
-    if (d != 0.0 && (decpt <= -4 || decpt > 16)) {
-        /* 1e+16, 1.5e-05: mantissa, then the exponent with a sign and at least two digits */
-        int exp10 = decpt - 1;
-        return apr_psprintf(p, "%s%c%s%se%c%02d", sign, digits[0], ndigits > 1 ? "." : "", digits + 1,
-                            exp10 < 0 ? '-' : '+', abs(exp10));
-    }
-    if (decpt <= 0) {
-        char *zeros = apr_palloc(p, (apr_size_t)-decpt + 1);
-        memset(zeros, '0', (apr_size_t)-decpt);
-        zeros[-decpt] = '\0';
-        return apr_pstrcat(p, sign, "0.", zeros, digits, NULL);
-    }
-    n = (apr_size_t)decpt;
-    if (n >= (apr_size_t)ndigits) {
-        char *zeros = apr_palloc(p, n - (apr_size_t)ndigits + 1);
-        memset(zeros, '0', n - (apr_size_t)ndigits);
-        zeros[n - (apr_size_t)ndigits] = '\0';
-        return apr_pstrcat(p, sign, digits, zeros, ".0", NULL);
-    }
-    return apr_pstrcat(p, sign, apr_pstrndup(p, digits, n), ".", digits + n, NULL);
-}
-
 /* int / float.__repr__, as json.dumps writes numbers */
 static const char *py_number(apr_pool_t *p, const json_t *v)
 {
     if (json_is_integer(v))
         return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
-    return heat_json_py_float(p, json_real_value(v));
+    return heat_py_float(p, json_real_value(v));
 }
 
 /* json.dumps's string encoding with ensure_ascii: every character outside ' '..'~' as an escape,
@@ -241,21 +189,6 @@ char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags)
     copy = apr_pstrdup(p, text);
     free(text); /* jansson's allocator is malloc: json_dumps output is freed right away */
     return copy;
-}
-
-int heat_json_truthy(const json_t *v)
-{
-    if (!v)
-        return 0;
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return json_object_size(v) > 0;
-    case JSON_ARRAY: return json_array_size(v) > 0;
-    case JSON_STRING: return json_string_length(v) > 0;
-    case JSON_INTEGER: return json_integer_value(v) != 0;
-    case JSON_REAL: return json_real_value(v) != 0.0;
-    case JSON_TRUE: return 1;
-    default: return 0;
-    }
 }
 
 #define NODES_KEY "heat_nodes"

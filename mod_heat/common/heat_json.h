@@ -26,13 +26,6 @@ json_t *heat_json_own(apr_pool_t *p, json_t *json);
  * as sort_keys=True. The string lives in p. */
 char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags);
 
-/* Python's repr(float): the shortest digits that read back the same, exponent form below 1e-4
- * and from 1e16 on ("1e-05", "1e+16"), ".0" added to integers. */
-const char *heat_json_py_float(apr_pool_t *p, double d);
-
-/* Python's bool() of the value json.loads would give (NULL: False). */
-int heat_json_truthy(const json_t *v);
-
 /* ---- the node budget of one request (README "Limits") ----
  * A byte limit does not bound memory: jansson spends some 250 bytes on an empty object and a
  * 1 MiB body holds 320000 of them. So every value the JSON body decoder makes and every node

@@ -40,32 +40,6 @@ char *heat_unquote(apr_pool_t *p, const char *s, apr_size_t len, int plus_as_spa
     return out;
 }
 
-/* One UTF-8 character at s: its code point and length, or -1 when the bytes are not UTF-8. */
-long heat_utf8_next(const unsigned char *s, int *len)
-{
-    long c;
-    int n, i;
-
-    if (s[0] < 0x80) {
-        *len = 1;
-        return s[0];
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) { n = 2; c = s[0] & 0x1F; }
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { n = 3; c = s[0] & 0x0F; }
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { n = 4; c = s[0] & 0x07; }
-    else return -1;
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return -1;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    /* overlong forms, surrogates, beyond U+10FFFF */
-    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
-        return -1;
-    *len = n;
-    return c;
-}
-
 void heat_buf_add(heat_buf_t *b, const char *s, apr_size_t n)
 {
     if (b->len + n + 1 > b->cap) {

@@ -12,10 +12,6 @@ int heat_hexval(int c);
  * error (NULL and *err set), without it is kept undecoded. */
 char *heat_unquote(apr_pool_t *p, const char *s, apr_size_t len, int plus_as_space, const char **err);
 
-/* One UTF-8 character at s: its code point, and its length in *len; -1 when the bytes are not
- * strict UTF-8 (overlong forms, surrogates, beyond U+10FFFF). */
-long heat_utf8_next(const unsigned char *s, int *len);
-
 /* A growing, NUL-terminated text buffer in a pool: heat_buf_t b = {pool, NULL, 0, 0}. */
 typedef struct {
     apr_pool_t *p;

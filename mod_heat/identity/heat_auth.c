@@ -13,6 +13,7 @@
 #include "heat_ec2.h"
 #include "heat_fault.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_log.h"
 #include "heat_pool.h"
 #include "heat_webob.h"
@@ -241,34 +242,9 @@ void heat_auth_set_password_settings(heat_auth_t *auth, const heat_auth_password
     auth->have_heat_opts = 1;
 }
 
-/* WSGI header values and PATH_INFO are bytes decoded as latin-1: each byte one code point. */
-static const char *latin1_to_utf8(apr_pool_t *p, const char *s, apr_size_t n)
-{
-    apr_size_t i, extra = 0;
-    char *out, *o;
-
-    for (i = 0; i < n; i++)
-        extra += (unsigned char)s[i] >= 0x80;
-    if (!extra)
-        return apr_pstrmemdup(p, s, n);
-    o = out = apr_palloc(p, n + extra + 1);
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            *o++ = (char)c;
-        }
-        else {
-            *o++ = (char)(0xC0 | (c >> 6));
-            *o++ = (char)(0x80 | (c & 0x3F));
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 static const char *header_text(apr_pool_t *p, const char *v)
 {
-    return v ? latin1_to_utf8(p, v, strlen(v)) : NULL;
+    return v ? heat_py_latin1_to_utf8(p, v, strlen(v)) : NULL;
 }
 
 int heat_auth_url_check(heat_auth_t *auth, const heat_auth_request_t *req, const char **auth_url,
@@ -372,7 +348,7 @@ int heat_auth_password(heat_auth_t *auth, const heat_auth_request_t *req, const 
         return 500;
     }
     end = strchr(slash + 1, '/');
-    project_id = latin1_to_utf8(p, slash + 1,
+    project_id = heat_py_latin1_to_utf8(p, slash + 1,
                                 end ? (apr_size_t)(end - slash - 1) : strlen(slash + 1));
     if (!*project_id) {
         res->reason = "no project in the path";
@@ -394,7 +370,7 @@ int heat_auth_password(heat_auth_t *auth, const heat_auth_request_t *req, const 
 
     memset(&preq, 0, sizeof(preq));
     /* context.py's keystone_v3_endpoint: auth_url.replace('v2.0', 'v3'), every occurrence */
-    preq.auth_url = heat_ec2_replace_all(p, auth_url, "v2.0", "v3");
+    preq.auth_url = heat_py_replace(p, auth_url, "v2.0", "v3");
     preq.username = header_text(p, req->auth_user);
     preq.password = key;
     preq.user_domain_id = header_text(p, req->user_domain_id);
@@ -448,7 +424,7 @@ typedef struct {
 static int copy_header_utf8(void *baton, const char *key, const char *value)
 {
     header_copy_t *hc = baton;
-    apr_table_set(hc->out, key, value ? latin1_to_utf8(hc->p, value, strlen(value)) : "");
+    apr_table_set(hc->out, key, value ? heat_py_latin1_to_utf8(hc->p, value, strlen(value)) : "");
     return 1;
 }
 
@@ -463,10 +439,10 @@ static const char *ec2_auth_uri(heat_auth_t *auth, apr_pool_t *p, const heat_aut
 
     *error_type = NULL;
     if (s->auth_uri && *s->auth_uri)
-        return heat_ec2_replace_all(p, s->auth_uri, "v2.0", "v3");
+        return heat_py_replace(p, s->auth_uri, "v2.0", "v3");
     url = resolve_auth_url(auth, p, error_type);
     if (url && !auth->clients_keystone_uri)
-        url = heat_ec2_replace_all(p, url, "v2.0", "v3");
+        url = heat_py_replace(p, url, "v2.0", "v3");
     return url;
 }
 
@@ -586,9 +562,9 @@ int heat_auth_ec2(heat_auth_t *auth, const heat_auth_request_t *req,
     memset(&ereq, 0, sizeof(ereq));
     ereq.access = creds.access;
     ereq.signature = creds.signature;
-    ereq.host = in->host ? latin1_to_utf8(p, in->host, strlen(in->host)) : NULL;
+    ereq.host = in->host ? heat_py_latin1_to_utf8(p, in->host, strlen(in->host)) : NULL;
     ereq.verb = req->method;
-    ereq.path = in->path ? latin1_to_utf8(p, in->path, strlen(in->path)) : "";
+    ereq.path = in->path ? heat_py_latin1_to_utf8(p, in->path, strlen(in->path)) : "";
     ereq.params = pdict;
     hc.p = p;
     hc.out = apr_table_make(p, 16);

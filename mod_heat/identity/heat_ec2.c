@@ -13,36 +13,19 @@
 #include "heat_query.h"
 #include "heat_json.h"
 #include "heat_keystone.h"
+#include "heat_pycompat.h"
 
 /* A JSON string of s; bytes that are not UTF-8 are read as latin-1 (as WSGI reads header
  * bytes), so that nothing is dropped and jansson never gets invalid UTF-8. */
-static json_t *jtext(const char *s)
+static json_t *jtext(apr_pool_t *p, const char *s)
 {
     json_t *j;
-    apr_size_t n, i, o;
-    char *buf;
 
     if (!s)
         return json_null();
     if ((j = json_string(s)))
         return j;
-    n = strlen(s);
-    buf = malloc(2 * n + 1);
-    if (!buf)
-        return json_string("");
-    for (i = 0, o = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x80) {
-            buf[o++] = (char)ch;
-        }
-        else {
-            buf[o++] = (char)(0xC0 | (ch >> 6));
-            buf[o++] = (char)(0x80 | (ch & 0x3F));
-        }
-    }
-    buf[o] = '\0';
-    j = json_string(buf);
-    free(buf);
+    j = json_string(heat_py_latin1_to_utf8(p, s, strlen(s)));
     return j ? j : json_string("");
 }
 
@@ -60,7 +43,7 @@ json_t *heat_ec2_params(apr_pool_t *p, const apr_array_header_t *params, int n_q
     /* the form's pairs first, each overwriting: the last one of a key stays */
     for (i = n_query; i < params->nelts; i++) {
         const heat_param_t *pr = &APR_ARRAY_IDX(params, i, heat_param_t);
-        json_object_set_new(out, pr->name, jtext(pr->value ? pr->value : ""));
+        json_object_set_new(out, pr->name, jtext(p, pr->value ? pr->value : ""));
     }
     /* then the query's, which win (NestedMultiDict looks in GET first); key order: query
      * keys first. Rebuild so that the query keys come first. */
@@ -70,7 +53,7 @@ json_t *heat_ec2_params(apr_pool_t *p, const apr_array_header_t *params, int n_q
         json_t *v;
         for (i = 0; i < n_query; i++) {
             const heat_param_t *pr = &APR_ARRAY_IDX(params, i, heat_param_t);
-            json_object_set_new(ordered, pr->name, jtext(pr->value ? pr->value : ""));
+            json_object_set_new(ordered, pr->name, jtext(p, pr->value ? pr->value : ""));
         }
         json_object_foreach(out, k, v) {
             if (!json_object_get(ordered, k))
@@ -176,7 +159,7 @@ typedef struct {
 static int add_header(void *baton, const char *key, const char *value)
 {
     header_baton_t *b = baton;
-    json_object_set_new(b->headers, heat_ec2_header_name(b->p, key), jtext(value ? value : ""));
+    json_object_set_new(b->headers, heat_ec2_header_name(b->p, key), jtext(b->p, value ? value : ""));
     return 1;
 }
 
@@ -206,11 +189,11 @@ char *heat_ec2_request_body(apr_pool_t *p, const heat_ec2_request_t *req)
         apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 
     creds = json_object();
-    json_object_set_new(creds, "access", jtext(req->access ? req->access : ""));
-    json_object_set_new(creds, "signature", jtext(req->signature ? req->signature : ""));
-    json_object_set_new(creds, "host", jtext(req->host));
-    json_object_set_new(creds, "verb", jtext(req->verb ? req->verb : ""));
-    json_object_set_new(creds, "path", jtext(req->path ? req->path : ""));
+    json_object_set_new(creds, "access", jtext(p, req->access ? req->access : ""));
+    json_object_set_new(creds, "signature", jtext(p, req->signature ? req->signature : ""));
+    json_object_set_new(creds, "host", jtext(p, req->host));
+    json_object_set_new(creds, "verb", jtext(p, req->verb ? req->verb : ""));
+    json_object_set_new(creds, "path", jtext(p, req->path ? req->path : ""));
     json_object_set_new(creds, "params", params);
     json_object_set_new(creds, "headers", headers);
     json_object_set_new(creds, "body_hash", json_string(hex));
@@ -224,8 +207,8 @@ char *heat_ec2_creds_json(apr_pool_t *p, const char *access, const char *signatu
     json_t *creds = json_object();
     json_t *doc = heat_json_own(p, json_object());
 
-    json_object_set_new(creds, "access", jtext(access ? access : ""));
-    json_object_set_new(creds, "signature", jtext(signature ? signature : ""));
+    json_object_set_new(creds, "access", jtext(p, access ? access : ""));
+    json_object_set_new(creds, "signature", jtext(p, signature ? signature : ""));
     json_object_set_new(doc, "ec2Credentials", creds);
     return heat_json_dump(p, doc, 0);
 }
@@ -243,21 +226,6 @@ const char *heat_ec2_tokens_url(apr_pool_t *p, const char *auth_uri)
     if (ends_with(auth_uri, "/"))
         return apr_pstrcat(p, auth_uri, "ec2tokens", NULL);
     return apr_pstrcat(p, auth_uri, "/ec2tokens", NULL);
-}
-
-const char *heat_ec2_replace_all(apr_pool_t *p, const char *s, const char *old, const char *new_)
-{
-    apr_size_t ol = strlen(old);
-    const char *hit;
-    char *out = "";
-
-    if (!s || !ol || !strstr(s, old))
-        return s;
-    while ((hit = strstr(s, old))) {
-        out = apr_pstrcat(p, out, apr_pstrmemdup(p, s, (apr_size_t)(hit - s)), new_, NULL);
-        s = hit + ol;
-    }
-    return apr_pstrcat(p, out, s, NULL);
 }
 
 /* ---- Keystone's answer ------------------------------------------------------------------- */

@@ -84,8 +84,6 @@ char *heat_ec2_creds_json(apr_pool_t *p, const char *access, const char *signatu
  * "ec2tokens" when it ends in "/", else auth_uri + "/ec2tokens". */
 const char *heat_ec2_tokens_url(apr_pool_t *p, const char *auth_uri);
 
-/* Python's str.replace(old, new) (every occurrence), for auth_uri.replace('v2.0', 'v3'). */
-const char *heat_ec2_replace_all(apr_pool_t *p, const char *s, const char *old, const char *new_);
 
 /* ---- Keystone's answer ----------------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include "heat_context.h"
 #include "heat_json.h"
 #include "heat_log.h"
+#include "heat_pycompat.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -32,55 +33,13 @@
  * Python value helpers
  * ====================================================================================== */
 
-/* Decodes one UTF-8 code point at s (len bytes left); invalid bytes count as themselves. */
+/* One code point of s (heat_utf8_decode), for the callers below that count in unsigned. */
 static unsigned utf8_next(const char *s, apr_size_t len, apr_size_t *used)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned c = u[0];
-    apr_size_t n = 0, i;
+    unsigned long c;
 
-    if (c < 0x80) {
-        *used = 1;
-        return c;
-    }
-    if ((c & 0xE0) == 0xC0)
-        n = 1, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        n = 2, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        n = 3, c &= 0x07;
-    if (n == 0 || n >= len) {
-        *used = 1;
-        return u[0];
-    }
-    for (i = 1; i <= n; i++) {
-        if ((u[i] & 0xC0) != 0x80) {
-            *used = 1;
-            return u[0];
-        }
-        c = (c << 6) | (u[i] & 0x3F);
-    }
-    *used = n + 1;
-    return c;
-}
-
-static void utf8_put(apr_array_header_t *buf, unsigned c)
-{
-    char b[4];
-    int n, i;
-
-    if (c < 0x80)
-        b[0] = (char)c, n = 1;
-    else if (c < 0x800)
-        b[0] = (char)(0xC0 | (c >> 6)), b[1] = (char)(0x80 | (c & 0x3F)), n = 2;
-    else if (c < 0x10000)
-        b[0] = (char)(0xE0 | (c >> 12)), b[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
-        b[2] = (char)(0x80 | (c & 0x3F)), n = 3;
-    else
-        b[0] = (char)(0xF0 | (c >> 18)), b[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
-        b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F)), n = 4;
-    for (i = 0; i < n; i++)
-        APR_ARRAY_PUSH(buf, char) = b[i];
+    *used = heat_utf8_decode(s, len, &c);
+    return (unsigned)c;
 }
 
 static void buf_puts(apr_array_header_t *buf, const char *s, apr_size_t n)
@@ -99,6 +58,12 @@ static char *buf_done(apr_array_header_t *buf)
 static apr_array_header_t *buf_new(apr_pool_t *p)
 {
     return apr_array_make(p, 64, 1);
+}
+
+static void utf8_put(apr_array_header_t *buf, unsigned c)
+{
+    char b[4];
+    buf_puts(buf, b, heat_utf8_put(b, c));
 }
 
 /* str.isspace() (also what re's \s matches in a str pattern). */
@@ -183,69 +148,11 @@ static char *py_lower(apr_pool_t *p, const char *s)
     return buf_done(buf);
 }
 
-static apr_size_t utf8_count(const char *s, apr_size_t len)
-{
-    apr_size_t i = 0, n = 0, used;
-    while (i < len) {
-        utf8_next(s + i, len - i, &used);
-        i += used;
-        n++;
-    }
-    return n;
-}
-
-/* Whether Python's str.isprintable() holds for a non-ASCII code point (approximation: the
- * C1 controls, spaces other than U+0020, format characters, surrogates, private use and
- * noncharacters are not printable). */
-static int py_isprintable_nonascii(unsigned c)
-{
-    if (c < 0xA1 || c == 0xAD)
-        return 0;
-    if (c == 0x1680 || (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
-        (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0xFEFF ||
-        (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xD800 && c <= 0xF8FF) || c == 0x180E ||
-        c == 0x061C || c == 0xFFFE || c == 0xFFFF || c >= 0xF0000)
-        return 0;
-    return 1;
-}
-
 /* repr() of a str (ascii_only: ascii()). */
 static void py_repr_str(apr_array_header_t *buf, const char *s, apr_size_t len, int ascii_only)
 {
-    char quote = '\'';
-    apr_size_t i = 0, used;
-    char tmp[16];
-
-    if (memchr(s, '\'', len) && !memchr(s, '"', len))
-        quote = '"';
-    APR_ARRAY_PUSH(buf, char) = quote;
-    while (i < len) {
-        unsigned c = utf8_next(s + i, len - i, &used);
-        i += used;
-        if (c == (unsigned)quote || c == '\\') {
-            APR_ARRAY_PUSH(buf, char) = '\\';
-            APR_ARRAY_PUSH(buf, char) = (char)c;
-        }
-        else if (c == '\t')
-            buf_puts(buf, "\\t", 2);
-        else if (c == '\n')
-            buf_puts(buf, "\\n", 2);
-        else if (c == '\r')
-            buf_puts(buf, "\\r", 2);
-        else if (c < 0x20 || c == 0x7F)
-            buf_puts(buf, tmp, (apr_size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c));
-        else if (c < 0x7F)
-            APR_ARRAY_PUSH(buf, char) = (char)c;
-        else if (!ascii_only && py_isprintable_nonascii(c))
-            utf8_put(buf, c);
-        else if (c <= 0xFF)
-            buf_puts(buf, tmp, (apr_size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c));
-        else if (c <= 0xFFFF)
-            buf_puts(buf, tmp, (apr_size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c));
-        else
-            buf_puts(buf, tmp, (apr_size_t)snprintf(tmp, sizeof(tmp), "\\U%08x", c));
-    }
-    APR_ARRAY_PUSH(buf, char) = quote;
+    const char *r = heat_py_repr_ascii(buf->pool, s, len, ascii_only);
+    buf_puts(buf, r, strlen(r));
 }
 
 /* repr() of a bytes value. */
@@ -279,78 +186,13 @@ static void py_repr_bytes(apr_array_header_t *buf, const char *s, apr_size_t len
     APR_ARRAY_PUSH(buf, char) = quote;
 }
 
-/* Python's float formatting with the shortest repr digits ('r'): add_dot_0 gives repr()
- * ("1.0"), without it complex's parts ("1"); plus_sign forces the sign. */
+/* repr(float) (heat_py_float_fmt): add_dot_0 gives repr() ("1.0"), without it complex's
+ * parts ("1"); plus_sign forces the sign. */
 static void py_float_fmt(apr_array_header_t *buf, double x, int add_dot_0, int plus_sign)
 {
-    char tmp[64], digits[32];
-    int prec, decpt, nd = 0, i;
-    const char *e;
-
-    if (isnan(x)) {
-        if (plus_sign)
-            APR_ARRAY_PUSH(buf, char) = '+';
-        buf_puts(buf, "nan", 3);
-        return;
-    }
-    if (signbit(x)) {
-        APR_ARRAY_PUSH(buf, char) = '-';
-        x = -x;
-    }
-    else if (plus_sign)
-        APR_ARRAY_PUSH(buf, char) = '+';
-    if (isinf(x)) {
-        buf_puts(buf, "inf", 3);
-        return;
-    }
-    if (x == 0.0) {
-        buf_puts(buf, add_dot_0 ? "0.0" : "0", add_dot_0 ? 3 : 1);
-        return;
-    }
-    /* the shortest precision that reads back as the same double: the digits Python's
-     * dtoa mode 0 gives */
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-    for (i = 0; tmp[i] && tmp[i] != 'e'; i++)
-        if (isdigit((unsigned char)tmp[i]))
-            digits[nd++] = tmp[i];
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
-    e = strchr(tmp, 'e');
-    decpt = atoi(e + 1) + 1; /* x = 0.d1d2... * 10^decpt */
-    if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            buf_puts(buf, "0.", 2);
-            for (i = 0; i < -decpt; i++)
-                APR_ARRAY_PUSH(buf, char) = '0';
-            buf_puts(buf, digits, (apr_size_t)nd);
-        }
-        else if (decpt >= nd) {
-            buf_puts(buf, digits, (apr_size_t)nd);
-            for (i = nd; i < decpt; i++)
-                APR_ARRAY_PUSH(buf, char) = '0';
-            if (add_dot_0)
-                buf_puts(buf, ".0", 2);
-        }
-        else {
-            buf_puts(buf, digits, (apr_size_t)decpt);
-            APR_ARRAY_PUSH(buf, char) = '.';
-            buf_puts(buf, digits + decpt, (apr_size_t)(nd - decpt));
-        }
-    }
-    else {
-        APR_ARRAY_PUSH(buf, char) = digits[0];
-        if (nd > 1) {
-            APR_ARRAY_PUSH(buf, char) = '.';
-            buf_puts(buf, digits + 1, (apr_size_t)(nd - 1));
-        }
-        buf_puts(buf, tmp, (apr_size_t)snprintf(tmp, sizeof(tmp), "e%c%02d", decpt - 1 < 0 ? '-' : '+',
-                                                abs(decpt - 1)));
-    }
+    char tmp[HEAT_PY_FLOAT_SIZE];
+    const char *r = heat_py_float_fmt(tmp, x, (add_dot_0 ? 0 : HEAT_PY_FLOAT_NO_DOT0) | (plus_sign ? HEAT_PY_FLOAT_PLUS : 0));
+    buf_puts(buf, r, strlen(r));
 }
 
 static char *py_float_repr(apr_pool_t *p, double x)
@@ -448,31 +290,6 @@ static char *py_str(apr_pool_t *p, const json_t *v)
     return buf_done(buf);
 }
 
-/* Python truthiness of a JSON value. */
-static int py_truthy(const json_t *v)
-{
-    if (!v)
-        return 0;
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        return json_string_length(v) > 0;
-    case JSON_INTEGER:
-        return json_integer_value(v) != 0;
-    case JSON_REAL:
-        return json_real_value(v) != 0.0;
-    case JSON_TRUE:
-        return 1;
-    case JSON_FALSE:
-    case JSON_NULL:
-        return 0;
-    case JSON_ARRAY:
-        return json_array_size(v) > 0;
-    case JSON_OBJECT:
-        return json_object_size(v) > 0;
-    }
-    return 0;
-}
-
 /* Python's type name of a JSON value, for exception messages. */
 static const char *py_type(const json_t *v)
 {
@@ -522,7 +339,7 @@ static int eval_fail(eval_t *e, const char *type, const char *msg)
 /* Pads (or left-justifies) a formatted field to width characters. */
 static void fmt_pad(apr_array_header_t *out, const char *s, apr_size_t len, long width, int left, char fill)
 {
-    apr_size_t n = utf8_count(s, len);
+    apr_size_t n = heat_py_strlen(s, len);
     long pad = width > (long)n ? width - (long)n : 0, i;
 
     if (!left)
@@ -1947,7 +1764,7 @@ static node_t *parse_text_rule(apr_pool_t *p, const char *rule)
 }
 
 /* Whether a file value is "falsy" in Python (None, False, 0, 0.0, "", [], {}). */
-#define falsy(v) (!py_truthy(v))
+#define falsy(v) (!heat_py_truthy(v))
 
 /* _parse_list_rule, for non-string values in policy files: [] or another falsy value allows,
  * the outer list ORs, an inner list ANDs, a bare string in the outer list is a one-check
@@ -2221,7 +2038,7 @@ static const json_t *effective_creds(apr_pool_t *p, const json_t *creds)
     if (!creds)
         return heat_json_own(p, json_object());
     scope = json_object_get(creds, "system_scope");
-    if (!py_truthy(scope))
+    if (!heat_py_truthy(scope))
         return creds;
     copy = heat_json_own(p, json_copy((json_t *)creds));
     json_object_set(copy, "system", (json_t *)scope);
@@ -2260,9 +2077,9 @@ heat_policy_result_t heat_policy_enforce(const heat_policy_t *pol, apr_pool_t *p
         /* _enforce_scope */
         const char *token_scope = "project";
         unsigned bit = HEAT_POLICY_SCOPE_PROJECT;
-        if (py_truthy(json_object_get(e.creds, "system")))
+        if (heat_py_truthy(json_object_get(e.creds, "system")))
             token_scope = "system", bit = HEAT_POLICY_SCOPE_SYSTEM;
-        else if (py_truthy(json_object_get(e.creds, "domain_id")))
+        else if (heat_py_truthy(json_object_get(e.creds, "domain_id")))
             token_scope = "domain", bit = HEAT_POLICY_SCOPE_DOMAIN;
         if (!(reg->scope_types & bit)) {
             heat_log(HEAT_LOG_DEBUG, "HEAT0804 policy: %s failed scope check: the token is %s scoped but the "
@@ -2707,7 +2524,7 @@ static const char *yaml_policy_entries(apr_pool_t *p, const char *data, apr_size
         json_t *top = y_node(&y);
         if (!top)
             goto done;
-        if (py_truthy(top))
+        if (heat_py_truthy(top))
             y.err = apr_psprintf(p, "AttributeError: '%s' object has no attribute 'items'", py_type(top));
         json_decref(top);
         if (y.err)
@@ -2748,7 +2565,7 @@ static const char *policy_entries(apr_pool_t *p, const char *data, apr_size_t le
                 e->value = v;
             }
         }
-        else if (py_truthy(j))
+        else if (heat_py_truthy(j))
             return apr_psprintf(p, "AttributeError: '%s' object has no attribute 'items'", py_type(j));
         return NULL;
     }

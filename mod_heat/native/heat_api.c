@@ -435,15 +435,9 @@ int heat_api_fetch_template(void *baton, apr_pool_t *p, const char *url, const c
                             const char **reason)
 {
     heat_call_t *call = baton;
-    heat_urlfetch_options_t opts;
 
-    memset(&opts, 0, sizeof(opts));
-    opts.max_template_size = (apr_size_t)call->settings->max_template_size;
-    if (!call->http) {
-        *reason = "no HTTP client in this process";
-        return 0;
-    }
-    return heat_urlfetch_get(call->http, p, url, &opts, data, len, reason) == APR_SUCCESS;
+    return heat_urlfetch_template(call->http, p, url, (apr_size_t)call->settings->max_template_size, data, len,
+                                  reason);
 }
 
 const char *heat_api_parent_path(apr_pool_t *p, const char *path)

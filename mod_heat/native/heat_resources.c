@@ -13,65 +13,9 @@
 
 #include "heat_body.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 
 /* ---- Python reprs (for heat's error messages) ------------------------------------------- */
-
-/* repr(str): single quotes unless the text has a ' and no ", backslash escapes for the quote,
- * backslash and control characters; other characters (UTF-8) as they are. */
-static const char *py_repr_str(apr_pool_t *p, const char *s)
-{
-    char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    char *out = apr_palloc(p, strlen(s) * 4 + 3), *o = out;
-    const unsigned char *c;
-
-    *o++ = quote;
-    for (c = (const unsigned char *)s; *c; c++) {
-        if (*c == quote || *c == '\\') {
-            *o++ = '\\';
-            *o++ = (char)*c;
-        }
-        else if (*c == '\n')
-            o += sprintf(o, "\\n");
-        else if (*c == '\r')
-            o += sprintf(o, "\\r");
-        else if (*c == '\t')
-            o += sprintf(o, "\\t");
-        else if (*c < 0x20 || *c == 0x7f)
-            o += sprintf(o, "\\x%02x", *c);
-        else
-            *o++ = (char)*c;
-    }
-    *o++ = quote;
-    *o = '\0';
-    return out;
-}
-
-/* repr(float): the shortest digits that read back; positional notation when the exponent is
- * in [-4, 16), else d[.ddd]e+XX; ".0" added to integral positional values. */
-static const char *py_repr_float(apr_pool_t *p, double d)
-{
-    char buf[64];
-    const char *e;
-    int prec, exp;
-
-    if (isnan(d))
-        return "nan";
-    if (isinf(d))
-        return d > 0 ? "inf" : "-inf";
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    e = strchr(buf, 'e');
-    exp = e ? atoi(e + 1) : 0;
-    if (exp < -4 || exp >= 16)
-        return apr_pstrdup(p, buf);
-    snprintf(buf, sizeof(buf), "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
-    if (!strchr(buf, '.'))
-        return apr_pstrcat(p, buf, ".0", NULL);
-    return apr_pstrdup(p, buf);
-}
 
 /* repr() of a JSON value as Python holds it. */
 static const char *py_repr(apr_pool_t *p, const json_t *v)
@@ -82,11 +26,11 @@ static const char *py_repr(apr_pool_t *p, const json_t *v)
 
     switch (json_typeof(v)) {
     case JSON_STRING:
-        return py_repr_str(p, json_string_value(v));
+        return heat_py_repr(p, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
     case JSON_REAL:
-        return py_repr_float(p, json_real_value(v));
+        return heat_py_float(p, json_real_value(v));
     case JSON_TRUE:
         return "True";
     case JSON_FALSE:
@@ -101,7 +45,7 @@ static const char *py_repr(apr_pool_t *p, const json_t *v)
         out = "{";
         i = 0;
         json_object_foreach((json_t *)v, key, item) {
-            out = apr_pstrcat(p, out, i++ ? ", " : "", py_repr_str(p, key), ": ", py_repr(p, item), NULL);
+            out = apr_pstrcat(p, out, i++ ? ", " : "", heat_py_repr(p, key, strlen(key)), ": ", py_repr(p, item), NULL);
         }
         return apr_pstrcat(p, out, "}", NULL);
     case JSON_NULL:
@@ -223,7 +167,7 @@ void heat_resources_index(heat_call_t *call, heat_result_t *reply)
                 seen = 1;
         if (!seen)
             invalid = apr_pstrcat(call->p, invalid ? invalid : "[", invalid ? ", " : "",
-                                  py_repr_str(call->p, name), NULL);
+                                  heat_py_repr(call->p, name, strlen(name)), NULL);
     }
     if (invalid) {
         heat_api_reply_http_error(call, reply, 400,
@@ -329,7 +273,7 @@ void heat_resources_mark_unhealthy(heat_call_t *call, heat_result_t *reply)
         if (!(key_len == 14 && !memcmp(key, "mark_unhealthy", 14))
             && !(key_len == 22 && !memcmp(key, "resource_status_reason", 22)))
             invalid = apr_pstrcat(call->p, invalid ? invalid : "{", invalid ? ", " : "",
-                                  py_repr_str(call->p, key), NULL);
+                                  heat_py_repr(call->p, key, strlen(key)), NULL);
     }
     if (invalid) {
         heat_api_reply_http_error(call, reply, 400,

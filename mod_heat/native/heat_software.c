@@ -10,6 +10,7 @@
 
 #include "heat_body.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 
 /* JSONRequestDeserializer: create and update require a body (without one the action lacks its
  * `body` argument: a TypeError, wsgi.Resource's generic 400). The body is an object. */
@@ -36,7 +37,7 @@ static json_t *get(const json_t *body, const char *key)
 static json_t *get_or(const json_t *body, const char *key, json_t *empty)
 {
     json_t *v = json_object_get(body, key);
-    if (v && heat_json_truthy(v)) {
+    if (v && heat_py_truthy(v)) {
         json_decref(empty);
         return json_incref(v);
     }

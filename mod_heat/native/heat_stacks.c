@@ -8,14 +8,9 @@
 #include <apr_strings.h>
 #include <string.h>
 
+#include "heat_identifier.h"
 #include "heat_json.h"
 #include "heat_util.h"
-
-/* urllib.parse.unquote of a whole string (a NUL escape stays as it is). */
-static char *heat_unquote_str(apr_pool_t *p, const char *s)
-{
-    return heat_unquote(p, s, strlen(s), 0, NULL);
-}
 
 /* ---- views -------------------------------------------------------------------------------- */
 
@@ -212,42 +207,13 @@ void heat_stacks_detail(heat_call_t *call, heat_result_t *reply)
 
 /* ---- lookup ------------------------------------------------------------------------------- */
 
-/* HeatIdentifier.from_arn: the identity an ARN names, NULL if s is not a Heat stack ARN. */
-static json_t *identity_from_arn(apr_pool_t *p, const char *s)
-{
-    /* arn:openstack:heat::<tenant>:stacks/<name>/<id><path> (at least 6 ':' fields) */
-    const char *f[5], *c = s, *rest, *name_end, *id_end;
-    int i;
-
-    for (i = 0; i < 5; i++) {
-        const char *colon = strchr(c, ':');
-        if (!colon)
-            return NULL;
-        f[i] = apr_pstrmemdup(p, c, (apr_size_t)(colon - c));
-        c = colon + 1;
-    }
-    rest = c; /* fields 5.. joined by ':' again */
-    if (strcasecmp(f[0], "arn") != 0 || strcmp(f[1], "openstack") != 0 || strcmp(f[2], "heat") != 0 ||
-        strncmp(rest, "stacks/", 7) != 0)
-        return NULL;
-    rest += 7;
-    name_end = strchr(rest, '/');
-    if (!name_end || name_end == rest)
-        return NULL;
-    id_end = name_end + 1 + strcspn(name_end + 1, "/");
-    if (id_end == name_end + 1)
-        return NULL;
-    return json_pack("{s:s, s:s, s:s, s:s}", "tenant", heat_unquote_str(p, f[4]), "stack_name",
-                     heat_unquote_str(p, apr_pstrmemdup(p, rest, (apr_size_t)(name_end - rest))), "stack_id",
-                     heat_unquote_str(p, apr_pstrmemdup(p, name_end + 1, (apr_size_t)(id_end - name_end - 1))), "path",
-                     heat_unquote_str(p, id_end));
-}
-
 void heat_stacks_lookup(heat_call_t *call, heat_result_t *reply)
 {
     const char *name = apr_table_get(call->vars, "stack_name");
     const char *path = apr_table_get(call->vars, "path");
-    json_t *identity = heat_json_own(call->p, identity_from_arn(call->p, name));
+    const char *arn_error = NULL;
+    /* a ValueError from from_arn: the name is looked up instead */
+    json_t *identity = heat_identifier_from_arn(call->p, name, &arn_error);
     const char *location;
 
     if (!identity) {

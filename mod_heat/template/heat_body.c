@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_yaml.h"
 
 void heat_error_set(heat_error_t *err, int status, const char *type, const char *message)
@@ -99,30 +100,6 @@ static long hex4(const char *s, size_t at)
         v = v * 16 + h;
     }
     return v;
-}
-
-static size_t put_utf8(char *o, unsigned long cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* scanstring_unicode(pystr, end, strict=True): end is just after the opening quote. Positions are
@@ -212,7 +189,7 @@ static char *pj_string(pj_t *j, size_t end, size_t *next_out, size_t *outlen)
                 pj_unsupported(j, "Unpaired surrogate in a \\uXXXX escape is not supported", end - 6);
                 cp = 0xFFFD;
             }
-            o += put_utf8(o, (unsigned long)cp);
+            o += heat_utf8_put(o, (unsigned long)cp);
         }
     }
     *next_out = end;

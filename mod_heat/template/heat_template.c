@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_yaml.h"
 
 static void pyexc_set(heat_pyexc_t *exc, const char *type, const char *message)
@@ -39,7 +40,7 @@ void heat_pyexc_fault(const heat_pyexc_t *exc, heat_error_t *err)
 
 static apr_size_t repr_size(const json_t *v)
 {
-    char buf[40];
+    char buf[HEAT_PY_FLOAT_SIZE];
     apr_size_t n;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
@@ -66,7 +67,7 @@ static apr_size_t repr_size(const json_t *v)
     case JSON_INTEGER:
         return (apr_size_t)snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     case JSON_REAL:
-        return strlen(heat_py_float_repr(json_real_value(v), buf));
+        return strlen(heat_py_float_fmt(buf, json_real_value(v), 0));
     case JSON_TRUE:
         return 4; /* True */
     case JSON_FALSE:
@@ -398,7 +399,7 @@ static int inst_template(inst_ctx_t *c, json_t **out, heat_error_t *err)
         if (!json_is_string(v)) {
             /* urlparse() of a non-str: a false value parses as b'' (its scheme is bytes), a true
              * one has no .decode() */
-            if (heat_json_truthy(v)) {
+            if (heat_py_truthy(v)) {
                 heat_error_set(err, 400, "AttributeError", NULL);
                 return 0;
             }
@@ -427,7 +428,7 @@ done:
 /* The JSON key json.dumps writes for a Python dict key that came from JSON. */
 static const char *key_text(apr_pool_t *p, const json_t *k, size_t *len)
 {
-    char buf[40];
+    char buf[HEAT_PY_FLOAT_SIZE];
     const char *s;
     switch (json_typeof(k)) {
     case JSON_STRING:
@@ -438,7 +439,7 @@ static const char *key_text(apr_pool_t *p, const json_t *k, size_t *len)
         s = apr_pstrdup(p, buf);
         break;
     case JSON_REAL:
-        s = apr_pstrdup(p, heat_py_float_repr(json_real_value(k), buf));
+        s = apr_pstrdup(p, heat_py_float_fmt(buf, json_real_value(k), 0));
         break;
     case JSON_TRUE:
         s = "true";
@@ -536,7 +537,7 @@ static int inst_environment(inst_ctx_t *c, json_t **out, heat_error_t *err)
     heat_pyexc_t exc;
 
     v = json_object_get(data, "environment");
-    if (v && !heat_json_truthy(json_object_get(data, "environment_files"))) {
+    if (v && !heat_py_truthy(json_object_get(data, "environment_files"))) {
         if (json_is_object(v)) {
             if (!heat_environment_validate(c->p, v, &exc))
                 return parse_error(c->p, "Environment", &exc, err);

@@ -141,3 +141,17 @@ apr_status_t heat_urlfetch_get(heat_http_t *http, apr_pool_t *p, const char *url
     *len = resp->body_len;
     return APR_SUCCESS;
 }
+
+int heat_urlfetch_template(heat_http_t *http, apr_pool_t *p, const char *url, apr_size_t max_template_size,
+                           const char **data, apr_size_t *len, const char **error)
+{
+    heat_urlfetch_options_t opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.max_template_size = max_template_size;
+    if (!http) {
+        *error = "no HTTP client in this process";
+        return 0;
+    }
+    return heat_urlfetch_get(http, p, url, &opts, data, len, error) == APR_SUCCESS;
+}

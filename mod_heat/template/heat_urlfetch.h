@@ -44,4 +44,10 @@ apr_status_t heat_urlfetch_get(heat_http_t *http, apr_pool_t *p, const char *url
                                const heat_urlfetch_options_t *options, const char **data,
                                apr_size_t *len, const char **error);
 
+/* template_url / TemplateURL for both APIs: heat_urlfetch_get with max_template_size and the
+ * default timeouts. Returns 1 with *data and *len, or 0 with *error; http NULL (no client in
+ * this process) is an error too. */
+int heat_urlfetch_template(heat_http_t *http, apr_pool_t *p, const char *url, apr_size_t max_template_size,
+                           const char **data, apr_size_t *len, const char **error);
+
 #endif

@@ -18,6 +18,8 @@
  * the pool from the moment it exists or is reachable from an owned value. */
 #include "heat_yaml.h"
 
+#include "heat_pycompat.h"
+
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <errno.h>
@@ -29,67 +31,6 @@
 #include <yaml.h>
 
 #include "heat_json.h"
-
-/* =====================================================================================
- * Python compatibility helpers
- * ===================================================================================== */
-
-/* Decodes one code point of valid UTF-8 at s (len > 0); returns its byte length. */
-static size_t utf8_next(const unsigned char *s, size_t len, unsigned long *cp)
-{
-    if (s[0] < 0x80 || len < 2) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] < 0xE0) {
-        *cp = ((unsigned long)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (s[0] < 0xF0 || len < 4) {
-        if (len < 3) {
-            *cp = s[0];
-            return 1;
-        }
-        *cp = ((unsigned long)(s[0] & 0x0F) << 12) | ((unsigned long)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return 3;
-    }
-    *cp = ((unsigned long)(s[0] & 0x07) << 18) | ((unsigned long)(s[1] & 0x3F) << 12) |
-          ((unsigned long)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-    return 4;
-}
-
-static size_t utf8_put(char *out, unsigned long cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-size_t heat_py_strlen(const char *s, size_t len)
-{
-    size_t n = 0, i;
-    for (i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 /* Byte offset of character number idx (clamped to len). */
 static size_t char_offset(const char *s, size_t len, size_t idx)
@@ -104,265 +45,6 @@ static size_t char_offset(const char *s, size_t len, size_t idx)
         i++;
     }
     return len;
-}
-
-const char *heat_py_float_repr(double d, char *buf)
-{
-    char tmp[40], digits[24];
-    int prec, exp10, ndig = 0, decpt, i;
-    char *c, *o = buf;
-
-    if (d == 0) {
-        strcpy(buf, signbit(d) ? "-0.0" : "0.0");
-        return buf;
-    }
-    /* Shortest round-tripping digits (Python's repr uses dtoa mode 0). */
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    c = tmp;
-    if (*c == '-') {
-        *o++ = '-';
-        c++;
-    }
-    for (; *c && *c != 'e'; c++)
-        if (*c >= '0' && *c <= '9')
-            digits[ndig++] = *c;
-    exp10 = atoi(c + 1);
-    while (ndig > 1 && digits[ndig - 1] == '0')
-        ndig--;
-    decpt = exp10 + 1;
-    if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            *o++ = '0';
-            *o++ = '.';
-            for (i = 0; i < -decpt; i++)
-                *o++ = '0';
-            for (i = 0; i < ndig; i++)
-                *o++ = digits[i];
-        }
-        else if (decpt >= ndig) {
-            for (i = 0; i < ndig; i++)
-                *o++ = digits[i];
-            for (i = ndig; i < decpt; i++)
-                *o++ = '0';
-            *o++ = '.';
-            *o++ = '0';
-        }
-        else {
-            for (i = 0; i < ndig; i++) {
-                if (i == decpt)
-                    *o++ = '.';
-                *o++ = digits[i];
-            }
-        }
-        *o = '\0';
-    }
-    else {
-        *o++ = digits[0];
-        if (ndig > 1) {
-            *o++ = '.';
-            for (i = 1; i < ndig; i++)
-                *o++ = digits[i];
-        }
-        sprintf(o, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-    }
-    return buf;
-}
-
-/* str.isprintable() for one code point. Exact for ASCII and Latin-1; above that an approximation
- * of Unicode's Cc, Cf, Zs, Zl, Zp, Co and noncharacters (unassigned code points count as
- * printable, which Python would escape). Only affects error texts and repr sizes. */
-static int py_isprintable(unsigned long cp)
-{
-    if (cp < 0x20 || cp == 0x7F)
-        return 0;
-    if (cp < 0x7F)
-        return 1;
-    if (cp <= 0xA0 || cp == 0xAD)
-        return 0;
-    if ((cp >= 0x600 && cp <= 0x605) || cp == 0x61C || cp == 0x6DD || cp == 0x70F || cp == 0x8E2 ||
-        cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
-        (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x2064) ||
-        (cp >= 0x2066 && cp <= 0x206F) || cp == 0x3000 || (cp >= 0xD800 && cp <= 0xF8FF) ||
-        cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0xFFFE || cp == 0xFFFF ||
-        cp == 0x110BD || cp == 0x110CD || (cp >= 0x13430 && cp <= 0x1343F) ||
-        (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) || cp == 0xE0001 ||
-        (cp >= 0xE0020 && cp <= 0xE007F) || cp >= 0xF0000 || (cp & 0xFFFE) == 0xFFFE)
-        return 0;
-    return 1;
-}
-
-/* The quote repr() picks: ' unless the text has ' and no ". */
-static char repr_quote(const char *s, size_t len)
-{
-    return (memchr(s, '\'', len) && !memchr(s, '"', len)) ? '"' : '\'';
-}
-
-/* Appends (out != NULL) or counts the repr of s; returns the length. */
-static size_t repr_into(char *out, const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    char q = repr_quote(s, len);
-    size_t i = 0, n = 0;
-
-#define EMIT(str, l)                    \
-    do {                                \
-        if (out)                        \
-            memcpy(out + n, (str), (l)); \
-        n += (l);                       \
-    } while (0)
-    EMIT(&q, 1);
-    while (i < len) {
-        unsigned long cp;
-        size_t w = utf8_next(u + i, len - i, &cp);
-        char esc[24];
-        if (cp == (unsigned long)q || cp == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)cp;
-            EMIT(esc, 2);
-        }
-        else if (cp == '\t')
-            EMIT("\\t", 2);
-        else if (cp == '\n')
-            EMIT("\\n", 2);
-        else if (cp == '\r')
-            EMIT("\\r", 2);
-        else if (py_isprintable(cp))
-            EMIT(s + i, w);
-        else if (cp < 0x100) {
-            snprintf(esc, sizeof esc, "\\x%02lx", cp);
-            EMIT(esc, 4);
-        }
-        else if (cp < 0x10000) {
-            snprintf(esc, sizeof esc, "\\u%04lx", cp);
-            EMIT(esc, 6);
-        }
-        else {
-            snprintf(esc, sizeof esc, "\\U%08lx", cp);
-            EMIT(esc, 10);
-        }
-        i += w;
-    }
-    EMIT(&q, 1);
-#undef EMIT
-    return n;
-}
-
-char *heat_py_repr(apr_pool_t *p, const char *s, size_t len)
-{
-    size_t n = repr_into(NULL, s, len);
-    char *out = apr_palloc(p, n + 1);
-    repr_into(out, s, len);
-    out[n] = '\0';
-    return out;
-}
-
-size_t heat_py_repr_len(const char *s, size_t len)
-{
-    /* repr_into counts printable multi-byte characters by their bytes: count characters */
-    const unsigned char *u = (const unsigned char *)s;
-    char q = repr_quote(s, len);
-    size_t i = 0, n = 2;
-    while (i < len) {
-        unsigned long cp;
-        size_t w = utf8_next(u + i, len - i, &cp);
-        if (cp == (unsigned long)q || cp == '\\' || cp == '\t' || cp == '\n' || cp == '\r')
-            n += 2;
-        else if (py_isprintable(cp))
-            n += 1;
-        else
-            n += cp < 0x100 ? 4 : cp < 0x10000 ? 6 : 10;
-        i += w;
-    }
-    return n;
-}
-
-#define CONT(b) (((b) & 0xC0) == 0x80)
-
-int heat_py_utf8_check(const char *data, size_t len, size_t *start, size_t *end, const char **reason)
-{
-    const unsigned char *s = (const unsigned char *)data;
-    size_t i = 0;
-    int kind = 0; /* 1 invalid start, 2..4 invalid continuation at byte kind-1, 5 end of data */
-
-    while (i < len) {
-        unsigned char ch = s[i];
-        size_t left = len - i;
-        if (ch < 0x80) {
-            i++;
-            continue;
-        }
-        if (ch < 0xC2 || ch > 0xF4) {
-            kind = 1;
-            break;
-        }
-        if (ch < 0xE0) {
-            if (left < 2) {
-                kind = 5;
-                break;
-            }
-            if (!CONT(s[i + 1])) {
-                kind = 2;
-                break;
-            }
-            i += 2;
-            continue;
-        }
-        if (ch < 0xF0) {
-            if (left >= 2 && (!CONT(s[i + 1]) || (s[i + 1] < 0xA0 ? ch == 0xE0 : ch == 0xED))) {
-                kind = 2;
-                break;
-            }
-            if (left < 3) {
-                kind = 5;
-                break;
-            }
-            if (!CONT(s[i + 2])) {
-                kind = 3;
-                break;
-            }
-            i += 3;
-            continue;
-        }
-        if (left >= 2 && (!CONT(s[i + 1]) || (s[i + 1] < 0x90 ? ch == 0xF0 : ch == 0xF4))) {
-            kind = 2;
-            break;
-        }
-        if (left >= 3 && !CONT(s[i + 2])) {
-            kind = 3;
-            break;
-        }
-        if (left < 4) {
-            kind = 5;
-            break;
-        }
-        if (!CONT(s[i + 3])) {
-            kind = 4;
-            break;
-        }
-        i += 4;
-    }
-    if (!kind)
-        return 1;
-    if (start)
-        *start = i;
-    if (end)
-        *end = kind == 1 ? i + 1 : kind == 5 ? len : i + (size_t)kind - 1;
-    if (reason)
-        *reason = kind == 1 ? "invalid start byte" : kind == 5 ? "unexpected end of data" : "invalid continuation byte";
-    return 0;
-}
-
-char *heat_py_utf8_error(apr_pool_t *p, const char *data, size_t start, size_t end, const char *reason)
-{
-    if (end == start + 1)
-        return apr_psprintf(p, "'utf-8' codec can't decode byte 0x%02x in position %" APR_SIZE_T_FMT ": %s",
-                            (unsigned char)data[start], start, reason);
-    return apr_psprintf(p, "'utf-8' codec can't decode bytes in position %" APR_SIZE_T_FMT "-%" APR_SIZE_T_FMT ": %s",
-                        start, end - 1, reason);
 }
 
 /* =====================================================================================
@@ -507,7 +189,7 @@ static char *render_mark(yctx_t *c, const ymark_t *m)
         pointer = nchars;
     cps = apr_palloc(c->p, (nchars + 1) * sizeof *cps);
     while (pos < c->len) {
-        pos += utf8_next(u + pos, c->len - pos, &cps[k]);
+        pos += heat_utf8_decode((const char *)(u + pos), c->len - pos, &cps[k]);
         k++;
     }
     cps[nchars] = 0;
@@ -541,7 +223,7 @@ static char *render_mark(yctx_t *c, const ymark_t *m)
     }
     snip = o = apr_palloc(c->p, (end - start) * 4 + 1);
     for (i = start; i < end; i++)
-        o += utf8_put(o, cps[i]);
+        o += heat_utf8_put(o, cps[i]);
     *o = '\0';
     return apr_psprintf(c->p, "  in \"%s\", line %lu, column %lu:\n    %s%s%s\n%*s^", c->name,
                         (unsigned long)line + 1, (unsigned long)column + 1, head, snip, tail,
@@ -617,7 +299,7 @@ static const char *char_repr_at(yctx_t *c, size_t index)
     if (index + c->bom >= heat_py_strlen(c->text, c->len))
         return "'\\x00'";
     off = char_offset(c->text, c->len, index + c->bom);
-    w = utf8_next((const unsigned char *)c->text + off, c->len - off, &cp);
+    w = heat_utf8_decode(c->text + off, c->len - off, &cp);
     return heat_py_repr(c->p, c->text + off, w);
 }
 
@@ -628,7 +310,7 @@ static unsigned long char_at(yctx_t *c, size_t index)
     if (index + c->bom >= heat_py_strlen(c->text, c->len))
         return 0;
     off = char_offset(c->text, c->len, index + c->bom);
-    utf8_next((const unsigned char *)c->text + off, c->len - off, &cp);
+    heat_utf8_decode(c->text + off, c->len - off, &cp);
     return cp;
 }
 
@@ -886,7 +568,7 @@ static int py_stricter_before(yctx_t *c, size_t limit, stricter_t *out)
     cps = apr_palloc(c->p, (c->plen + 2) * sizeof *cps);
     while (off < c->plen) {
         unsigned long cp;
-        off += utf8_next((const unsigned char *)c->ptext + off, c->plen - off, &cp);
+        off += heat_utf8_decode(c->ptext + off, c->plen - off, &cp);
         cps[n++] = (uint32_t)cp;
     }
     cps[n] = 0;
@@ -1789,7 +1471,7 @@ static size_t py_space_len(const unsigned char *s, size_t len)
         return 1;
     if (s[0] < 0x80)
         return 0;
-    w = utf8_next(s, len, &cp);
+    w = heat_utf8_decode((const char *)(s), len, &cp);
     if (cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000)
         return w;
@@ -2124,7 +1806,7 @@ static int construct_binary(yctx_t *c, ynode_t *node, const char *v, size_t len,
         if (ce == cs + 1) {
             unsigned long cp;
             char esc[24];
-            utf8_next((const unsigned char *)v + i, len - i, &cp);
+            heat_utf8_decode(v + i, len - i, &cp);
             snprintf(esc, sizeof esc, cp < 0x100 ? "\\x%02lx" : cp < 0x10000 ? "\\u%04lx" : "\\U%08lx", cp);
             msg = apr_psprintf(c->p, "'ascii' codec can't encode character '%s' in position %lu: ordinal not in "
                                      "range(128)", esc, (unsigned long)cs);
@@ -2389,7 +2071,7 @@ static const char *key_string(yctx_t *c, const pyobj_t *o, size_t *len)
             defer_unsupported(c, "infinity and NaN are not valid JSON and are not supported");
             return NULL;
         }
-        s = apr_pstrdup(c->p, heat_py_float_repr(o->d, buf));
+        s = apr_pstrdup(c->p, heat_py_float_fmt(buf, o->d, 0));
         break;
     case PY_STR:
         *len = o->len;
@@ -2860,7 +2542,7 @@ static int check_printable(yctx_t *c)
     size_t i = 0, idx = 0;
     while (i < c->len) {
         unsigned long cp;
-        size_t w = utf8_next(u + i, c->len - i, &cp);
+        size_t w = heat_utf8_decode((const char *)(u + i), c->len - i, &cp);
         if (!(cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
               (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF))) {
             fail(c, HEAT_YAML_ERROR, "ReaderError",
@@ -2931,7 +2613,7 @@ static int patch_for_pyyaml(yctx_t *c, yaml_parser_t *parser)
         }
         if (off >= c->len)
             break;
-        w = utf8_next((const unsigned char *)c->text + off, c->len - off, &cp);
+        w = heat_utf8_decode(c->text + off, c->len - off, &cp);
         memcpy(o, c->text + off, w);
         o += w;
         off += w;
@@ -3121,7 +2803,7 @@ static char *utf16_to_utf8(apr_pool_t *p, const unsigned char *d, size_t len, in
                 *pos = i;
                 return NULL;
             }
-            o += utf8_put(o, 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00));
+            o += heat_utf8_put(o, 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00));
             i += 4;
             continue;
         }
@@ -3130,7 +2812,7 @@ static char *utf16_to_utf8(apr_pool_t *p, const unsigned char *d, size_t len, in
             *pos = i;
             return NULL;
         }
-        o += utf8_put(o, u);
+        o += heat_utf8_put(o, u);
         i += 2;
     }
     if (i < len) {

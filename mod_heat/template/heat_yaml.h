@@ -104,29 +104,6 @@ json_t *heat_yaml_load_nodes(apr_pool_t *p, const char *text, size_t len, size_t
 json_t *heat_yaml_load_bytes_nodes(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
                                    heat_nodes_t *nodes, heat_yaml_error_t *err);
 
-/* ---- Python compatibility helpers ---- */
-
-/* repr(float) of a finite double ("1.0", "0.1", "1e+16", "1.5e-07"); buf needs 32 bytes. */
-const char *heat_py_float_repr(double d, char *buf);
-
-/* repr(str) of UTF-8 text, as Python 3 writes it (quotes, escapes; printable non-ASCII kept). */
-char *heat_py_repr(apr_pool_t *p, const char *s, size_t len);
-
-/* len(repr(str)) without building it. */
-size_t heat_py_repr_len(const char *s, size_t len);
-
-/* Number of characters (code points) in valid UTF-8 text. */
-size_t heat_py_strlen(const char *s, size_t len);
-
-/* Python's strict UTF-8 decoder: 1 if data is valid UTF-8 (surrogates, overlong forms and
- * values above U+10FFFF are not). Otherwise 0, with the error range [*start, *end) in bytes and
- * the reason ("invalid start byte", "invalid continuation byte", "unexpected end of data"). */
-int heat_py_utf8_check(const char *data, size_t len, size_t *start, size_t *end,
-                       const char **reason);
-
-/* str(UnicodeDecodeError) for that error: "'utf-8' codec can't decode byte 0xff in position 3:
- * invalid start byte" (or "bytes in position 3-4: ..."). */
-char *heat_py_utf8_error(apr_pool_t *p, const char *data, size_t start, size_t end,
-                         const char *reason);
+/* The Python compatibility helpers (repr, UTF-8, len(str)) are in heat_pycompat.h. */
 
 #endif

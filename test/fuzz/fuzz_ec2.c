@@ -9,6 +9,7 @@
 #include "heat_api.h"
 #include "heat_ec2.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)heat_ec2_request_body(p, &req);
     (void)heat_ec2_creds_json(p, req.access, req.signature);
     (void)heat_ec2_header_name(p, authorization);
-    (void)heat_ec2_tokens_url(p, heat_ec2_replace_all(p, path, "v2.0", "v3"));
+    (void)heat_ec2_tokens_url(p, heat_py_replace(p, path, "v2.0", "v3"));
 
     answer = heat_json_own(p, json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL));
     if (answer) {

@@ -4,6 +4,7 @@
 
 #include "heat_body.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_template.h"
 #include "heat_yaml.h"
 
@@ -12,7 +13,7 @@ static void dump_all(apr_pool_t *p, const json_t *v)
     (void)heat_json_dump(p, v, 0);
     (void)heat_json_dump(p, v, JSON_INDENT(4) | JSON_SORT_KEYS);
     (void)heat_py_repr_size(v);
-    (void)heat_json_truthy(v);
+    (void)heat_py_truthy(v);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

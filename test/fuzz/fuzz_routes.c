@@ -8,6 +8,7 @@
 #include "heat_handlers.h"
 #include "heat_cfn_params.h"
 #include "heat_front.h"
+#include "heat_pycompat.h"
 #include "heat_routes.h"
 #include "heat_util.h"
 
@@ -65,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)heat_query_quote(p, path, "/");
     (void)heat_query_urlencode(p, params);
     (void)heat_cfn_param_pairs(p, params, "Parameters", "ParameterKey", "ParameterValue");
-    (void)heat_front_valid_utf8(path);
+    (void)heat_py_utf8_check(path, strlen(path), NULL, NULL, NULL);
     (void)heat_front_valid_request_id(query);
     apr_pool_destroy(p);
     return 0;

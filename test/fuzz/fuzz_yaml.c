@@ -3,6 +3,7 @@
 #include "fuzz_common.h"
 
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_yaml.h"
 
 static void load(apr_pool_t *p, const uint8_t *data, size_t size, int bytes)

@@ -24,7 +24,8 @@
     X(auth)                 \
     X(cfn)                  \
     X(cfn_actions)          \
-    X(body)
+    X(body)                 \
+    X(pycompat)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));

@@ -12,7 +12,9 @@
 #include "heat_cfn_params.h"
 #include "heat_cfn_remote.h"
 #include "heat_fault.h"
+#include "heat_identifier.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -58,7 +60,7 @@ START_TEST(python_float_repr)
     json_array_foreach(floats, i, f) {
         double d = json_number_value(json_array_get(f, 0));
         const char *want = json_string_value(json_array_get(f, 1));
-        const char *got = heat_json_py_float(heat_test_pool, d);
+        const char *got = heat_py_float(heat_test_pool, d);
         ck_assert_msg(strcmp(got, want) == 0, "%.17g: got %s, want %s", d, got, want);
     }
     ck_assert_uint_ge(json_array_size(floats), 30);
@@ -134,7 +136,7 @@ START_TEST(arn_parse_as_heat_identifier)
 
     json_array_foreach(json_object_get(g, "parse"), i, c) {
         const char *arn = str(c, "arn"), *error = NULL, *rname = NULL;
-        json_t *id = heat_cfn_arn_parse(heat_test_pool, arn, &error), *want = json_object_get(c, "identity");
+        json_t *id = heat_identifier_from_arn(heat_test_pool, arn, &error), *want = json_object_get(c, "identity");
         json_t *stack, *want_res = json_object_get(c, "resource");
 
         if (want) {
@@ -180,11 +182,11 @@ START_TEST(param_lookup_as_webob)
         apr_array_cat(params, form);
         if (json_object_get(c, "error")) {
             /* webob raises on bytes that are not UTF-8; mod_heat refuses the request (see
-             * test_cfn_actions.c) and heat_cfn_utf8 replaces them if they get this far */
+             * test_cfn_actions.c) and heat_py_utf8_replace replaces them if they get this far */
             int j, bad = 0;
             for (j = 0; j < params->nelts; j++) {
                 const char *v = APR_ARRAY_IDX(params, j, heat_param_t).value;
-                bad |= strcmp(heat_cfn_utf8(heat_test_pool, v), v) != 0;
+                bad |= strcmp(heat_py_utf8_replace(heat_test_pool, v), v) != 0;
             }
             ck_assert_int_eq(bad, 1);
             continue;
@@ -195,7 +197,7 @@ START_TEST(param_lookup_as_webob)
                 ck_assert_msg(got == NULL, "%s: got %s", name, got);
             else {
                 ck_assert_msg(got != NULL, "%s: missing", name);
-                ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, got), json_string_value(want));
+                ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, got), json_string_value(want));
             }
         }
     }
@@ -232,12 +234,12 @@ END_TEST
 START_TEST(utf8_replacement_like_python)
 {
     /* bytes.decode('utf-8', 'replace') */
-    ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, "ok \xC3\xA9"), "ok \xC3\xA9");
-    ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, "\xFF" "a"), "\xEF\xBF\xBD" "a");
-    ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, "\xE2\x82"), "\xEF\xBF\xBD");
-    ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, "\xE2\x82" "a"), "\xEF\xBF\xBD" "a");
-    ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, "\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
-    ck_assert_str_eq(heat_cfn_utf8(heat_test_pool, "\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, "ok \xC3\xA9"), "ok \xC3\xA9");
+    ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, "\xFF" "a"), "\xEF\xBF\xBD" "a");
+    ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, "\xE2\x82"), "\xEF\xBF\xBD");
+    ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, "\xE2\x82" "a"), "\xEF\xBF\xBD" "a");
+    ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, "\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+    ck_assert_str_eq(heat_py_utf8_replace(heat_test_pool, "\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 END_TEST
 
@@ -337,17 +339,17 @@ START_TEST(odd_inputs_never_crash)
             /* half of them shaped like ARNs, so that the parser's inner paths run too */
             const char *arn = apr_psprintf(heat_test_pool, "arn:openstack:heat::%.8s:stacks/%.12s/%.12s%s", buf,
                                            buf + len / 3, buf + len / 2, buf + 2 * len / 3);
-            json_t *id = heat_cfn_arn_parse(heat_test_pool, arn, &error), *again;
+            json_t *id = heat_identifier_from_arn(heat_test_pool, arn, &error), *again;
             if (id) {
                 /* HeatIdentifier round trip: from_arn(arn()) gives the same identity */
                 const char *back = heat_cfn_arn(heat_test_pool, id);
                 ck_assert_msg(back != NULL, "%s: parsed but cannot be written", arn);
-                again = heat_cfn_arn_parse(heat_test_pool, back, &error);
+                again = heat_identifier_from_arn(heat_test_pool, back, &error);
                 ck_assert_msg(again && heat_test_json_same(id, again), "%s -> %s does not read back", arn, back);
                 accepted++;
             }
         }
-        heat_cfn_arn_parse(heat_test_pool, buf, &error);
+        heat_identifier_from_arn(heat_test_pool, buf, &error);
         heat_cfn_resource_arn_parse(heat_test_pool, buf, &rname, &error);
         heat_cfn_xml_text(heat_test_pool, buf, &error);
         heat_cfn_xml_name_ok(buf);
@@ -355,8 +357,8 @@ START_TEST(odd_inputs_never_crash)
         pair->name = buf;
         pair->value = buf;
         heat_cfn_param_pairs(heat_test_pool, params, "Parameters", "ParameterKey", "ParameterValue");
-        /* whatever the bytes, after heat_cfn_utf8 they are a JSON string and serialize */
-        doc = heat_json_own(heat_test_pool, json_pack("{s:{s:s}}", "R", "k", heat_cfn_utf8(heat_test_pool, buf)));
+        /* whatever the bytes, after heat_py_utf8_replace they are a JSON string and serialize */
+        doc = heat_json_own(heat_test_pool, json_pack("{s:{s:s}}", "R", "k", heat_py_utf8_replace(heat_test_pool, buf)));
         ck_assert_ptr_nonnull(doc);
         ck_assert_ptr_nonnull(heat_json_dump(heat_test_pool, doc, 0));
         heat_cfn_xml(heat_test_pool, doc, &error);

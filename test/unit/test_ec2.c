@@ -15,6 +15,7 @@
 #include "heat_ec2.h"
 #include "heat_http.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_keystone.h"
 #include "heat_util.h"
 
@@ -203,9 +204,9 @@ START_TEST(test_urls)
     ck_assert_str_eq(heat_ec2_tokens_url(p, "http://ks/v3/"), "http://ks/v3/ec2tokens");
     ck_assert_str_eq(heat_ec2_tokens_url(p, "http://ks/v3/ec2tokens"), "http://ks/v3/ec2tokens");
     ck_assert_str_eq(heat_ec2_tokens_url(p, "http://ks:5000"), "http://ks:5000/ec2tokens");
-    ck_assert_str_eq(heat_ec2_replace_all(p, "http://ks/v2.0", "v2.0", "v3"), "http://ks/v3");
-    ck_assert_str_eq(heat_ec2_replace_all(p, "http://v2.0/v2.0/", "v2.0", "v3"), "http://v3/v3/");
-    ck_assert_str_eq(heat_ec2_replace_all(p, "http://ks/v3", "v2.0", "v3"), "http://ks/v3");
+    ck_assert_str_eq(heat_py_replace(p, "http://ks/v2.0", "v2.0", "v3"), "http://ks/v3");
+    ck_assert_str_eq(heat_py_replace(p, "http://v2.0/v2.0/", "v2.0", "v3"), "http://v3/v3/");
+    ck_assert_str_eq(heat_py_replace(p, "http://ks/v3", "v2.0", "v3"), "http://ks/v3");
 }
 END_TEST
 

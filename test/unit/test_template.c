@@ -12,6 +12,7 @@
 
 #include "heat_body.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_template.h"
 #include "heat_util.h"
 

@@ -16,6 +16,7 @@
 
 #include "heat_body.h"
 #include "heat_json.h"
+#include "heat_pycompat.h"
 #include "heat_yaml.h"
 
 
@@ -331,9 +332,9 @@ START_TEST(python_float_repr)
                  {123456789.123456789, "123456789.12345679"}, {1.7976931348623157e308, "1.7976931348623157e+308"},
                  {5e-324, "5e-324"}, {100.0, "100.0"}, {1e22, "1e+22"}, {2.5e15, "2500000000000000.0"}};
     size_t k;
-    char buf[32];
+    char buf[HEAT_PY_FLOAT_SIZE];
     for (k = 0; k < sizeof cases / sizeof *cases; k++)
-        ck_assert_str_eq(heat_py_float_repr(cases[k].d, buf), cases[k].repr);
+        ck_assert_str_eq(heat_py_float_fmt(buf, cases[k].d, 0), cases[k].repr);
 }
 END_TEST
 
