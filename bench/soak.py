@@ -42,7 +42,8 @@ EXPECT = {
 }
 LUA_ROUTES = ("versions", "list", "show", "resources", "events", "validate", "badtoken",
               "badtoken-new", "cfn-token", "cfn-signed")
-ACCESS_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/1\.[01]" (\d{3}) ')
+# run.sh's LogFormat: %h %t "%r" %>s %b %D ... (%D: microseconds)
+ACCESS_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/1\.[01]" (\d{3}) \S+ (\d+)')
 
 
 def route_of(method, path, project, stack_id):
@@ -80,9 +81,10 @@ def route_of(method, path, project, stack_id):
     return "other"
 
 
-def access_counts(path, offset, project, stack_id):
-    """route -> {status: count} from the access log lines written since offset"""
-    counts = {}
+def access_counts(path, offset, project, stack_id, slow_us):
+    """(route -> {status: count}, route -> [max microseconds, answers slower than slow_us])
+    from the access log lines written since offset"""
+    counts, times = {}, {}
     with open(path, "rb") as f:
         f.seek(offset)
         for raw in f:
@@ -93,20 +95,30 @@ def access_counts(path, offset, project, stack_id):
             st = int(m.group(3))
             counts.setdefault(r, {})
             counts[r][st] = counts[r].get(st, 0) + 1
-    return counts
+            us = int(m.group(4))
+            t = times.setdefault(r, [0, 0])
+            t[0] = max(t[0], us)
+            t[1] += us > slow_us
+    return counts, times
 
 
 # ------------------------------------------------------------------------------------------
 # memory samples
 
+MEM_KEYS = ("rss", "pss", "private_dirty", "rssanon", "rssfile", "rssshmem")
+
+
 def proc_mem(pid):
-    """(VmRSS, Pss, Private_Dirty) in KiB, or None if the process is gone"""
+    """(VmRSS, Pss, Private_Dirty, RssAnon, RssFile, RssShmem) in KiB, or None if the process
+    is gone. RssShmem is the token cache's shared memory (shmcb) as far as this process touched
+    it: it grows as the cache fills, and is no leak"""
     out = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    out["rss"] = int(line.split()[1])
+                k = line.split(":")[0]
+                if k in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    out["rss" if k == "VmRSS" else k.lower()] = int(line.split()[1])
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 k = line.split(":")[0]
@@ -114,9 +126,9 @@ def proc_mem(pid):
                     out[k.lower()] = int(line.split()[1])
     except OSError:
         return None
-    if len(out) != 3:
+    if len(out) != len(MEM_KEYS):
         return None
-    return out["rss"], out["pss"], out["private_dirty"]
+    return tuple(out[k] for k in MEM_KEYS)
 
 
 class Sampler:
@@ -124,9 +136,10 @@ class Sampler:
 
     def __init__(self, csv_path, parent, warmup, period=10.0):
         self.parent, self.warmup, self.period = parent, warmup, period
-        self.rows = []  # (t, pid, role, rss, pss, private_dirty)
+        self.rows = []  # (t, pid, role) + MEM_KEYS
         self.csv = open(csv_path, "w")
-        self.csv.write("t_s,phase,pid,role,vmrss_kib,pss_kib,private_dirty_kib\n")
+        self.csv.write("t_s,phase,pid,role,vmrss_kib,pss_kib,private_dirty_kib,rssanon_kib,"
+                       "rssfile_kib,rssshmem_kib\n")
 
     def sample(self, t):
         procs = bench.read_procs()
@@ -139,7 +152,7 @@ class Sampler:
             if m is None:
                 continue
             self.rows.append((t, pid, role) + m)
-            self.csv.write(f"{t:.1f},{phase},{pid},{role},{m[0]},{m[1]},{m[2]}\n")
+            self.csv.write(f"{t:.1f},{phase},{pid},{role}," + ",".join(str(x) for x in m) + "\n")
         self.csv.flush()
 
     def close(self):
@@ -322,7 +335,8 @@ def main():
     args = ap.parse_args()
     if args.warmup >= args.seconds:
         die("the warm-up must be shorter than the soak")
-    routes = args.routes.split() or list(LUA_ROUTES)
+    # "none": no wrk at all, only the create/delete thread (to see what it alone does)
+    routes = [] if args.routes.strip() == "none" else (args.routes.split() or list(LUA_ROUTES))
     for r in routes:
         if r not in LUA_ROUTES:
             die(f"unknown route {r} (known: {' '.join(LUA_ROUTES)})")
@@ -368,6 +382,8 @@ def main():
                SOAK_INVALID=invalid, SOAK_CFN_FILE=cfn_file, SOAK_ROUTES=" ".join(routes))
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.conns}", f"-d{args.seconds}s",
            "--timeout", f"{args.timeout}s", "-s", SOAK_LUA, base]
+    if not routes:
+        cmd = ["sleep", str(args.seconds)]
     t0 = time.monotonic()
     wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            env=env)
@@ -409,11 +425,13 @@ def main():
     with open(os.path.join(args.out, "wrk.log"), "a") as f:
         f.write(f"===== {time.strftime('%F %T')} soak\n$ {' '.join(cmd)}\n{text}\n")
     m = re.search(r"^SOAK_JSON (\{.*\})$", text, re.M)
-    if wrk.returncode != 0 or not m:
+    if routes and (wrk.returncode != 0 or not m):
         die(f"wrk failed: {text[-800:]}")
-    w = json.loads(m.group(1))
+    w = json.loads(m.group(1)) if routes else dict(
+        {k: 0 for k in ("requests", "connect", "read", "write", "status", "timeout", "p50",
+                        "p99", "max")}, duration_us=int(args.seconds * 1e6), sent={}, got={})
     time.sleep(0.5)  # the last access log lines
-    acc = access_counts(access_log, log_off, project, stack_id)
+    acc, acc_times = access_counts(access_log, log_off, project, stack_id, args.timeout * 1e6)
     with open(error_log, "rb") as f:
         f.seek(err_off)
         errors = [ln for ln in f.read().decode("utf-8", "replace").splitlines()
@@ -425,6 +443,7 @@ def main():
         pass
 
     res = verdict(args, routes, sampler.rows, parent, w, acc, churn, errors, left, wall)
+    res["access_times"] = acc_times
     res.update({"date": time.strftime("%F %T %z"), "command": args.command,
                 "apache": args.apache_desc, "csv": csv_path,
                 "machine": {"nproc": os.cpu_count(), "loadavg_end": open("/proc/loadavg").read().split()[:3]}})
@@ -516,10 +535,10 @@ def render(res):
     w(f"command: {res['command']}")
     w("")
     w(f"Memory per process (MiB; base = the sample at {res['base_t']:.0f} s, the end of the "
-      f"warm-up; end = {res['end_t']:.0f} s; RSS / PSS / Private_Dirty):")
+      f"warm-up; end = {res['end_t']:.0f} s; RSS = RssAnon + RssFile + RssShmem):")
     w(f"  {'pid':>8s} {'role':6s} {'RSS base':>9s} {'RSS end':>9s} {'RSS peak':>9s} "
       f"{'growth':>8s} {'growth %':>9s} {'PSS base':>9s} {'PSS end':>9s} {'Dirty base':>10s} "
-      f"{'Dirty end':>10s}")
+      f"{'Dirty end':>10s} {'Anon +':>7s} {'Shmem +':>7s}")
     for c in res["children"]:
         if "missing" in c:
             w(f"  {c['pid']:>8d} {c['role']:6s} {c['missing']}")
@@ -527,15 +546,16 @@ def render(res):
         b, e = c["base"], c["end"]
         w(f"  {c['pid']:>8d} {c['role']:6s} {b[0] / 1024:>9.1f} {e[0] / 1024:>9.1f} "
           f"{c['peak'] / 1024:>9.1f} {c['growth_kib'] / 1024:>+8.2f} {c['growth_pct']:>+8.2f}% "
-          f"{b[1] / 1024:>9.1f} {e[1] / 1024:>9.1f} {b[2] / 1024:>10.1f} {e[2] / 1024:>10.1f}")
+          f"{b[1] / 1024:>9.1f} {e[1] / 1024:>9.1f} {b[2] / 1024:>10.1f} {e[2] / 1024:>10.1f} "
+          f"{(e[3] - b[3]) / 1024:>+7.2f} {(e[5] - b[5]) / 1024:>+7.2f}")
     w("")
     wr = res["wrk"]
     w(f"Throughput: {wr['requests']} requests in {wr['duration_us'] / 1e6:.0f} s, "
       f"{res['rps']:.1f} req/s; p50 {bench.fmt_ms(wr['p50'])}, p99 {bench.fmt_ms(wr['p99'])}, "
       f"max {bench.fmt_ms(wr['max'])}; wrk errors: connect {wr['connect']}, read {wr['read']}, "
       f"write {wr['write']}, timeout {wr['timeout']}")
-    w(f"  {'route':13s} {'expected':>9s} {'req/s':>8s} {'wrk sent':>9s} {'wrk got':>9s}  "
-      "statuses in the access log ((!) = unexpected)")
+    w(f"  {'route':13s} {'expected':>9s} {'req/s':>8s} {'wrk sent':>9s} {'wrk got':>9s} "
+      f"{'max':>8s} {'>' + str(s['timeout']) + ' s':>6s}  statuses in the access log ((!) = unexpected)")
     got = dict(wr["got"])
     # the two bad-token routes answer alike: wrk's count is for both together
     for r in list(res["routes"]) + ["create", "create-poll", "delete", "other"]:
@@ -548,11 +568,14 @@ def render(res):
         g = got.get(r) if r != "badtoken-new" else None
         if r == "badtoken":
             g = f"{got.get('badtoken', 0)}*"
+        tm = res.get("access_times", {}).get(r, [0, 0])
         w(f"  {r:13s} {'/'.join(str(x) for x in sorted(EXPECT.get(r, ()))) or '-':>9s} "
           f"{res['route_rps'].get(r, 0):>8.1f} {'' if sent is None else sent:>9} "
-          f"{'' if g is None else g:>9}  {stxt}")
+          f"{'' if g is None else g:>9} {bench.fmt_ms(tm[0]):>8s} {tm[1]:>6d}  {stxt}")
     w("  (wrk got: answers whose status and body fit the route; * = both bad-token routes; "
-      "sent - got = the requests in flight when wrk stopped)")
+      "sent - got = the requests in flight when wrk stopped. max, > timeout: the slowest answer "
+      "and the answers slower than wrk's --timeout, from the access log's %D: a request wrk "
+      "counts as a timeout is still answered and logged)")
     un = {k: v for k, v in got.items() if k.startswith("unexpected")}
     w(f"  answers wrk could not match to any route: {un or 'none'}")
     if res["churn"]:
