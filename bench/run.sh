@@ -185,7 +185,9 @@ elif [ $STARTED_STACK = 1 ] || [ $STARTED_PY = 1 ]; then
     say "starting the $STACK_MODE stack in $STACK_DIR with the Python heat-api (test/stack/stack.sh start --with-python-api)"
     HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" start --with-python-api >&2 8>&-
 else
-    say "the $STACK_MODE stack in $STACK_DIR is already running: using it, leaving it running"
+    what="the $STACK_MODE stack in $STACK_DIR and its Python heat-api are"
+    [ "$SOAK" = 1 ] && what="the $STACK_MODE stack in $STACK_DIR is"
+    say "$what already running: using it, leaving it running"
 fi
 [ -f "$STACK_DIR/stack.env" ] || die "$STACK_DIR/stack.env is missing"
 # shellcheck disable=SC1091
