@@ -249,6 +249,9 @@ def answers(url, timeout=1.0):
 
 def port_free(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # as Apache binds: the TIME_WAIT connections a previous run left on the port (it closed
+    # them when it stopped) do not keep Apache from listening there, so they must not fail this
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(("127.0.0.1", port))
         return True
