@@ -8,7 +8,7 @@
  *                                      "memcache:127.0.0.1:11211", "redis:...", or "none"
  *   HeatInvalidTokenCacheTime seconds  how long a token Keystone reported as not found (404)
  *                                      is answered 401 without asking again; default 10,
- *                                      0 disables (DECISIONS.md)
+ *                                      0 disables (doc/differences.md)
  *   Mutex <mechanism> heat-tokencache  tunes the lock taken around store and retrieve when
  *                                      the provider is not multi-process safe (shmcb)
  *

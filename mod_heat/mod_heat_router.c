@@ -247,7 +247,7 @@ static void route_native(heat_request_state_t *st, heat_result_t *resp)
         resp->allow = m.allowed;
         return;
     case HEAT_ROUTE_REJECT:
-        /* heat-api drops the Allow header here; mod_heat keeps it (DECISIONS.md) */
+        /* heat-api drops the Allow header here; mod_heat keeps it (doc/differences.md) */
         heat_result_fail(r->pool, resp, HEAT_RESULT_FAULT, NULL, HTTP_METHOD_NOT_ALLOWED, "HTTPMethodNotAllowed",
                          heat_webob_explanation(HTTP_METHOD_NOT_ALLOWED));
         resp->allow = m.allowed;

@@ -5,10 +5,10 @@
  * heat-api-cfn has two ways to fail, and clients see the difference with ContentType=JSON:
  * errors it raises (policy, InvalidAction, DisableRollback with OnFailure) are always XML with
  * their status; errors its actions return become "200 + a JSON string" in JSON mode
- * (cfn-api.md §7.4, kept for compatibility, DECISIONS.md).
+ * (cfn-api.md §7.4, kept for compatibility, doc/differences.md).
  *
  * Where heat-api-cfn lets an exception escape to the WSGI server (a bare 500), mod_heat answers
- * the AWS error the client's mistake deserves (DECISIONS.md "Do better"); each place says so. */
+ * the AWS error the client's mistake deserves (doc/differences.md "Do better"); each place says so. */
 #include "heat_cfn.h"
 
 #include <apr_strings.h>

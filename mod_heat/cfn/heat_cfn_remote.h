@@ -16,7 +16,7 @@ const char *heat_cfn_remote_code(const char *cls);
  * (RemoteError when it cannot: another module, arguments that do not fit the constructor);
  * *detail only for "safe" exceptions (heat's own): the engine's message, its first line
  * only unless debug, where heat-api-cfn's str(ex) = message + "\n" + traceback is kept
- * whole (DECISIONS.md: tracebacks only with [DEFAULT] debug). NULL otherwise. */
+ * whole (doc/differences.md: tracebacks only with [DEFAULT] debug). NULL otherwise. */
 /* The AWS error for an error of the engine-error table (heat_api_engine), by its Heat type:
  * MessagingTimeout InternalFailure, MessagingUnavailable and HTTPServiceUnavailable (no
  * transport) ServiceUnavailable, anything else InternalFailure. */

@@ -78,7 +78,7 @@ static json_t *each(apr_pool_t *p, const json_t *list, const char *key, item_fn 
 
 /* In the XML, heat writes an unset value as the text "None", which AWS clients cannot read where
  * they expect a time or a number (awscli: 'Invalid timestamp "None"', "invalid literal for int()");
- * AWS leaves such elements out, and so does mod_heat (DECISIONS.md). JSON keeps its null. */
+ * AWS leaves such elements out, and so does mod_heat (doc/differences.md). JSON keeps its null. */
 static void drop_unset(json_t *out)
 {
     static const char *const typed[] = {"LastUpdatedTime", "DeletionTime", "TimeoutInMinutes", NULL};

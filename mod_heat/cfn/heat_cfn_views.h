@@ -6,7 +6,7 @@
  * Each returns the Result (for format_response) or NULL where heat's Python would raise (a
  * missing status field, an identity HeatIdentifier refuses), with *error saying what. xml is
  * 1 when the answer will be XML: a null LastUpdatedTime, DeletionTime or TimeoutInMinutes is
- * then left out (DECISIONS.md: AWS clients cannot parse heat's "None" there). */
+ * then left out (doc/differences.md: AWS clients cannot parse heat's "None" there). */
 #ifndef HEAT_CFN_VIEWS_H
 #define HEAT_CFN_VIEWS_H
 
@@ -21,7 +21,7 @@ json_t *heat_cfn_view_describe_stacks(apr_pool_t *p, const json_t *stacks, int x
 
 /* DescribeStackEvents: {"StackEvents": [...]} from list_events. The engine leaves
  * resource_properties out of event lists; heat-api-cfn then crashes, mod_heat writes the
- * JSON of the missing value, "null" (DECISIONS.md). */
+ * JSON of the missing value, "null" (doc/differences.md). */
 json_t *heat_cfn_view_events(apr_pool_t *p, const json_t *events, const char **error);
 
 /* DescribeStackResource: {"StackResourceDetail": {...}} from describe_stack_resource. */

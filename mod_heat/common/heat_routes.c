@@ -335,7 +335,7 @@ static void do_match(const heat_routes_t *rt, apr_pool_t *p, const char *method,
     m->params = apr_table_make(p, 4);
     if (!rt || !method || !path)
         return;
-    /* DECISIONS.md: HEAD works wherever GET does (heat answers every HEAD with 405, or 404 on
+    /* doc/differences.md: HEAD works wherever GET does (heat answers every HEAD with 405, or 404 on
      * services); the glue sends no body. */
     if (strcmp(method, "HEAD") == 0)
         method = "GET";

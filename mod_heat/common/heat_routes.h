@@ -74,7 +74,7 @@ typedef struct heat_routes_t heat_routes_t;
  * (heat_handlers.h), the CFN one heat_cfn_routes_create (heat_cfn.h). */
 const char *heat_routes_create(apr_pool_t *p, const heat_route_t *rows, int n, heat_routes_t **routes);
 
-/* Matches method + path. HEAD is matched as GET (DECISIONS.md: HEAD works wherever GET does;
+/* Matches method + path. HEAD is matched as GET (doc/differences.md: HEAD works wherever GET does;
  * the glue sends no body). Methods compare exactly (Routes tests a substring of heat's joined
  * "GET,POST,..." string, so "ET" would list stacks); a method other than the six and OPTIONS
  * matches no route at all, reject routes included: NOT_FOUND. No `_method` override. The

@@ -205,7 +205,7 @@ typedef struct {
 /* POST <url> (a .../ec2tokens URL) with the JSON text body (heat_ec2_request_body), as heat's
  * EC2Token._authorize does with requests.post: no connect retries. options: the
  * [ec2authtoken] TLS settings; NULL: the client's. with_service_token: send the service's
- * own token as X-Auth-Token (Keystone 22 refuses an anonymous ec2tokens call; DECISIONS.md);
+ * own token as X-Auth-Token (Keystone 22 refuses an anonymous ec2tokens call; doc/differences.md);
  * when Keystone answers 401 with its generic "requires authentication" message the service
  * token is renewed and the call sent once more (at most once a minute per process: Keystone
  * says the same for a disabled user).

@@ -178,7 +178,7 @@ json_t *heat_api_required_body(heat_call_t *call, heat_result_t *reply)
 /* The engine-error table: what heat-api answers when heat-engine cannot be asked or does not
  * answer (heat-api-cfn maps the type to its AWS code: heat_cfn_engine_code). An exception the
  * engine raised is mapped by heat_fault_from_remote instead. The messages say what happened
- * where heat has only a bare MessagingTimeout (DECISIONS.md). */
+ * where heat has only a bare MessagingTimeout (doc/differences.md). */
 static const struct {
     heat_rpc_outcome_t outcome;
     int status;

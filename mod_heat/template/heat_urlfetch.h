@@ -1,7 +1,7 @@
 /* heat_urlfetch.h: heat.common.urlfetch.get for template_url (native API) and TemplateUrl
  * (CFN): http/https only, a GET without any auth header, the body capped at
  * max_template_size while it is read. Unlike heat 19.0.0 (no timeout at all) the fetch has
- * a connect and a total timeout (DECISIONS.md: the fetch is an SSRF vector from the API host).
+ * a connect and a total timeout (doc/differences.md: the fetch is an SSRF vector from the API host).
  *
  * Every failure is heat's URLFetchError (a subclass of IOError) with one of its messages:
  *   "Invalid URL scheme <scheme>"                       scheme other than http/https

@@ -4,7 +4,7 @@ heat-engine and Keystone), authenticated the way heat's ec2token lets a Keystone
 (X-Auth-User + X-Auth-Token). Status line (the reason phrase is the AWS code), Content-Type, the
 request id and the body are compared after normalising what differs by nature: ports, uuids,
 timestamps, stack names of the per-side stacks, and engine tracebacks (heat-api-cfn sends them in
-the error Message; mod_heat only with [DEFAULT] debug = true, DECISIONS.md).
+the error Message; mod_heat only with [DEFAULT] debug = true, doc/differences.md).
 
 The documented differences (doc/differences.md) are normalised or asserted
 explicitly:

@@ -104,7 +104,7 @@ def native_plain():
     for p in ('/v1/t', '/v1/t/', '/v1/t/stacks/a/b/', '/v1/t/stacks/a/b/c/d/e/f/g/h', '/v1/t/no%2Fpe',
               '/v1/t/build_info/', '/v1//stacks'):
         P('GET', p)
-    # 405 on known templates (mod_heat adds Allow: DECISIONS.md, checked in test_mod_heat_only.py)
+    # 405 on known templates (mod_heat adds Allow: doc/differences.md, checked in test_mod_heat_only.py)
     for m, p in (('DELETE', '/v1/t/stacks'), ('PUT', '/v1/t/stacks'), ('PATCH', '/v1/t/stacks'),
                  ('POST', '/v1/t/build_info'), ('DELETE', '/v1/t/software_configs'),
                  ('POST', '/v1/t/stacks/foo/environment'), ('PUT', '/v1/t/validate'),

@@ -1,4 +1,4 @@
-"""Behaviour of mod_heat that deliberately differs from the Python services (DECISIONS.md) or that
+"""Behaviour of mod_heat that deliberately differs from the Python services (doc/differences.md) or that
 the Python services cannot show without Keystone and heat-engine: HEAD works wherever GET does,
 405 carries Allow, no CFN identity from client headers, request ids, `_method` not honoured, no
 secrets in the log.
@@ -124,7 +124,7 @@ def test_no_request_id_on_healthcheck(api, httpd_main):
         assert resp.request_id is None, resp.dump()
 
 
-# -- `_method` is never honoured (DECISIONS.md) ---------------------------------------------------
+# -- `_method` is never honoured (doc/differences.md) ---------------------------------------------------
 
 @pytest.mark.parametrize('query', ['_method=DELETE', '_method=PUT', '_method=delete'])
 def test_method_override_ignored(query, httpd_main):

@@ -163,7 +163,7 @@ def test_read(case, env):
 @pytest.mark.parametrize('method,path', [('POST', '/resource_types'), ('DELETE', '/template_versions'),
                                          ('PUT', '/build_info'), ('GET', '/validate')])
 def test_wrong_method(method, path, env):
-    """405 on both; mod_heat adds an Allow header (DECISIONS.md), so the rest is compared here."""
+    """405 on both; mod_heat adds an Allow header (doc/differences.md), so the rest is compared here."""
     ours, theirs = env.both(method, path)
     assert ours.status == theirs.status == 405, (ours.dump(), theirs.dump())
     assert ours.body == theirs.body, (ours.dump(), theirs.dump())

@@ -8,7 +8,7 @@ PID file only), and in a finally block brings back whatever is down (`stack.sh s
 process must serve the first request after the outage.
 
     heat-engine stopped  GET /stacks waits rpc_response_timeout and answers 500 MessagingTimeout
-                         with mod_heat's message (DECISIONS.md); back: the next request works
+                         with mod_heat's message (doc/differences.md); back: the next request works
     RabbitMQ stopped     an error at once (503 MessagingUnavailable); back: a request within the
                          fail-fast window of mod_heat (up to ~35 s) works
     Keystone stopped     a token validated before (cached) is still accepted; a token mod_heat
@@ -102,7 +102,7 @@ def test_engine_stopped(outage_httpd, healthy):
         assert resp.status == 500, resp.dump()
         body = fault(resp)
         assert body['error']['type'] == 'MessagingTimeout', body
-        # DECISIONS.md: heat-api's status and type, a message that says what happened
+        # doc/differences.md: heat-api's status and type, a message that says what happened
         assert body['error']['message'] == 'heat-engine did not answer list_stacks in time (%d s).' % RPC_TIMEOUT, body
         assert body['error']['traceback'] is None
         assert (body['code'], body['title']) == (500, 'Internal Server Error'), body

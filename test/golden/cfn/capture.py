@@ -15,7 +15,7 @@ test/unit/test_cfn*.c. Everything below is produced by running the real code:
                    (the "failure" JSON string is what travels on the wire). Each case keeps what
                    heat-api-cfn answered ("python": status, content_type, body, or "crash": the
                    exception that escaped to the WSGI server) and, where mod_heat deliberately
-                   answers differently (DECISIONS.md), "mod_heat": what it answers instead.
+                   answers differently (doc/differences.md), "mod_heat": what it answers instead.
 
 Run from the repository root:  /usr/bin/python3 test/golden/cfn/capture.py
 """

@@ -12,7 +12,7 @@ Mapper.routematch(environ=...), which route answers each probe. The RoutesMiddle
 `_method` override is deliberately not involved (mod_heat does not support it).
 
 Each probe is also run through a *model* of mod_heat: the same mappers, changed only where
-DECISIONS.md (and this task's brief) says mod_heat differs:
+doc/differences.md (and this task's brief) says mod_heat differs:
   head-as-get    HEAD is matched as GET (heat answers every HEAD with 405)
   exact-method   method conditions are exact (Routes tests `method in "GET,POST,..."`, a
                  substring test when heat's connect() passes the methods as one string)
