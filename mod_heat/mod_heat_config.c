@@ -1,8 +1,8 @@
 /* mod_heat_config.c: the Heat* directives, per-server configuration and its merge, and the
- * one-time reading of heat.conf in post_config. A heat.conf that cannot be read, or holds a
+ * one-time reading of heat.conf in check_config. A heat.conf that cannot be read, or holds a
  * value of the wrong type, refuses the start (and `apachectl -t`) naming file, line and option.
- * That happens in the check_config hook: it runs after the vhosts are merged and, unlike
- * post_config, also under `apachectl -t`. */
+ * check_config runs after the vhosts are merged and, unlike post_config, also under
+ * `apachectl -t`. */
 #include "mod_heat.h"
 
 #include <apr_hash.h>

@@ -5,7 +5,7 @@
  * oslo.config reads them: the file, then the directory's *.conf sorted by name), then any
  * heat_conf_override from Apache directives, then heat_conf_finalize, which interpolates
  * $vars and checks the value of every known option against its type. All of this happens
- * once, in post_config; after heat_conf_finalize the object is read-only, so children and
+ * once, in check_config; after heat_conf_finalize the object is read-only, so children and
  * threads may read it without locks.
  *
  * Errors are returned as strings from the pool ("<file>:<line>: [section] option: why"),

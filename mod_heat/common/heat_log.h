@@ -15,7 +15,7 @@
 
 typedef void heat_log_fn(void *baton, const char *file, int line, int level, const char *msg);
 
-/* Installed once from the glue's post_config, before any child starts. */
+/* Installed once from the glue's check_config, before any child starts. */
 void heat_log_set_callback(heat_log_fn *fn, void *baton);
 
 /* Whether `level` would be logged; lets callers skip formatting debug messages. */

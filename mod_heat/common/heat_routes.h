@@ -2,7 +2,7 @@
  * (Routes 2.5.1 semantics, as heat's connect() helper builds the native table). The tables
  * themselves live beside their handlers: native/heat_native_routes.c, cfn/heat_cfn_routes.c.
  *
- * Tables are compiled once (post_config) into a heat_routes_t owned by a pool; matching is
+ * Tables are compiled once (check_config) into a heat_routes_t owned by a pool; matching is
  * read-only and thread-safe. Paths given to the matcher are what Routes sees: PATH_INFO after
  * version negotiation (for the native API "/{tenant}/stacks/..." without "/v1"), already
  * percent-decoded. */

@@ -1,7 +1,7 @@
 /* heat_rpc.h: oslo.messaging RPC client for heat-engine (rpc-wire.md, rpc-wire-verified.md).
  *
  * - heat_rpc_settings_t carries the heat.conf values that matter (plain C values: the glue
- *   reads them with heat_conf.h); heat_rpc_conf_make checks them once in post_config.
+ *   reads them with heat_conf.h); heat_rpc_conf_make checks them once in check_config.
  * - heat_rpc_pool_create, in child_init, makes a per-process apr_reslist of AMQP connections
  *   (heat_amqp.h), created lazily; every call takes one connection exclusively, so the event
  *   MPM's threads never share one.
@@ -14,9 +14,9 @@
  * transport_url's passwords only appear redacted ("***") in logs and errors.
  *
  * Glue sketch:
- *   post_config:  heat_rpc_settings_init(&s); s.transport_url = heat_conf_str(...); ...
+ *   check_config: heat_rpc_settings_init(&s); s.transport_url = heat_conf_str(...); ...
  *                 if ((err = heat_rpc_conf_make(pconf, &s, &conf))) refuse to start with err;
- *   child_init:   json_object_seed(0); heat_rpc_pool_create(pchild, conf, &rp);
+ *   child_init:   heat_rpc_pool_create(pchild, conf, &rp);
  *   handler:      heat_rpc_call(rp, r->pool, ctx, "list_stacks", args, "1.33", 0, &reply);
  *                 OK -> reply.result; REMOTE_FAILURE -> reply.failure (native-api.md §8.3);
  *                 TIMEOUT -> MessagingTimeout (500); UNREACHABLE -> 503 or 500.

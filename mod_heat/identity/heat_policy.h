@@ -14,7 +14,7 @@
  *   unregistered names (PolicyNotRegistered).
  * - The API-side checks of heat-api and heat-api-cfn, with the fault each refusal becomes.
  *
- * Life cycle: heat_policy_load once (post_config); the result is read-only, so any thread may
+ * Life cycle: heat_policy_load once (check_config); the result is read-only, so any thread may
  * evaluate with it; every evaluation allocates only from the caller's pool. Python re-reads
  * changed policy files on the next request; mod_heat reads them at (graceful) restart.
  *
