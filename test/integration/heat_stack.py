@@ -36,7 +36,7 @@ STATE = os.environ.get('HEAT_STACK_DIR', '/var/tmp/mod_heat-stack')
 LEASES = os.path.join(STATE, 'test-sessions')
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'stack_templates')
 OPENSTACK = '/usr/bin/openstack'
-CLEAN_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'     # no pyenv shims (NOTES.md gotcha 8)
+CLEAN_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'     # no pyenv shim python3 (no OpenStack libs)
 
 # Secrets no mod_heat log line may hold: the stack's passwords and every token issued here.
 STACK_SECRETS = ['admin-secret', 'demo-secret', 'heat-secret', 'domain-secret', 'rabbit-secret', 'db-secret']

@@ -377,7 +377,8 @@ CONF
     chown root:keystone "$KS/keystone.conf.tmp"
     chmod 640 "$KS/keystone.conf.tmp"
     mv "$KS/keystone.conf.tmp" "$KS/keystone.conf"
-    # http11-socket, not http-socket (NOTES.md gotcha 2); 1 process (see [cache]) x 4 threads
+    # http11-socket (http-socket resets python-requests' reused connections); 1 process (see
+    # [cache]) x 4 threads
     cat > "$KS/uwsgi.ini" <<INI
 [uwsgi]
 plugins = python3
@@ -538,7 +539,7 @@ CONF
     chmod 640 "$HEAT_CONF.tmp"
     mv "$HEAT_CONF.tmp" "$HEAT_CONF"
     # Only for the Python heat-api-cfn: its ec2token middleware sends no X-Auth-Token, which this
-    # keystone refuses (NOTES.md gotcha 6), so it goes through the shim that adds one.
+    # keystone refuses (its fix for LP#2119646), so it goes through the shim that adds one.
     cat > "$HEAT/py-cfn.conf" <<CONF
 # written by test/stack/stack.sh: read after heat.conf by the Python heat-api-cfn only
 [ec2authtoken]

@@ -1,8 +1,9 @@
 #!/bin/sh
 # rpc-rabbit.sh: a throw-away RabbitMQ on loopback for developing and checking the RPC client
 # (heat_rpc.c / heat_amqp.c) without the full stack. Everything lives under $RPC_RABBIT_DIR
-# (default /tmp/mod_heat-rpc-rabbit): its own epmd (own port, loopback only; NOTES.md gotcha 5),
-# node name, mnesia, logs and cookie (HOME). Only the PIDs recorded there are ever stopped.
+# (default /tmp/mod_heat-rpc-rabbit): its own epmd (own port, loopback only: erl's own binds
+# 0.0.0.0), node name, mnesia, logs and cookie (HOME). Only the PIDs recorded there are ever
+# stopped.
 #   test/tools/rpc-rabbit.sh start     prints the transport_url when the node is up
 #   test/tools/rpc-rabbit.sh stop
 #   test/tools/rpc-rabbit.sh restart   stop + start, same data (the reconnect test uses it)
