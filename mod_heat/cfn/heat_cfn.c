@@ -1,11 +1,12 @@
 /* heat_cfn.c: heat-api-cfn's controllers (heat/api/cfn/v1/stacks.py and signal.py of 19.0.0,
- * cfn-api.md §5, §7, §10): the policy check, the 13 stack actions, the wait-condition and
+ * heat/api/aws/exception.py): the policy check, the 13 stack actions, the wait-condition and
  * signal routes. The answers are built by heat_cfn_views.c and written by heat_cfn_format.c.
  *
  * heat-api-cfn has two ways to fail, and clients see the difference with ContentType=JSON:
  * errors it raises (policy, InvalidAction, DisableRollback with OnFailure) are always XML with
  * their status; errors its actions return become "200 + a JSON string" in JSON mode
- * (cfn-api.md §7.4, kept for compatibility, doc/differences.md).
+ * (heat's JSON serializer stringifies the exception; kept for compatibility,
+ * doc/differences.md).
  *
  * Where heat-api-cfn lets an exception escape to the WSGI server (a bare 500), mod_heat answers
  * the AWS error the client's mistake deserves (doc/differences.md "Do better"); each place says so. */

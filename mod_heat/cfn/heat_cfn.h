@@ -2,7 +2,7 @@
  * on the core's heat_call_t: every CFN handler, its route table and the dispatcher. The glue
  * (mod_heat_router.c) routes the request with heat_routes_cfn_match on the table of
  * heat_cfn_routes.c, authenticates it (ec2authtoken, authtoken, context) and hands it to
- * heat_cfn_dispatch; the answer is AWS XML (or JSON with ContentType=JSON), cfn-api.md §3-§10.
+ * heat_cfn_dispatch; the answer is AWS XML (or JSON with ContentType=JSON), heat_cfn_format.h.
  * Recipe for a new Action: doc/architecture.md, "Add a CFN Action". */
 #ifndef HEAT_CFN_H
 #define HEAT_CFN_H

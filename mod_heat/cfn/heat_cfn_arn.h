@@ -1,5 +1,5 @@
 /* heat_cfn_arn.h: stack and resource ARNs as heat/common/identifier.py writes and reads them
- * (cfn-api.md §4.1): arn:openstack:heat::<tenant>:stacks/<stack_name>/<stack_id><path>.
+ * arn:openstack:heat::<tenant>:stacks/<stack_name>/<stack_id><path>.
  * An identity is the RPC object {"tenant", "stack_name", "stack_id", "path"}. */
 #ifndef HEAT_CFN_ARN_H
 #define HEAT_CFN_ARN_H

@@ -1,4 +1,4 @@
-/* heat_cfn_params.h: the request parameters as heat-api-cfn reads them (cfn-api.md §2.2):
+/* heat_cfn_params.h: the request parameters as heat-api-cfn reads them:
  * webob's req.params (the query's pairs, then the form body's) and heat/api/aws/utils.py's
  * AWS list extraction. */
 #ifndef HEAT_CFN_PARAMS_H

@@ -1,4 +1,4 @@
-/* heat_cfn_remote.h: heat/api/aws/exception.py map_remote_error (cfn-api.md §7.3): an engine
+/* heat_cfn_remote.h: heat/api/aws/exception.py map_remote_error: an engine
  * exception as heat-api-cfn answers it. */
 #ifndef HEAT_CFN_REMOTE_H
 #define HEAT_CFN_REMOTE_H

@@ -8,7 +8,7 @@
 /* CFN routes in heat's order. The legacy mapper.resource("stack", "stacks") routes come first;
  * Routes gives their {id} the requirement [^\/]+(?<!\\) (no trailing backslash), which POSIX
  * EREs, lacking look-behind, spell [^/]*[^/\\]; {format} has Routes' default [^/]+. mod_heat
- * answers InvalidAction on all of them (cfn-api.md §2.2: heat runs create/update/delete). */
+ * answers InvalidAction on all of them (heat runs create/update/delete; doc/differences.md). */
 #define ID "{id:[^/]*[^/\\\\]}"
 #define L(method, path, pattern)                                                                                  \
     {method, path, "cfn", "InvalidAction", NULL, HEAT_ROUTE_POLICY_NONE, HEAT_CFN_FN(heat_cfn_invalid_action),   \

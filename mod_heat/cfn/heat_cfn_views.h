@@ -1,5 +1,5 @@
 /* heat_cfn_views.h: the Result documents of heat-api-cfn's actions built from what heat-engine
- * returns (the format_* helpers of heat/api/cfn/v1/stacks.py, cfn-api.md §5): AWS key names,
+ * returns (the format_* helpers of heat/api/cfn/v1/stacks.py): AWS key names,
  * in heat's keymap order, only for the keys the engine sent; statuses "<action>_<status>";
  * stack identities as ARNs. Pure functions: no RPC, every value owned by p.
  *

@@ -1,4 +1,4 @@
-/* heat_cfn_format.h: how heat-api-cfn writes its answers (cfn-api.md §3): the XML of
+/* heat_cfn_format.h: how heat-api-cfn writes its answers: the XML of
  * heat.common.serializers.XMLResponseSerializer (lxml) and the JSON of JSONResponseSerializer.
  *
  * The document is a JSON value built in the order heat's controllers build their dicts;

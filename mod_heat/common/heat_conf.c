@@ -69,7 +69,7 @@ typedef struct {
                    .field_size = sizeof(((heat_settings_t *)0)->f)
 #define SETTING_OR_NULL(f) SETTING(f), .empty_null = 1
 
-/* Every option the specs (native-api.md, cfn-api.md, auth.md, rpc-wire*.md) name for the API
+/* Every option heat-api, heat-api-cfn, keystonemiddleware and oslo.messaging read in the API
  * tier. Generated from the real definitions on Debian 12 with
  * `test/golden/conf/capture.py --c-table` (heat 19.0.0 with heat's own default overrides:
  * control_exchange = heat, the cors lists, policy_file = policy.yaml; keystonemiddleware

@@ -1,5 +1,6 @@
 /* heat_fault.h: Heat's two error formats, written by heat_result_render (heat_result.h). The native API's JSON fault body (FaultWrapper,
- * native-api.md §8.1) and the CFN API's AWS XML error document (cfn-api.md §7). One table per
+ * heat/api/middleware/fault.py) and the CFN API's AWS XML error document
+ * (heat/api/aws/exception.py). One table per
  * format maps a name to status, title and explanation; later the engine's exception classes
  * map into these same tables. */
 #ifndef HEAT_FAULT_H
@@ -16,20 +17,20 @@ char *heat_fault_json(apr_pool_t *p, int status, const char *type, const char *m
                       const char *traceback);
 
 /* The status heat-api's FaultWrapper gives an exception class of heat.common.exception or a
- * Python builtin (native-api.md §8.2); 500 for every class it does not map. */
+ * Python builtin; 500 for every class it does not map. */
 int heat_fault_status_of(const char *cls);
 
-/* An engine exception as heat-api 19.0.0 rebuilds and renders it (native-api.md §8.3):
- * heat.common.exception classes keep their type and message (the rebuilt message of
- * StackValidationFailed has heat's doubled separators), those that cannot be rebuilt and
- * every other module become RemoteError without message, builtins keep their class name
- * without message (TypeError is heat's generic 400). The traceback is sent only with
- * [DEFAULT] debug = true. args/kwargs: the failure's (JSON array/object, may be NULL). */
+/* An engine exception as heat-api 19.0.0 rebuilds it (oslo deserialize_remote_exception) and
+ * FaultWrapper renders it: heat.common.exception classes keep their type and message (the
+ * rebuilt message of StackValidationFailed has heat's doubled separators), those that cannot
+ * be rebuilt and every other module become RemoteError without message, builtins keep their
+ * class name without message (TypeError is heat's generic 400). The traceback is sent only
+ * with [DEFAULT] debug = true. args/kwargs: the failure's (JSON array/object, may be NULL). */
 void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
                             const json_t *args, const json_t *kwargs, const char *traceback,
                             int debug, heat_result_t *out);
 
-/* An AWS error of cfn-api.md §7.2 by its class-like code ("InvalidAction",
+/* An AWS error of heat/api/aws/exception.py by its class-like code ("InvalidAction",
  * "InvalidParameterValue", "APINotImplemented", ...). */
 typedef struct {
     const char *code;        /* AWS Code, also the status line's reason phrase */

@@ -1,7 +1,7 @@
 /* heat_front.h: what heat-api and heat-api-cfn answer before authentication: version
- * negotiation and the versions document (native-api.md §2, cfn-api.md §2.1/§9), oslo's
- * healthcheck (native-api.md §1 row 1), request ids (oslo request_id) and the application URL
- * WebOb derives from scheme, Host and SCRIPT_NAME (native-api.md §7.2). */
+ * negotiation and the versions document (heat/api/middleware/version_negotiation.py,
+ * heat/api/versions.py), oslo_middleware's healthcheck, request ids (oslo request_id) and the
+ * application URL WebOb derives from scheme, Host and SCRIPT_NAME. */
 #ifndef HEAT_FRONT_H
 #define HEAT_FRONT_H
 

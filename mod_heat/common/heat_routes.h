@@ -50,7 +50,7 @@ typedef struct heat_route_t {
                              "software_configs", "software_deployments", "services", "cfn", "signal" */
     const char *action;   /* controller action, e.g. "show", "lookup", "index"; CFN: the AWS Action name
                              ("DescribeStacks") or "update_waitcondition" / "signal" */
-    const char *policy;   /* the oslo.policy rule checked at the API (native-api.md §3.3), NULL if none */
+    const char *policy;   /* the oslo.policy rule heat's controller checks, NULL if none */
     heat_route_policy_t mode; /* when and how `policy` is checked */
     heat_route_fn *handler;   /* the API's handler, cast; NULL: mod_heat does not implement the route */
     const char *pattern;  /* template compiled instead of path (CFN legacy), NULL: path */

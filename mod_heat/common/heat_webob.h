@@ -1,6 +1,6 @@
 /* heat_webob.h: the bodies WebOb 1.8 writes for HTTP statuses that Heat *returns* rather
  * than raises (404 for unrouted paths, 302 lookups, 202 accepted, 503 Keystone down, ...),
- * and WebOb's Accept negotiation, which picks their format (native-api.md §8.4). */
+ * and WebOb's Accept negotiation, which picks their format. */
 #ifndef HEAT_WEBOB_H
 #define HEAT_WEBOB_H
 

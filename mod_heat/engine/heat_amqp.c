@@ -1,6 +1,7 @@
 /* heat_amqp.c: transport_url parsing and one AMQP connection's life cycle (see heat_amqp.h).
  *
- * Why the connection looks like this (rpc-wire.md §3-§5, rpc-wire-verified.md §2-§3):
+ * Why the connection looks like this (oslo.messaging's rabbit driver and amqpdriver.py on
+ * kombu/py-amqp, and what RabbitMQ and librabbitmq 0.11 were seen to do):
  * - channel 1 only, confirm.select on it, so that every publish is acknowledged by the broker
  *   (kombu's confirm_publish); confirms and reply deliveries arrive interleaved on that
  *   channel, so frames are read one by one with amqp_simple_wait_frame_noblock and dispatched
@@ -35,7 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* kombu/py-amqp's frame_max; RabbitMQ agrees to it (rpc-wire-verified.md §1). */
+/* kombu/py-amqp's frame_max; RabbitMQ was seen to grant it unchanged. */
 #define HEAT_AMQP_FRAME_MAX 131072
 /* A reply bigger than this is refused (a protocol error closes the connection). */
 #define HEAT_AMQP_MAX_BODY (256u * 1024 * 1024)
@@ -559,7 +560,8 @@ static const char *conn_open_host(heat_amqp_conn_t *c, const heat_amqp_host_t *h
         if (!sock)
             return "cannot create a TLS socket";
         /* Python verifies the broker's certificate in every case: against ssl_ca_file, else
-         * the system store; the host name only when asked (rpc-wire.md §3.2). */
+         * the system store; the host name only when asked
+         * (impl_rabbit.py _fetch_ssl_params). */
         rc = amqp_ssl_socket_set_cacert(sock, conf->ssl_ca_file ? conf->ssl_ca_file
                                                                 : "/etc/ssl/certs/ca-certificates.crt");
         if (rc != AMQP_STATUS_OK)
@@ -654,7 +656,8 @@ static const char *conn_open_host(heat_amqp_conn_t *c, const heat_amqp_host_t *h
     amqp_confirm_select(c->state, HEAT_AMQP_CHANNEL);
     if ((err = rpc_reply_error(p, amqp_get_rpc_reply(c->state), "confirm.select")) != NULL)
         return err;
-    /* The engine's flags, or the broker closes the channel with 406 (rpc-wire.md §4.1). */
+    /* The engine's flags (amqp_durable_queues, amqp_auto_delete), or the broker closes the
+     * channel with 406 PRECONDITION_FAILED. */
     amqp_exchange_declare(c->state, HEAT_AMQP_CHANNEL, amqp_cstring_bytes(conf->exchange),
                           amqp_cstring_bytes("topic"), 0, conf->exchange_durable ? 1 : 0,
                           conf->exchange_auto_delete ? 1 : 0, 0, amqp_empty_table);
@@ -1000,7 +1003,7 @@ apr_status_t heat_amqp_publish(heat_amqp_conn_t *c, const char *exchange, const 
     c->last_io = apr_time_now();
     tag = ++c->published;
     c->closed_code = 0;
-    /* The confirm takes about a millisecond (rpc-wire-verified.md §4); one that does not come
+    /* The confirm was seen to take under a millisecond; one that does not come
      * within the connect timeout means a dead connection, worth a reconnect and a retry. */
     confirm_by = c->last_io + c->conf->connect_timeout;
     if (confirm_by > deadline)

@@ -1,12 +1,12 @@
 /* heat_amqp.h: the AMQP 0-9-1 side of the RPC client (librabbitmq 0.11). Parses oslo's
  * transport_url, and runs one connection's life cycle: connect with failover over the URL's
  * hosts, login, channel 1 with publisher confirms, the control exchange and a reply queue
- * declared exactly as oslo.messaging declares them (rpc-wire.md §4, rpc-wire-verified.md),
+ * declared exactly as oslo.messaging's rabbit driver (impl_rabbit.py) declares them,
  * publish-and-confirm, and reading deliveries from the reply queue with a deadline.
  *
  * A connection object is used by one thread at a time (heat_rpc.c hands them out from an
  * apr_reslist); nothing here is shared between threads except heat_amqp_health_t, which has
- * its own mutex. No httpd headers: this is core code (STYLE.md §5). */
+ * its own mutex. No httpd headers: this is core code (doc/architecture.md). */
 #ifndef HEAT_AMQP_H
 #define HEAT_AMQP_H
 
@@ -31,8 +31,8 @@ typedef struct {
                                 * with an empty value dropped (urllib's parse_qs) */
 } heat_amqp_url_t;
 
-/* Parses url as oslo does (rules in rpc-wire.md §2). Returns NULL or an error text (which never
- * contains the password). */
+/* Parses url as oslo does (TransportURL.parse, impl_rabbit.py). Returns NULL or an error text
+ * (which never contains the password). */
 const char *heat_amqp_url_parse(apr_pool_t *p, const char *url, heat_amqp_url_t **out);
 
 /* The URL with every password replaced by "***", for logs and error messages. */

@@ -1,7 +1,8 @@
 /* heat_rpc.c: the oslo.messaging RPC client (see heat_rpc.h): configuration checks, the
  * per-process connection pool, call/cast, and the pure envelope and reply functions.
- * Wire format: rpc-wire.md §5-§7 as corrected by rpc-wire-verified.md; the goldens in
- * test/golden/rpc were captured from heat's EngineClient and a real oslo.messaging server. */
+ * Wire format: oslo.messaging's amqpdriver.py and _drivers/common.py (serialize_msg); the
+ * goldens in test/golden/rpc were captured from heat's EngineClient and a real oslo.messaging
+ * server. */
 #include "heat_rpc.h"
 
 #include "heat_body.h"

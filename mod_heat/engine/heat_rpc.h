@@ -1,4 +1,4 @@
-/* heat_rpc.h: oslo.messaging RPC client for heat-engine (rpc-wire.md, rpc-wire-verified.md).
+/* heat_rpc.h: oslo.messaging RPC client for heat-engine (amqpdriver.py on the rabbit driver).
  *
  * - heat_rpc_settings_t carries the heat.conf values that matter (plain C values: the glue
  *   reads them with heat_conf.h); heat_rpc_conf_make checks them once in check_config.
@@ -18,7 +18,7 @@
  *                 if ((err = heat_rpc_conf_make(pconf, &s, &conf))) refuse to start with err;
  *   child_init:   heat_rpc_pool_create(pchild, conf, &rp);
  *   handler:      heat_rpc_call(rp, r->pool, ctx, "list_stacks", args, "1.33", 0, &reply);
- *                 OK -> reply.result; REMOTE_FAILURE -> reply.failure (native-api.md §8.3);
+ *                 OK -> reply.result; REMOTE_FAILURE -> reply.failure (heat_fault_from_remote);
  *                 TIMEOUT -> MessagingTimeout (500); UNREACHABLE -> 503 or 500.
  *
  * Checked against RabbitMQ 3.10 and a real oslo.messaging 14 server by
@@ -109,7 +109,7 @@ typedef enum {
                               * or the request was invalid */
 } heat_rpc_outcome_t;
 
-/* An engine exception as it travels (rpc-wire.md §7.4; oslo serialize_remote_exception). */
+/* An engine exception as it travels (oslo serialize_remote_exception). */
 typedef struct {
     const char *cls;       /* "StackExists"; "" if absent. Never with "_Remote" on the wire */
     const char *module;    /* "heat.common.exception", "builtins", "oslo_messaging.rpc.dispatcher" */

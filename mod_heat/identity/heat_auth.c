@@ -150,7 +150,8 @@ static void fault_answer(const heat_auth_request_t *req, heat_result_t *out,
     heat_result_fail(req->pool, out, HEAT_RESULT_FAULT, NULL, 500, type, message);
 }
 
-/* auth_token's own answers (§1.5): its JSON 401, or webob's 503. */
+/* auth_token's own answers (keystonemiddleware/auth_token/__init__.py): its JSON 401, or
+ * webob's 503. */
 static int authtoken_answer(const heat_auth_t *auth, const heat_auth_request_t *req, int status,
                             heat_result_t *out)
 {

@@ -1,13 +1,12 @@
 /* heat_context.h: heat 19.0.0's request context (heat/common/context.py RequestContext on
  * oslo.context 5.0.0), built the way heat-api builds it: keystonemiddleware turns the
  * validated token into X-* headers (keystonemiddleware/auth_token/_request.py), then
- * heat's ContextMiddleware and RequestContext.from_environ read them (auth.md §1.6, §1.8;
- * native-api.md §9). Here the same values come straight from the token body, so no header
- * a client sends can leak into the identity.
+ * heat's ContextMiddleware and RequestContext.from_environ read them. Here the same values
+ * come straight from the token body, so no header a client sends can leak into the identity.
  *
  * heat_context_to_dict gives the 23 keys heat 19.0.0's RequestContext.to_dict emits (the RPC
- * layer prefixes them with "_context_"; rpc-wire.md §6.2), heat_context_policy_creds the
- * dict oslo.policy sees (to_policy_values plus heat's additions; auth.md §4.2).
+ * layer prefixes them with "_context_"), heat_context_policy_creds the dict oslo.policy sees
+ * (to_policy_values plus heat's additions).
  *
  * Strings are NULL where Python has None. Everything lives in the pool given at creation;
  * JSON values are pool-owned (heat_json_own). */
@@ -80,7 +79,7 @@ const char *heat_context_from_token(heat_context_t **out, apr_pool_t *p, const h
                                     const heat_policy_t *pol, heat_policy_outcome_t *err);
 
 /* heat.common.context.get_admin_context(): no identity, is_admin true, roles [], a fresh
- * request id (native-api.md §9.4: global_tenant listings). */
+ * request id (for global_tenant listings). */
 heat_context_t *heat_context_admin(apr_pool_t *p);
 
 /* "req-" + a random UUID (oslo_context generate_request_id). */

@@ -1,5 +1,5 @@
 /* heat_ec2.h: the httpd-free part of heat-api-cfn's ec2authtoken filter (heat 19.0.0
- * heat/api/aws/ec2token.py, auth.md §2): reading the AWS credentials of a request, the body
+ * heat/api/aws/ec2token.py): reading the AWS credentials of a request, the body
  * of POST <keystone>/v3/ec2tokens, and Keystone's answer mapped to the AWS error heat raises.
  * The Keystone call itself is heat_keystone_ec2tokens, the step is heat_auth_ec2
  * (heat_auth.c). Nothing here logs; callers must not log signatures or tokens. */

@@ -1,5 +1,5 @@
 /* heat_keystone.c: keystonemiddleware auth_token + keystoneauth1's password plugin in C
- * (see heat_keystone.h and auth.md §1). Python sources followed:
+ * (see heat_keystone.h). Python sources followed:
  *   keystonemiddleware/auth_token/__init__.py  process_request, fetch_token, checks
  *   keystonemiddleware/auth_token/_identity.py verify_token (401 retry, 404, errors)
  *   keystonemiddleware/auth_token/_request.py  headers, _normalize_catalog
@@ -1679,7 +1679,8 @@ void heat_keystone_authenticate(heat_keystone_t *ks, apr_pool_t *p,
     memset(res, 0, sizeof(*res));
     res->status = HEAT_AUTH_UNAUTHORIZED;
 
-    /* X-Service-Token first (auth.md §1.4) */
+    /* X-Service-Token first, as auth_token does: its roles decide whether the user token may
+     * be expired */
     if (req->service_token && *req->service_token) {
         const char *stoken = strip_token(p, req->service_token);
         res->service_token_present = 1;

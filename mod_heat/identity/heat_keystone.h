@@ -1,5 +1,5 @@
 /* heat_keystone.h: the Keystone v3 client behind mod_heat's authtoken step, following
- * keystonemiddleware 10.1.0's auth_token with keystoneauth1's password plugin (auth.md §1):
+ * keystonemiddleware 10.1.0's auth_token with keystoneauth1's password plugin:
  *
  *  - the service's own token: version discovery on auth_url, password authentication,
  *    reused until 120 s before its expires_at, renewed single-flight (one thread asks Keystone,
@@ -15,8 +15,8 @@
  *    and the v2-shaped X-Service-Catalog, the 401 body and WWW-Authenticate value;
  *  - heat's own uses of keystoneauth1 (a Session without connect retries, its TLS settings
  *    from [clients_keystone]): Discover.url_for('3.0') for the authurl step, and the generic
- *    password plugin for any user, behind the standalone flavor's authpassword step (auth.md
- *    §3.2).
+ *    password plugin for any user, behind the standalone flavor's authpassword step
+ *    (heat/common/auth_password.py).
  *
  * Thread safety: a heat_keystone_t is shared by all threads of a process; all calls may run
  * concurrently. It never logs tokens, passwords or response bodies. */
@@ -133,7 +133,7 @@ heat_ks_status_t heat_keystone_validate(heat_keystone_t *ks, apr_pool_t *p, cons
 /* ---- password authentication of any user (heat's authpassword step) -------------------- */
 
 /* What heat's RequestContext._create_auth_plugin hands keystoneauth1's generic Password
- * plugin (auth.md §3.2). Empty strings count as absent, as keystoneauth tests truthiness. */
+ * plugin. Empty strings count as absent, as keystoneauth tests truthiness. */
 typedef struct {
     const char *auth_url;       /* keystone_v3_endpoint: X-Auth-Url with "v2.0" -> "v3" */
     const char *username;       /* X-Auth-User: user.name; NULL/"": no name (nor domain) sent */
@@ -251,7 +251,7 @@ typedef struct {
     const char *reason;           /* why not OK, for the log (no secrets) */
 } heat_auth_result_t;
 
-/* keystonemiddleware's process_request for one request (auth.md §1.3, §1.4). */
+/* keystonemiddleware auth_token's process_request for one request. */
 void heat_keystone_authenticate(heat_keystone_t *ks, apr_pool_t *p,
                                 const heat_keystone_cache_t *cache,
                                 const heat_keystone_request_t *req, heat_auth_result_t *res);
@@ -284,7 +284,8 @@ const char *heat_keystone_www_authenticate(apr_pool_t *p, const heat_keystone_se
  * (token_body is not modified). NULL if token_body has no "token" object. */
 json_t *heat_keystone_token_info(apr_pool_t *p, const json_t *token_body, const char *token);
 
-/* What auth_token puts in the X-* headers, read from a token_info / token body (§1.6).
+/* What auth_token puts in the X-* headers, read from a token_info / token body
+ * (keystonemiddleware/auth_token/_request.py).
  * Absent values are NULL. */
 typedef struct {
     const char *user_id, *user_name, *user_domain_id, *user_domain_name;

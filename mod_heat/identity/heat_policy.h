@@ -1,4 +1,5 @@
-/* heat_policy.h: oslo.policy 4.0.0 as heat 19.0.0 uses it (auth.md §4, native-api.md §4).
+/* heat_policy.h: oslo.policy 4.0.0 as heat 19.0.0 uses it (heat/common/policy.py,
+ * heat/api/openstack/v1/util.py).
  *
  * - The rule language (_parser.py, _checks.py): rule:, role: (case-insensitive), generic
  *   field:%(target)s checks with Python %-formatting and str() comparisons, literal left
@@ -122,16 +123,16 @@ extern const apr_size_t heat_policy_defaults_count;
 
 /* ---- The API-side checks -------------------------------------------------------------- */
 
-/* A refusal is a heat_result_t error: for heat-api's fault body (native-api.md §8.1) the status, the
- * error "type" (the exception class) and "message" (NULL when heat leaves it out because the
- * exception is not "safe"). For heat-api-cfn: type is the AWS error code ("AccessDenied",
- * "InternalFailure") and message the detail after "explanation:". */
+/* A refusal is a heat_result_t error: for heat-api's fault body (heat/api/middleware/fault.py
+ * FaultWrapper) the status, the error "type" (the exception class) and "message" (NULL when
+ * heat leaves it out because the exception is not "safe"). For heat-api-cfn: type is the AWS
+ * error code ("AccessDenied", "InternalFailure") and message the detail after "explanation:". */
 
 /* util.py registered_policy_enforce (and registered_identified_stack): the tenant check, then
  * authorize("<scope>:<action>", {"project_id": path_tenant}). 1 = go on; 0 = refused, *out
  * says how. The tenant check passes when the context's project is the path tenant or
  * is_admin is true; heat 19.0.0 also meant to let system-scoped tokens through but compares
- * system_scope with Python's builtin all, which never matches (native-api.md §12 pitfall 7),
+ * system_scope with Python's builtin all, which never matches,
  * so neither does mod_heat. */
 int heat_policy_native_authorize(const heat_policy_t *pol, apr_pool_t *p, const heat_context_t *ctx,
                                  const char *scope, const char *action, const char *path_tenant,

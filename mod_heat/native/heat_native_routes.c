@@ -5,10 +5,11 @@
  * Recipe for a new route: doc/architecture.md, "Add a native route". */
 #include "heat_handlers.h"
 
-/* Native routes in heat's order (native-api.md §3.3): the order is the match order. `method` lists
- * several methods comma-separated, as heat's connect() joins them. Policy modes: ENFORCED (the
- * tenant check and the rule, before the handler), TENANT (the tenant check only; the handler picks
- * the rule from the body), BODY (the handler checks the rule the body names). */
+/* Native routes in heat's order (heat/api/openstack/v1/__init__.py): the order is the match
+ * order. `method` lists several methods comma-separated, as heat's connect() joins them.
+ * Policy modes: ENFORCED (the tenant check and the rule, before the handler), TENANT (the
+ * tenant check only; the handler picks the rule from the body), BODY (the handler checks the
+ * rule the body names). */
 const heat_route_t heat_native_route_rows[] = {
 #define N(method, path, group, action, mode, policy, fn)                                                        \
     {method, path, group, action, policy, HEAT_ROUTE_POLICY_##mode, HEAT_NATIVE_FN(fn), NULL, HEAT_ROUTE_CONNECT}

@@ -1,5 +1,5 @@
 /* heat_body.h: request bodies as heat-api decodes them (heat/common/wsgi.py
- * JSONRequestDeserializer, native-api.md §6.1, §12 pitfall 4), with Python's json module
+ * JSONRequestDeserializer), with Python's json module
  * (json.loads: its acceptance rules, last-wins duplicate keys and its exact error texts, e.g.
  * "Expecting ',' delimiter: line 1 column 10 (char 9)").
  *
@@ -17,7 +17,7 @@
 
 #include "heat_json.h"
 
-/* An error as heat-api's FaultWrapper reports it (native-api.md §8): the HTTP status, the
+/* An error as heat-api's FaultWrapper reports it: the HTTP status, the
  * fault's error.type (the Python class name: "HTTPBadRequest", "RequestLimitExceeded",
  * "ValueError", "AttributeError", ...) and error.message, NULL when heat-api leaves it out (an
  * "unsafe" exception such as ValueError). */

@@ -1,9 +1,9 @@
-/* heat_template.h: templates and environments as heat-api reads them from a request
- * (native-api.md §6.2-6.5, cfn-api.md §8): heat/common/template_format.py (parse,
+/* heat_template.h: templates and environments as heat-api reads them from a request:
+ * heat/common/template_format.py (parse,
  * simple_parse), heat/common/environment_format.py (parse, validate, default_for_missing), and
  * InstantiationData + StackController.prepare_args of heat/api/openstack/v1/stacks.py, up to the
  * args of the create_stack, preview_stack, update_stack, preview_update_stack and
- * validate_template RPC calls (rpc-wire.md §9.2, §11).
+ * validate_template RPC calls (heat/rpc/client.py EngineClient).
  *
  * Differences from heat-api, deliberate and documented where they occur:
  *  - values JSON cannot carry (NaN, Infinity, integers beyond 64 bits, ...) are refused with 400

@@ -1,6 +1,5 @@
 /* heat_yaml.h: YAML as heat-api loads it (heat/common/template_format.py `yaml_loader`), on
- * libyaml, into jansson values shaped as heat-engine receives them over RPC
- * (native-api.md §6.4, cfn-api.md §8).
+ * libyaml, into jansson values shaped as heat-engine receives them over RPC.
  *
  * heat's loader is PyYAML 6's CSafeLoader (libyaml underneath) with YAML 1.1 implicit typing
  * (bool yes/no/on/off, null ~, octal 017, base-60 1:30, floats that need a dot and a signed

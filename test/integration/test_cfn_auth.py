@@ -426,7 +426,7 @@ def test_standalone_flavor(httpd_factory, real_stack, sides):
     assert not any('HEAT0303' in l for l in srv.log.lines_since(0))   # no authtoken step
 
 
-# -- a pre-signed wait-condition URL made by heat-engine (cfn-api.md §10) ---------------------------
+# -- a pre-signed wait-condition URL made by heat-engine (signal_responder.py) -----------------------
 
 WAIT_TEMPLATE = {'heat_template_version': '2018-08-31',
                  'resources': {'wh': {'type': 'AWS::CloudFormation::WaitConditionHandle'}},

@@ -1,8 +1,9 @@
 """heat-api's standalone flavor ([paste_deploy] flavor = standalone): heat's authpassword filter
 replaces keystonemiddleware. The client sends X-Auth-User, X-Auth-Key and X-User-Domain-Id, the
 project id is the first path segment after /v1, and heat authenticates the user with Keystone
-itself (auth.md §3.2); before it, the authurl step sets X-Auth-Url (§3.1), and with
-[auth_password] multi_cloud = true takes the client's, which must be in allowed_auth_uris.
+itself (heat/common/auth_password.py); before it, the authurl step (heat/common/auth_url.py)
+sets X-Auth-Url, and with [auth_password] multi_cloud = true takes the client's, which must be
+in allowed_auth_uris.
 
 mod_heat (HeatConfigFile = the real stack's heat.conf, plus HeatOption lines for the flavor) is
 compared with a Python heat-api of this module's own in the same flavor: /usr/bin/heat-api with

@@ -1,5 +1,5 @@
-/* test_fault.c: the native JSON fault body (native-api.md §8.1, byte for byte as heat-api's
- * FaultWrapper writes it) and the CFN XML error document (cfn-api.md §7.1). */
+/* test_fault.c: the native JSON fault body (byte for byte as heat-api's FaultWrapper writes
+ * it) and the CFN XML error document (heat/api/aws/exception.py HeatAPIException). */
 #include "heat_test.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* test_routes.c: the native and CFN route tables (heat_native_routes.c, heat_cfn_routes.c) and
  * their matcher (heat_routes.c): every spec route with its
- * variables, the precedence quirks of native-api.md §3.1, near-misses, 405/OPTIONS allowed
+ * variables, the precedence quirks of heat's route order, near-misses, 405/OPTIONS allowed
  * strings, HEAD, services, CFN; then every probe of test/golden/routes/{native,cfn}.txt, which
  * capture.py recorded from heat 19.0.0's real Routes mapper. */
 #include "heat_test.h"
@@ -165,7 +165,8 @@ static void check_native(const probe_t *pr, size_t n)
 #define STK "/t/stacks/s/i"
 #define ARN "arn:openstack:heat::t:stacks/s/i"
 
-/* Every route of native-api.md §3.3, every method of each, with its variables and policy. */
+/* Every route of heat/api/openstack/v1/__init__.py, every method of each, with its variables
+ * and policy. */
 static const probe_t spec_routes[] = {
     {"POST", "/t/validate", "MATCHED stacks validate_template " TS, "stacks:validate_template"},
     {"GET", "/t/resource_types", "MATCHED stacks list_resource_types " TS, "stacks:list_resource_types"},
@@ -254,7 +255,7 @@ START_TEST(test_native_spec_routes)
 }
 END_TEST
 
-/* native-api.md §3.1 "Consequences of the order worth testing", and a few more. */
+/* Odd matches that heat's route order (first match wins) gives, and a few more. */
 static const probe_t quirks[] = {
     {"GET", "/t/stacks/detail", "MATCHED stacks detail " TS, NULL},
     {"POST", "/t/stacks/detail", "MATCHED stacks lookup stack_name=detail " TS, NULL},

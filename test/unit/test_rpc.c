@@ -1,10 +1,10 @@
 /* test_rpc.c: the RPC client without a broker. transport_url parsing and the configuration
- * checks (oslo's TransportURL.parse and ConfigOptsProxy rules, rpc-wire.md §2); request bodies
+ * checks (oslo's TransportURL.parse and ConfigOptsProxy rules); request bodies
  * byte for byte against test/golden/rpc (captured from heat's EngineClient and a real
  * oslo.messaging server by test/golden/rpc/capture.py); reply and failure decoding, including
- * the payloads observed from the real engine (rpc-wire-verified.md §5); the reply waiter's
- * stale/duplicate/heartbeat/ending rules (oslo's ReplyWaiter); and the pool's fast failure when
- * no broker listens (a closed loopback port, no broker needed). */
+ * the payloads observed from the real engine (UnsupportedVersion, EntityNotFound); the reply
+ * waiter's stale/duplicate/heartbeat/ending rules (oslo's ReplyWaiter); and the pool's fast
+ * failure when no broker listens (a closed loopback port, no broker needed). */
 #include "heat_test.h"
 
 #include <apr_strings.h>
@@ -415,7 +415,7 @@ END_TEST
 
 START_TEST(request_spec_example_bytes)
 {
-    /* rpc-wire.md §9.1, "exact body bytes" (context shortened to two keys) */
+    /* list_stacks as heat's EngineClient publishes it (context shortened to two keys) */
     json_error_t e;
     json_t *ctx = heat_json_own(heat_test_pool,
                                 json_loads("{\"auth_token\": \"gAAAAABmMj...\", \"request_id\": "
@@ -539,7 +539,7 @@ END_TEST
 
 START_TEST(reply_engine_payloads_verified)
 {
-    /* rpc-wire-verified.md §5, tb shortened */
+    /* failures a real heat-engine sent back, tb shortened */
     static const struct {
         const char *failure, *cls, *module, *message;
         int nargs;

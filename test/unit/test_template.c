@@ -351,7 +351,7 @@ START_TEST(environment_defaults_and_rpc_shape)
                      "\"encrypted_param_names\": [], \"event_sinks\": []}");
     body = heat_pyjson_loads(heat_test_pool, text, strlen(text), &st, &msg);
     ck_assert(heat_inst_build(heat_test_pool, body, HEAT_INST_CREATE, &conf, &inst, &err));
-    /* native-api.md §6.7 */
+    /* the create_stack args heat/api/openstack/v1/stacks.py sends for this body */
     ck_assert_str_eq(heat_json_dump(heat_test_pool, heat_inst_create_stack_args(heat_test_pool, &inst), 0),
                      "{\"stack_name\": \"s1\", \"template\": {\"heat_template_version\": \"2018-08-31\"}, "
                      "\"params\": {\"parameters\": {\"k\": \"v\"}, \"resource_registry\": {}, \"parameter_defaults\": "

@@ -1,6 +1,6 @@
 /* test_yaml.c: heat's YAML loader (heat_yaml.c). Replays every case of test/golden/yaml/cases,
  * whose expected values and errors capture.py recorded from the real heat 19.0.0 + PyYAML 6
- * loader (the typing table of native-api.md §6.4 and cfn-api.md §8, merge keys, anchors, tags,
+ * loader (scalar typing, merge keys, anchors, tags,
  * keys, documents, errors with their snippets); then the Python compatibility helpers, bounds
  * (depth, alias bombs) and a mutation run that must never crash. */
 #include "heat_test.h"

@@ -19,7 +19,7 @@ doc/differences.md (and this task's brief) says mod_heat differs:
   newline        a path is matched as plain bytes: Python's `$` also matches before a final
                  "\\n" and `.` (arn:.*) stops at "\\n"; mod_heat does neither
   legacy-stacks  CFN: the legacy mapper.resource("stack", "stacks") routes all answer
-                 InvalidAction (cfn-api.md 2.2; heat runs create/update/delete there)
+                 InvalidAction (doc/differences.md; heat runs create/update/delete there)
 A line whose two results differ carries those reasons; the script refuses to write a
 difference it cannot explain by one of them.
 
@@ -239,7 +239,7 @@ NATIVE_PATHS = [
     T + '/services',
 ]
 
-# precedence quirks (native-api.md 3.1) and other interesting overlaps
+# precedence quirks of heat's route order (first match wins) and other interesting overlaps
 NATIVE_QUIRKS = [
     T + '/stacks/detail', T + '/stacks/preview', T + '/stacks/new',
     T + '/stacks/s/outputs', T + '/stacks/s/snapshots', T + '/stacks/s/export',
