@@ -652,8 +652,9 @@ START_TEST(yaml_files_read_as_safe_load)
         err = heat_policy_load(&pol, heat_test_pool, &o);
         if (err) {
             /* the exception ends the message (after the file's path, and the rule's name) */
-            size_t n = strlen(cases[i].expect + 2);
+            size_t n;
             ck_assert_msg(!strncmp(cases[i].expect, "E:", 2), "case %zu: %s", i, err);
+            n = strlen(cases[i].expect + 2);
             ck_assert_msg(strlen(err) > n + 2 && !strcmp(err + strlen(err) - n - 2, apr_pstrcat(heat_test_pool, ": ", cases[i].expect + 2, NULL)),
                           "case %zu: %s, oslo %s", i, err, cases[i].expect + 2);
             continue;
