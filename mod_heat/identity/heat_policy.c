@@ -5,7 +5,7 @@
  * Sections: Python value helpers (str(), repr(), float repr, str.lower, str.isspace);
  * Python %-formatting of a check's right side; classification of a generic check's left side
  * (ast.literal_eval); the rule parser (oslo's tokenizer and shift-reduce parser); evaluation;
- * policy files (JSON via jansson, YAML via a small libyaml event loop); the public API and
+ * policy files (JSON via jansson, YAML via heat_yaml's safe_load mode); the public API and
  * heat's API-side checks. */
 #include "heat_policy.h"
 
@@ -13,6 +13,7 @@
 #include "heat_json.h"
 #include "heat_log.h"
 #include "heat_pycompat.h"
+#include "heat_yaml.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -22,12 +23,10 @@
 #include <errno.h>
 #include <math.h>
 #include <pwd.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yaml.h>
 
 /* ======================================================================================
  * Python value helpers
@@ -1780,16 +1779,44 @@ static node_t *list_to_node(apr_pool_t *p, apr_array_header_t *list, node_type_t
     return n;
 }
 
-/* The items Python's "for x in value" gives: a list's elements, a dict's keys. */
-static apr_array_header_t *py_iter(apr_pool_t *p, const json_t *v)
+/* A YAML file's value is a Python str only if the loader's pyinfo gives it no other type (a
+ * date, bytes, ... are JSON strings there); JSON files have no pyinfo. */
+static int py_is_str(const heat_yaml_pyinfo_t *info, const json_t *v)
+{
+    return json_is_string(v) && !heat_yaml_pytype(info, v);
+}
+
+static const char *py_type_of(const heat_yaml_pyinfo_t *info, const json_t *v)
+{
+    const char *t = heat_yaml_pytype(info, v);
+    return t ? t : py_type(v);
+}
+
+/* Lists, dicts, sets (JSON arrays) and bytes. */
+static int py_iterable(const heat_yaml_pyinfo_t *info, const json_t *v)
+{
+    const char *t = heat_yaml_pytype(info, v);
+    return json_is_array(v) || json_is_object(v) || (t && !strcmp(t, "bytes"));
+}
+
+/* The items Python's "for x in value" gives: a list's elements, a dict's keys, a bytes' ints. */
+static apr_array_header_t *py_iter(apr_pool_t *p, const heat_yaml_pyinfo_t *info, const json_t *v)
 {
     apr_array_header_t *items = apr_array_make(p, 4, sizeof(const json_t *));
-    if (json_is_array(v)) {
+    if (json_is_string(v) && heat_yaml_pytype(info, v)) {
+        apr_size_t i;
+        for (i = 0; i < json_string_length(v); i++)
+            APR_ARRAY_PUSH(items, const json_t *) =
+                heat_json_own(p, json_integer((unsigned char)json_string_value(v)[i]));
+    }
+    else if (json_is_array(v)) {
         apr_size_t i;
         for (i = 0; i < json_array_size(v); i++)
             APR_ARRAY_PUSH(items, const json_t *) = json_array_get(v, i);
     }
     else {
+        /* a nested mapping's keys as JSON text, those that were not str included (as before
+         * heat_yaml read policy files; oslo would see the int, bool, ... itself) */
         const char *k;
         json_t *item;
         json_object_foreach((json_t *)v, k, item)
@@ -1798,7 +1825,7 @@ static apr_array_header_t *py_iter(apr_pool_t *p, const json_t *v)
     return items;
 }
 
-static const char *parse_list_rule(apr_pool_t *p, const json_t *v, node_t **out)
+static const char *parse_list_rule(apr_pool_t *p, const heat_yaml_pyinfo_t *info, const json_t *v, node_t **out)
 {
     apr_array_header_t *or_list, *outer;
     int i, j;
@@ -1807,42 +1834,44 @@ static const char *parse_list_rule(apr_pool_t *p, const json_t *v, node_t **out)
         *out = &true_node;
         return NULL;
     }
-    if (!json_is_array(v) && !json_is_object(v))
-        return apr_psprintf(p, "TypeError: '%s' object is not iterable", py_type(v));
+    if (!py_iterable(info, v))
+        return apr_psprintf(p, "TypeError: '%s' object is not iterable", py_type_of(info, v));
     or_list = apr_array_make(p, 4, sizeof(node_t *));
-    outer = py_iter(p, v);
+    outer = py_iter(p, info, v);
     for (i = 0; i < outer->nelts; i++) {
         const json_t *inner = APR_ARRAY_IDX(outer, i, const json_t *);
         apr_array_header_t *and_list = apr_array_make(p, 4, sizeof(node_t *)), *items;
         if (falsy(inner))
             continue;
-        if (json_is_string(inner)) {
+        if (py_is_str(info, inner)) {
             APR_ARRAY_PUSH(and_list, node_t *) = parse_check(p, json_string_value(inner));
         }
-        else if (json_is_array(inner) || json_is_object(inner)) {
-            items = py_iter(p, inner);
+        else if (py_iterable(info, inner)) {
+            items = py_iter(p, info, inner);
             for (j = 0; j < items->nelts; j++) {
                 const json_t *r = APR_ARRAY_IDX(items, j, const json_t *);
                 /* a non-string fails rule.split(), which _parse_check turns into False */
-                APR_ARRAY_PUSH(and_list, node_t *) = json_is_string(r) ? parse_check(p, json_string_value(r)) : &false_node;
+                APR_ARRAY_PUSH(and_list, node_t *) =
+                    py_is_str(info, r) ? parse_check(p, json_string_value(r)) : &false_node;
             }
         }
         else
-            return apr_psprintf(p, "TypeError: '%s' object is not iterable", py_type(inner));
+            return apr_psprintf(p, "TypeError: '%s' object is not iterable", py_type_of(info, inner));
         APR_ARRAY_PUSH(or_list, node_t *) = list_to_node(p, and_list, N_AND);
     }
     *out = or_list->nelts ? list_to_node(p, or_list, N_OR) : &false_node;
     return NULL;
 }
 
-/* parse_rule: a string is the policy language, anything else the list form. */
-static const char *parse_rule_value(apr_pool_t *p, const json_t *v, node_t **out)
+/* parse_rule: a string is the policy language, anything else the list form. info: the Python
+ * types of a YAML file's values (NULL for JSON). */
+static const char *parse_rule_value(apr_pool_t *p, const heat_yaml_pyinfo_t *info, const json_t *v, node_t **out)
 {
-    if (json_is_string(v)) {
+    if (py_is_str(info, v)) {
         *out = parse_text_rule(p, json_string_value(v));
         return NULL;
     }
-    return parse_list_rule(p, v, out);
+    return parse_list_rule(p, info, v, out);
 }
 
 /* ======================================================================================
@@ -1955,7 +1984,7 @@ static int eval_role(eval_t *e, const node_t *n)
         }
     }
     else if (json_is_array(roles) || json_is_object(roles))
-        items = py_iter(e->p, roles);
+        items = py_iter(e->p, NULL, roles);
     else
         return eval_fail(e, "TypeError", apr_psprintf(e->p, "'%s' object is not iterable", py_type(roles)));
     match = py_lower(e->p, match);
@@ -2146,430 +2175,65 @@ const apr_array_header_t *heat_policy_files(const heat_policy_t *pol)
 /* ======================================================================================
  * Policy files (policy.py parse_file_contents, load_rules)
  *
- * oslo tries json.loads, then yaml.safe_load. A policy file is a flat mapping of rule names
- * to strings (or legacy lists), so a small libyaml event loop that applies PyYAML's YAML 1.1
- * implicit typing (SafeLoader resolvers) is enough here; it is kept separate from the
- * template loader (heat_yaml), which another part of mod_heat owns and which has to build
- * full documents. Supported: plain/quoted/block scalars, flow and block collections,
- * anchors and aliases, merge keys, the tags !!str !!null !!bool !!int !!float !!seq !!map
- * and "!". Other tags (e.g. !!binary, !!set, !!omap, application tags) are refused with an
- * error although PyYAML constructs some of them (documented gap).
+ * oslo tries json.loads, then yaml.safe_load: the template loader's safe_load mode
+ * (heat_yaml.h), whose pyinfo tells the Python types JSON cannot (dates, bytes, non-str keys).
  * ====================================================================================== */
 
 typedef struct {
     const char *name;
-    int name_is_str; /* a YAML key that is not a str (123, true, ~) names no rule */
+    int name_is_str; /* a key that is not a str (123, true, ~) names no rule */
     json_t *value;
 } fentry_t;
 
-typedef struct {
-    apr_pool_t *p;
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    int have_ev;
-    apr_hash_t *anchors; /* name -> json_t * (owned by the pool) */
-    const char *err;
-    regex_t re_bool, re_float, re_int, re_null, re_ts;
-} yload_t;
-
-typedef enum { YS_STR, YS_NULL, YS_BOOL, YS_INT, YS_FLOAT, YS_MERGE, YS_TIMESTAMP, YS_VALUE, YS_BAD } ytype_t;
-
-static int y_compile(yload_t *y)
-{
-    /* PyYAML's Resolver.add_implicit_resolver patterns (yaml/resolver.py), as POSIX EREs */
-    return regcomp(&y->re_bool, "^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
-                   REG_EXTENDED | REG_NOSUB) == 0 &&
-           regcomp(&y->re_float,
-                   "^([-+]?([0-9][0-9_]*)\\.[0-9_]*([eE][-+][0-9]+)?|\\.[0-9][0-9_]*([eE][-+][0-9]+)?"
-                   "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$",
-                   REG_EXTENDED | REG_NOSUB) == 0 &&
-           regcomp(&y->re_int,
-                   "^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
-                   "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$",
-                   REG_EXTENDED | REG_NOSUB) == 0 &&
-           regcomp(&y->re_null, "^(~|null|Null|NULL|)$", REG_EXTENDED | REG_NOSUB) == 0 &&
-           regcomp(&y->re_ts,
-                   "^([0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
-                   "([Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](\\.[0-9]*)?([ \t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?)$",
-                   REG_EXTENDED | REG_NOSUB) == 0;
-}
-
-static void y_free_regex(yload_t *y)
-{
-    regfree(&y->re_bool);
-    regfree(&y->re_float);
-    regfree(&y->re_int);
-    regfree(&y->re_null);
-    regfree(&y->re_ts);
-}
-
-static int y_re_match(regex_t *re, const char *s)
-{
-    return regexec(re, s, 0, NULL, 0) == 0;
-}
-
-/* Resolver.resolve for a plain scalar. */
-static ytype_t y_resolve_plain(yload_t *y, const char *v)
-{
-    if (y_re_match(&y->re_bool, v))
-        return YS_BOOL;
-    if (y_re_match(&y->re_float, v))
-        return YS_FLOAT;
-    if (y_re_match(&y->re_int, v))
-        return YS_INT;
-    if (!strcmp(v, "<<"))
-        return YS_MERGE;
-    if (y_re_match(&y->re_null, v))
-        return YS_NULL;
-    if (y_re_match(&y->re_ts, v))
-        return YS_TIMESTAMP;
-    if (!strcmp(v, "="))
-        return YS_VALUE;
-    return YS_STR;
-}
-
-/* Whether an int/float scalar is zero (what Python's truthiness of the value needs). */
-static int y_number_is_zero(const char *v, int is_float)
-{
-    const char *s = v;
-    if (*s == '-' || *s == '+')
-        s++;
-    if (is_float && (strstr(s, "inf") || strstr(s, "Inf") || strstr(s, "INF") || strchr(s, 'n') ||
-                     strchr(s, 'N')))
-        return 0;
-    if (!is_float && s[0] == '0' && (s[1] == 'x' || s[1] == 'b'))
-        s += 2;
-    for (; *s && *s != 'e' && *s != 'E'; s++)
-        if (*s != '0' && *s != '_' && *s != '.' && *s != ':')
-            return 0;
-    return 1;
-}
-
-static json_t *y_scalar_json(ytype_t t, const char *v)
-{
-    switch (t) {
-    case YS_STR:
-        return json_string(v);
-    case YS_NULL:
-        return json_null();
-    case YS_BOOL:
-        return json_boolean(v[0] == 'y' || v[0] == 'Y' || v[0] == 't' || v[0] == 'T' ||
-                            ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N')));
-    case YS_INT:
-        return json_integer(y_number_is_zero(v, 0) ? 0 : 1);
-    case YS_FLOAT:
-        return json_real(y_number_is_zero(v, 1) ? 0.0 : 1.0);
-    case YS_TIMESTAMP:
-        return json_integer(1); /* a date: truthy and not iterable, like a non-zero int */
-    default:
-        return NULL;
-    }
-}
-
-static int y_next(yload_t *y)
-{
-    if (y->have_ev)
-        yaml_event_delete(&y->ev);
-    y->have_ev = 0;
-    if (!yaml_parser_parse(&y->parser, &y->ev)) {
-        y->err = apr_psprintf(y->p, "line %lu, column %lu: %s%s%s", (unsigned long)y->parser.problem_mark.line + 1,
-                              (unsigned long)y->parser.problem_mark.column + 1,
-                              y->parser.problem ? y->parser.problem : "YAML error",
-                              y->parser.context ? " " : "", y->parser.context ? y->parser.context : "");
-        return 0;
-    }
-    y->have_ev = 1;
-    return 1;
-}
-
-static const char *y_mark(yload_t *y)
-{
-    return apr_psprintf(y->p, "line %lu, column %lu", (unsigned long)y->ev.start_mark.line + 1,
-                        (unsigned long)y->ev.start_mark.column + 1);
-}
-
-/* The scalar event's type, with its tag. */
-static ytype_t y_scalar_type(yload_t *y)
-{
-    const char *tag = (const char *)y->ev.data.scalar.tag;
-    const char *v = (const char *)y->ev.data.scalar.value;
-
-    if (!tag)
-        return y->ev.data.scalar.plain_implicit ? y_resolve_plain(y, v) : YS_STR;
-    if (!strcmp(tag, "!") || !strcmp(tag, YAML_STR_TAG))
-        return YS_STR;
-    if (!strcmp(tag, YAML_NULL_TAG))
-        return YS_NULL;
-    if (!strcmp(tag, YAML_BOOL_TAG))
-        return y_re_match(&y->re_bool, v) ? YS_BOOL : YS_BAD;
-    if (!strcmp(tag, YAML_INT_TAG))
-        return y_re_match(&y->re_int, v) ? YS_INT : YS_BAD;
-    if (!strcmp(tag, YAML_FLOAT_TAG))
-        return y_re_match(&y->re_float, v) ? YS_FLOAT : YS_BAD;
-    return YS_BAD;
-}
-
-static json_t *y_node(yload_t *y);
-
-static void y_anchor(yload_t *y, const yaml_char_t *anchor, json_t *v)
-{
-    if (anchor && v)
-        apr_hash_set(y->anchors, apr_pstrdup(y->p, (const char *)anchor), APR_HASH_KEY_STRING,
-                     heat_json_own(y->p, json_incref(v)));
-}
-
-/* A mapping's pairs (current event: MAPPING_START), with PyYAML's merge keys: the merged
- * pairs come first and the mapping's own pairs override them. */
-static apr_array_header_t *y_mapping(yload_t *y)
-{
-    apr_array_header_t *own = apr_array_make(y->p, 16, sizeof(fentry_t));
-    apr_array_header_t *merged = apr_array_make(y->p, 4, sizeof(fentry_t));
-    const char *tag = (const char *)y->ev.data.mapping_start.tag;
-
-    if (tag && strcmp(tag, YAML_MAP_TAG) && strcmp(tag, "!")) {
-        y->err = apr_psprintf(y->p, "%s: unsupported tag %s", y_mark(y), tag);
-        return NULL;
-    }
-    for (;;) {
-        fentry_t e;
-        json_t *key;
-        int is_merge = 0;
-        if (!y_next(y))
-            return NULL;
-        if (y->ev.type == YAML_MAPPING_END_EVENT)
-            break;
-        memset(&e, 0, sizeof(e));
-        if (y->ev.type == YAML_SCALAR_EVENT) {
-            ytype_t t = y_scalar_type(y);
-            const char *v = (const char *)y->ev.data.scalar.value;
-            e.name = apr_pstrdup(y->p, v);
-            e.name_is_str = t == YS_STR;
-            is_merge = t == YS_MERGE;
-            if (t == YS_BAD) {
-                y->err = apr_psprintf(y->p, "%s: could not construct a key with tag %s", y_mark(y),
-                                      (const char *)y->ev.data.scalar.tag);
-                return NULL;
-            }
-            key = y_scalar_json(t == YS_MERGE || t == YS_VALUE ? YS_STR : t, v);
-            y_anchor(y, y->ev.data.scalar.anchor, key);
-            json_decref(key);
-        }
-        else if (y->ev.type == YAML_ALIAS_EVENT) {
-            json_t *k = apr_hash_get(y->anchors, (const char *)y->ev.data.alias.anchor, APR_HASH_KEY_STRING);
-            if (!k) {
-                y->err = apr_psprintf(y->p, "%s: found undefined alias %s", y_mark(y), (const char *)y->ev.data.alias.anchor);
-                return NULL;
-            }
-            if (json_is_array(k) || json_is_object(k)) {
-                y->err = apr_psprintf(y->p, "%s: found unhashable key", y_mark(y));
-                return NULL;
-            }
-            e.name_is_str = json_is_string(k);
-            e.name = e.name_is_str ? json_string_value(k) : "";
-        }
-        else {
-            y->err = apr_psprintf(y->p, "%s: found unhashable key", y_mark(y));
-            return NULL;
-        }
-        if (!y_next(y))
-            return NULL;
-        e.value = y_node(y);
-        if (!e.value)
-            return NULL;
-        heat_json_own(y->p, e.value);
-        if (is_merge) {
-            /* <<: a mapping, or a sequence of mappings (the earlier ones win) */
-            apr_array_header_t *subs = apr_array_make(y->p, 2, sizeof(json_t *));
-            int i;
-            if (json_is_object(e.value))
-                APR_ARRAY_PUSH(subs, json_t *) = e.value;
-            else if (json_is_array(e.value)) {
-                apr_size_t k;
-                for (k = json_array_size(e.value); k > 0; k--) {
-                    json_t *sub = json_array_get(e.value, k - 1);
-                    if (!json_is_object(sub)) {
-                        y->err = "expected a mapping for merging";
-                        return NULL;
-                    }
-                    APR_ARRAY_PUSH(subs, json_t *) = sub;
-                }
-            }
-            else {
-                y->err = "expected a mapping or list of mappings for merging";
-                return NULL;
-            }
-            for (i = 0; i < subs->nelts; i++) {
-                const char *k;
-                json_t *v;
-                json_object_foreach(APR_ARRAY_IDX(subs, i, json_t *), k, v) {
-                    fentry_t *m = &APR_ARRAY_PUSH(merged, fentry_t);
-                    m->name = k;
-                    m->name_is_str = 1;
-                    m->value = v;
-                }
-            }
-            continue;
-        }
-        APR_ARRAY_PUSH(own, fentry_t) = e;
-    }
-    apr_array_cat(merged, own);
-    return merged;
-}
-
-/* One node (current event: its first event); a new reference. */
-static json_t *y_node(yload_t *y)
-{
-    json_t *v = NULL;
-
-    switch (y->ev.type) {
-    case YAML_ALIAS_EVENT:
-        v = apr_hash_get(y->anchors, (const char *)y->ev.data.alias.anchor, APR_HASH_KEY_STRING);
-        if (!v) {
-            y->err = apr_psprintf(y->p, "%s: found undefined alias %s", y_mark(y), (const char *)y->ev.data.alias.anchor);
-            return NULL;
-        }
-        return json_incref(v);
-    case YAML_SCALAR_EVENT: {
-        ytype_t t = y_scalar_type(y);
-        if (t == YS_BAD || t == YS_MERGE || t == YS_VALUE) {
-            y->err = apr_psprintf(y->p, "%s: could not determine a constructor for the scalar %s", y_mark(y),
-                                  (const char *)y->ev.data.scalar.value);
-            return NULL;
-        }
-        v = y_scalar_json(t, (const char *)y->ev.data.scalar.value);
-        y_anchor(y, y->ev.data.scalar.anchor, v);
-        return v;
-    }
-    case YAML_SEQUENCE_START_EVENT: {
-        const char *tag = (const char *)y->ev.data.sequence_start.tag;
-        yaml_char_t *anchor = y->ev.data.sequence_start.anchor
-                                  ? (yaml_char_t *)apr_pstrdup(y->p, (const char *)y->ev.data.sequence_start.anchor)
-                                  : NULL;
-        if (tag && strcmp(tag, YAML_SEQ_TAG) && strcmp(tag, "!")) {
-            y->err = apr_psprintf(y->p, "%s: unsupported tag %s", y_mark(y), tag);
-            return NULL;
-        }
-        v = json_array();
-        for (;;) {
-            json_t *item;
-            if (!y_next(y)) {
-                json_decref(v);
-                return NULL;
-            }
-            if (y->ev.type == YAML_SEQUENCE_END_EVENT)
-                break;
-            item = y_node(y);
-            if (!item) {
-                json_decref(v);
-                return NULL;
-            }
-            json_array_append_new(v, item);
-        }
-        y_anchor(y, anchor, v);
-        return v;
-    }
-    case YAML_MAPPING_START_EVENT: {
-        yaml_char_t *anchor = y->ev.data.mapping_start.anchor
-                                  ? (yaml_char_t *)apr_pstrdup(y->p, (const char *)y->ev.data.mapping_start.anchor)
-                                  : NULL;
-        apr_array_header_t *pairs = y_mapping(y);
-        int i;
-        if (!pairs)
-            return NULL;
-        /* nested mappings only matter as iterables of keys: non-str keys are kept as text */
-        v = json_object();
-        for (i = 0; i < pairs->nelts; i++) {
-            fentry_t *e = &APR_ARRAY_IDX(pairs, i, fentry_t);
-            json_object_set(v, e->name, e->value);
-        }
-        y_anchor(y, anchor, v);
-        return v;
-    }
-    default:
-        y->err = apr_psprintf(y->p, "%s: unexpected YAML event", y_mark(y));
-        return NULL;
-    }
-}
-
-/* yaml.safe_load of a policy file, then parse_file_contents' "parsed or {}" and .items(). */
-static const char *yaml_policy_entries(apr_pool_t *p, const char *data, apr_size_t len, apr_array_header_t **out)
-{
-    yload_t y;
-    const char *err = NULL;
-
-    memset(&y, 0, sizeof(y));
-    y.p = p;
-    y.anchors = apr_hash_make(p);
-    *out = apr_array_make(p, 16, sizeof(fentry_t));
-    if (!y_compile(&y))
-        return "cannot compile the YAML resolver patterns";
-    if (!yaml_parser_initialize(&y.parser)) {
-        y_free_regex(&y);
-        return "cannot initialise libyaml";
-    }
-    yaml_parser_set_input_string(&y.parser, (const unsigned char *)data, len);
-    if (!y_next(&y) || y.ev.type != YAML_STREAM_START_EVENT || !y_next(&y))
-        goto done;
-    if (y.ev.type == YAML_STREAM_END_EVENT)
-        goto done; /* empty: None -> {} */
-    if (!y_next(&y))
-        goto done;
-    if (y.ev.type == YAML_MAPPING_START_EVENT) {
-        apr_array_header_t *pairs = y_mapping(&y);
-        if (!pairs)
-            goto done;
-        *out = pairs;
-    }
-    else {
-        json_t *top = y_node(&y);
-        if (!top)
-            goto done;
-        if (heat_py_truthy(top))
-            y.err = apr_psprintf(p, "AttributeError: '%s' object has no attribute 'items'", py_type(top));
-        json_decref(top);
-        if (y.err)
-            goto done;
-    }
-    if (!y_next(&y) || y.ev.type != YAML_DOCUMENT_END_EVENT || !y_next(&y))
-        goto done;
-    if (y.ev.type != YAML_STREAM_END_EVENT)
-        y.err = apr_psprintf(p, "%s: expected a single document in the stream but found another document", y_mark(&y));
-done:
-    err = y.err;
-    if (y.have_ev)
-        yaml_event_delete(&y.ev);
-    yaml_parser_delete(&y.parser);
-    y_free_regex(&y);
-    return err;
-}
-
-/* parse_file_contents: JSON first, then YAML. *is_json tells which one read it. */
+/* parse_file_contents: JSON first, then YAML; "parsed or {}", then .items(). *is_json tells
+ * which one read it, *info the YAML values' Python types. */
 static const char *policy_entries(apr_pool_t *p, const char *data, apr_size_t len, apr_array_header_t **out,
-                                  int *is_json)
+                                  int *is_json, const heat_yaml_pyinfo_t **info)
 {
     json_error_t jerr;
     json_t *j = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+    heat_yaml_pyinfo_t *yinfo = NULL;
 
     *is_json = 0;
+    *info = NULL;
+    *out = apr_array_make(p, 16, sizeof(fentry_t));
     if (j) {
         *is_json = 1;
         heat_json_own(p, j);
-        *out = apr_array_make(p, 16, sizeof(fentry_t));
-        if (json_is_object(j)) {
-            const char *k;
-            json_t *v;
-            json_object_foreach(j, k, v) {
-                fentry_t *e = &APR_ARRAY_PUSH(*out, fentry_t);
-                e->name = k;
-                e->name_is_str = 1;
-                e->value = v;
-            }
-        }
-        else if (heat_py_truthy(j))
-            return apr_psprintf(p, "AttributeError: '%s' object has no attribute 'items'", py_type(j));
-        return NULL;
     }
-    return yaml_policy_entries(p, data, len, out);
+    else {
+        heat_yaml_options_t yo;
+        heat_yaml_error_t yerr;
+        memset(&yo, 0, sizeof(yo));
+        yo.safe_load = 1;
+        /* the whole file is read at startup (at most 16 MiB, read_file) and aliases share their
+         * values, as PyYAML's do: no bound on the expanded size */
+        yo.max_bytes = (size_t)-1;
+        yo.pyinfo = yinfo = apr_pcalloc(p, sizeof(*yinfo));
+        j = heat_yaml_load_opts(p, data, len, &yo, &yerr);
+        if (!j) {
+            /* oslo raises ValueError(str(e)) for a yaml.YAMLError; other exceptions pass as they are */
+            if (yerr.status == HEAT_YAML_ERROR)
+                return apr_psprintf(p, "ValueError: %s", yerr.message);
+            if (yerr.status == HEAT_YAML_EXCEPTION)
+                return apr_psprintf(p, "%s: %s", yerr.type, yerr.message);
+            return yerr.message; /* what mod_heat refuses (heat_yaml.h) */
+        }
+        *info = yinfo;
+    }
+    if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(j, k, v) {
+            fentry_t *e = &APR_ARRAY_PUSH(*out, fentry_t);
+            e->name = k;
+            e->name_is_str = !heat_yaml_key_pytype(yinfo, j, k);
+            e->value = v;
+        }
+    }
+    else if (heat_py_truthy(j))
+        return apr_psprintf(p, "AttributeError: '%s' object has no attribute 'items'", py_type_of(yinfo, j));
+    return NULL;
 }
 
 static int path_type(apr_pool_t *p, const char *path, apr_filetype_e *type)
@@ -2704,11 +2368,12 @@ static const char *load_policy_file(loader_t *l, const char *path)
     apr_array_header_t *entries;
     const char *err;
     int is_json, i;
+    const heat_yaml_pyinfo_t *info;
     apr_array_header_t *redundant = apr_array_make(l->p, 4, sizeof(const char *));
 
     if ((err = read_file(l->p, path, &data, &len)))
         return err;
-    if ((err = policy_entries(l->p, data, len, &entries, &is_json)))
+    if ((err = policy_entries(l->p, data, len, &entries, &is_json, &info)))
         return apr_psprintf(l->p, "%s: %s", path, err);
     if (is_json)
         heat_log(HEAT_LOG_WARNING, "HEAT0810 policy: %s is JSON; JSON-formatted policy files are deprecated "
@@ -2716,7 +2381,7 @@ static const char *load_policy_file(loader_t *l, const char *path)
     for (i = 0; i < entries->nelts; i++) {
         fentry_t *e = &APR_ARRAY_IDX(entries, i, fentry_t);
         node_t *n = NULL;
-        if ((err = parse_rule_value(l->pol->pool, e->value, &n)))
+        if ((err = parse_rule_value(l->pol->pool, info, e->value, &n)))
             return apr_psprintf(l->p, "%s: rule %s: %s", path, e->name, err);
         if (!e->name_is_str)
             continue; /* a non-string key names no rule */

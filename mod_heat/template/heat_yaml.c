@@ -78,15 +78,18 @@ typedef enum { YN_SCALAR, YN_SEQ, YN_MAP } ykind_t;
 /* Python objects as the constructor sees them. Collections are jansson containers from the
  * start (they are shared by aliases, as Python's objects are). */
 /* PY_DATE: a datetime.date, which only heat's pure-Python fallback parse makes (see
- * patch_for_pyyaml) and which heat-api cannot serialise. */
-typedef enum { PY_NONE, PY_BOOL, PY_INT, PY_FLOAT, PY_STR, PY_BYTES, PY_LIST, PY_DICT, PY_SET, PY_DATE } pytype_t;
+ * patch_for_pyyaml) and which heat-api cannot serialise. PY_DATETIME: a datetime.datetime, kept
+ * only by safe_load (heat-api sends its strftime text). s holds their YAML text. */
+typedef enum {
+    PY_NONE, PY_BOOL, PY_INT, PY_FLOAT, PY_STR, PY_BYTES, PY_LIST, PY_DICT, PY_SET, PY_DATE, PY_DATETIME
+} pytype_t;
 
 typedef struct {
     pytype_t t;
     int big;          /* PY_INT beyond 64 bits */
     long long i;      /* PY_INT, PY_BOOL */
     double d;         /* PY_FLOAT */
-    const char *s;    /* PY_STR, PY_BYTES */
+    const char *s;    /* PY_STR, PY_BYTES, PY_DATE, PY_DATETIME, a big PY_INT's text */
     size_t len;
     json_t *j;        /* PY_LIST, PY_DICT, PY_SET */
 } pyobj_t;
@@ -130,6 +133,8 @@ typedef struct {
      * exception it would raise there, reported instead of a later constructor error */
     const char *alt_type, *alt_message;
     heat_yaml_error_t *err;
+    int safe;                 /* yaml.safe_load (heat_yaml_options_t.safe_load) */
+    heat_yaml_pyinfo_t *info; /* safe_load's Python types (NULL: not asked for) */
     int failed;
     const char *unsupported; /* first deferred refusal (heat would fail later, at RPC time) */
     apr_hash_t *anchors;
@@ -1178,8 +1183,8 @@ static void timestamp_object(yctx_t *c, const char *v, size_t len, pyobj_t *o)
     size_t k;
     if (!match_timestamp(v, len, 0, &t) && !(len && v[len - 1] == '\n' && match_timestamp(v, len - 1, 0, &t)))
         return;
-    if (!t.has_time) {
-        o->t = PY_DATE;
+    if (!t.has_time || c->safe) {
+        o->t = t.has_time ? PY_DATETIME : PY_DATE; /* o->s keeps the text */
         return;
     }
     dot = memchr(v, '.', len);
@@ -1667,6 +1672,11 @@ static int construct_int(yctx_t *c, const char *raw, size_t rawlen, pyobj_t *o)
     }
     o->i = r;
     o->big = big;
+    if (big) {
+        /* safe_load keeps it as its text */
+        o->s = raw;
+        o->len = rawlen;
+    }
     return 1;
 }
 
@@ -1927,7 +1937,7 @@ static int construct_object(yctx_t *c, ynode_t *node, pyobj_t *o)
         o->len = len;
         if (!strcmp(tag, TAG_TIMESTAMP) && node->kind == YN_SCALAR) {
             const char *type, *msg = timestamp_exception(c, node->value, node->len, &type);
-            if (msg && c->nspaces) {
+            if (msg && (c->nspaces || c->safe)) {
                 /* heat uses the pure-Python SafeLoader's result: it raised here */
                 py_exception(c, type, msg);
                 return 0;
@@ -1936,7 +1946,7 @@ static int construct_object(yctx_t *c, ynode_t *node, pyobj_t *o)
                 c->alt_type = type;
                 c->alt_message = msg;
             }
-            if (c->nspaces)
+            if (c->nspaces || c->safe)
                 timestamp_object(c, node->value, node->len, o);
         }
     }
@@ -2011,8 +2021,61 @@ static json_t *node_json(yctx_t *c, ynode_t *node, const pyobj_t *o)
     return j;
 }
 
+/* safe_load: records v's Python type in the pyinfo (see heat_yaml.h). */
+static json_t *typed(yctx_t *c, json_t *v, const char *type)
+{
+    if (v && c->info) {
+        json_t **k = apr_palloc(c->base, sizeof *k);
+        *k = v;
+        apr_hash_set(c->info->types, k, sizeof *k, type);
+    }
+    return v;
+}
+
+/* Python's str() of inf and nan. */
+static const char *nonfinite_str(double d)
+{
+    return isnan(d) ? "nan" : d > 0 ? "inf" : "-inf";
+}
+
+/* The Python type name of a dict key that is not a str (NULL for a str). */
+static const char *key_type_name(const pyobj_t *o)
+{
+    switch (o->t) {
+    case PY_NONE:
+        return "NoneType";
+    case PY_BOOL:
+        return "bool";
+    case PY_INT:
+        return "int";
+    case PY_FLOAT:
+        return "float";
+    case PY_BYTES:
+        return "bytes";
+    case PY_DATE:
+        return "datetime.date";
+    case PY_DATETIME:
+        return "datetime.datetime";
+    default:
+        return NULL;
+    }
+}
+
 static json_t *to_json(yctx_t *c, const pyobj_t *o)
 {
+    if (c->safe) {
+        /* the objects JSON cannot carry stay, with their type in the pyinfo */
+        if (o->t == PY_INT && o->big)
+            return typed(c, json_stringn(o->s, o->len), "int");
+        if (o->t == PY_FLOAT && !isfinite(o->d))
+            return typed(c, json_string(nonfinite_str(o->d)), "float");
+        if (o->t == PY_BYTES && heat_py_utf8_check(o->s, o->len, NULL, NULL, NULL))
+            return typed(c, json_stringn(o->s, o->len), "bytes");
+        if (o->t == PY_DATE || o->t == PY_DATETIME)
+            return typed(c, json_stringn(o->s, o->len), key_type_name(o));
+        if (o->t == PY_SET)
+            return typed(c, json_incref(o->j), "set");
+    }
     switch (o->t) {
     case PY_NONE:
         return json_null();
@@ -2052,6 +2115,14 @@ static const char *key_string(yctx_t *c, const pyobj_t *o, size_t *len)
 {
     char buf[40];
     const char *s;
+    if (c->safe && ((o->t == PY_INT && o->big) || o->t == PY_DATE || o->t == PY_DATETIME)) {
+        *len = o->len;
+        return o->s;
+    }
+    if (c->safe && o->t == PY_FLOAT && !isfinite(o->d)) {
+        *len = strlen(nonfinite_str(o->d));
+        return nonfinite_str(o->d);
+    }
     switch (o->t) {
     case PY_NONE:
         s = "null";
@@ -2125,9 +2196,10 @@ static const char *key_identity(yctx_t *c, apr_pool_t *p, const pyobj_t *o, size
     case PY_STR:
     case PY_BYTES:
     case PY_DATE:
+    case PY_DATETIME:
         /* the text may hold NUL characters */
         buf = apr_palloc(p, o->len + 2);
-        buf[0] = o->t == PY_STR ? prefix_str[0] : o->t == PY_DATE ? 'D' : prefix_bytes[0];
+        buf[0] = o->t == PY_STR ? prefix_str[0] : o->t == PY_DATE ? 'D' : o->t == PY_DATETIME ? 'T' : prefix_bytes[0];
         memcpy(buf + 1, o->s, o->len);
         buf[o->len + 1] = '\0';
         *len = o->len + 1;
@@ -2293,6 +2365,27 @@ static int self_loop(yctx_t *c, const pyobj_t *item, const json_t *container)
     return 0;
 }
 
+/* safe_load: the Python type of mapping j's key ks (NULL: a str), before its value is set; a
+ * value it replaces (1 and "1") leaves the pyinfo, as its memory may be reused. */
+static void note_key(yctx_t *c, json_t *j, const char *ks, size_t klen, const char *type)
+{
+    json_t **mk, *old = json_object_getn(j, ks, klen);
+    apr_hash_t *keys = apr_hash_get(c->info->key_types, &j, sizeof j);
+
+    if (old)
+        apr_hash_set(c->info->types, &old, sizeof old, NULL);
+    if (!keys && !type)
+        return;
+    if (!keys) {
+        keys = apr_hash_make(c->base);
+        mk = apr_palloc(c->base, sizeof *mk);
+        *mk = j;
+        apr_hash_set(c->info->key_types, mk, sizeof *mk, keys);
+    }
+    /* keys with a NUL are cut there, as json_object_foreach gives them */
+    apr_hash_set(keys, apr_pstrndup(c->base, ks, klen), APR_HASH_KEY_STRING, type);
+}
+
 /* Runs the "generator" of one collection node: fills its container. */
 static int fill_collection(yctx_t *c, ynode_t *node)
 {
@@ -2364,8 +2457,11 @@ static int fill_collection(yctx_t *c, ynode_t *node)
                 const char *ks = key_string(c, &entries[k].key, &klen);
                 /* a second key with the same text (1 and "1") replaces the value and keeps the
                  * first position, as json.loads does in heat-engine */
-                if (ks && !self_loop(c, &entries[k].value, j))
+                if (ks && !self_loop(c, &entries[k].value, j)) {
+                    if (c->info)
+                        note_key(c, j, ks, klen, key_type_name(&entries[k].key));
                     json_object_setn_new(j, ks, klen, node_json(c, entries[k].vnode, &entries[k].value));
+                }
             }
         }
         apr_pool_clear(c->scratch);
@@ -2690,6 +2786,10 @@ static json_t *load(yctx_t *c)
             c->err->message = apr_pstrdup(c->base, c->err->message);
         if (c->err && c->err->type)
             c->err->type = apr_pstrdup(c->base, c->err->type);
+        if (c->info) {
+            apr_hash_clear(c->info->types);
+            apr_hash_clear(c->info->key_types);
+        }
     }
     if (c->p != c->base) {
         apr_pool_destroy(c->p);
@@ -2779,6 +2879,43 @@ json_t *heat_yaml_load_nodes(apr_pool_t *p, const char *text, size_t len, size_t
     c.name = "<unicode string>";
     c.err = err;
     return load(&c);
+}
+
+json_t *heat_yaml_load_opts(apr_pool_t *p, const char *text, size_t len, const heat_yaml_options_t *opts,
+                            heat_yaml_error_t *err)
+{
+    yctx_t c;
+    memset(&c, 0, sizeof c);
+    c.p = c.base = p;
+    c.max_bytes = opts && opts->max_bytes ? opts->max_bytes : HEAT_YAML_MAX_EXPANDED_BYTES;
+    c.nodes = opts ? opts->nodes : NULL;
+    c.safe = opts && opts->safe_load;
+    if (c.safe && opts->pyinfo) {
+        c.info = opts->pyinfo;
+        c.info->types = apr_hash_make(p);
+        c.info->key_types = apr_hash_make(p);
+    }
+    c.text = text ? text : "";
+    c.len = text ? len : 0;
+    c.name = "<unicode string>";
+    c.err = err;
+    return load(&c);
+}
+
+const char *heat_yaml_pytype(const heat_yaml_pyinfo_t *info, const json_t *v)
+{
+    if (!info || !info->types || !v)
+        return NULL;
+    return apr_hash_get(info->types, &v, sizeof v);
+}
+
+const char *heat_yaml_key_pytype(const heat_yaml_pyinfo_t *info, const json_t *mapping, const char *key)
+{
+    apr_hash_t *keys;
+    if (!info || !info->key_types || !mapping || !key)
+        return NULL;
+    keys = apr_hash_get(info->key_types, &mapping, sizeof mapping);
+    return keys ? apr_hash_get(keys, key, APR_HASH_KEY_STRING) : NULL;
 }
 
 /* codecs.utf_16_{le,be}_decode of the whole buffer (the BOM is kept, as PyYAML's reader keeps

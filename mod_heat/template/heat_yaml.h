@@ -41,6 +41,7 @@
 #ifndef HEAT_YAML_H
 #define HEAT_YAML_H
 
+#include <apr_hash.h>
 #include <apr_pools.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -102,6 +103,42 @@ json_t *heat_yaml_load_nodes(apr_pool_t *p, const char *text, size_t len, size_t
                              heat_yaml_error_t *err);
 json_t *heat_yaml_load_bytes_nodes(apr_pool_t *p, const char *data, size_t len, size_t max_bytes,
                                    heat_nodes_t *nodes, heat_yaml_error_t *err);
+
+/* yaml.safe_load (PyYAML's pure-Python SafeLoader), for oslo.policy's policy files: the same
+ * parser, errors and dict semantics (a later duplicate key replaces the value, merge keys), with
+ * SafeLoader's own typing where heat's loader differs: a timestamp is a datetime.date or a
+ * datetime.datetime (an invalid one raises what construct_yaml_timestamp raises). Nothing is
+ * converted for RPC, so the values JSON cannot carry are kept and their Python type is told by
+ * a heat_yaml_pyinfo_t: a date, a datetime, an integer beyond 64 bits, inf and nan are JSON
+ * strings of their YAML text, !!binary data is a JSON string of its bytes (refused if it is not
+ * UTF-8), a !!set is a JSON array of its members. Mapping keys that are not str are written as
+ * JSON writes them (1 -> "1", True -> "true", None -> "null"); the pyinfo says which they were.
+ * A str key and another key with the same text (1 and "1") share one JSON member: the later
+ * value and its key's type win (Python keeps both). */
+typedef struct {
+    apr_hash_t *types;     /* json_t * -> Python type name (read with heat_yaml_pytype) */
+    apr_hash_t *key_types; /* json_t * of a mapping -> apr_hash_t: JSON key -> Python type name */
+} heat_yaml_pyinfo_t;
+
+typedef struct {
+    size_t max_bytes;           /* bound on the expanded JSON size; 0: HEAT_YAML_MAX_EXPANDED_BYTES */
+    heat_nodes_t *nodes;        /* node budget (NULL: none) */
+    int safe_load;              /* yaml.safe_load instead of heat's yaml_loader (see above) */
+    heat_yaml_pyinfo_t *pyinfo; /* safe_load: filled in (from p) when not NULL; emptied on failure */
+} heat_yaml_options_t;
+
+/* heat_yaml_load_nodes (a Python str) with the options above (NULL: heat's loader, default
+ * bound). */
+json_t *heat_yaml_load_opts(apr_pool_t *p, const char *text, size_t len, const heat_yaml_options_t *opts,
+                            heat_yaml_error_t *err);
+
+/* The Python type of v when its JSON type does not tell it ("datetime.date", "bytes", "set",
+ * ...), else NULL. v must be a value of the loaded document, which is still alive. */
+const char *heat_yaml_pytype(const heat_yaml_pyinfo_t *info, const json_t *v);
+
+/* The Python type of mapping's key when it was not a str ("int", "bool", "NoneType", ...),
+ * else NULL. */
+const char *heat_yaml_key_pytype(const heat_yaml_pyinfo_t *info, const json_t *mapping, const char *key);
 
 /* The Python compatibility helpers (repr, UTF-8, len(str)) are in heat_pycompat.h. */
 

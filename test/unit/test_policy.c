@@ -606,6 +606,74 @@ START_TEST(a_broken_context_is_admin_fails_the_context)
 }
 END_TEST
 
+START_TEST(yaml_files_read_as_safe_load)
+{
+    /* What oslo.policy 4.0.0 (parse_file_contents, then parse_rule) makes of these files; "E:" an
+     * exception, else stacks:create's rule ("-" when no rule names it; names: the rules set). The
+     * first four differ from mod_heat's earlier own YAML loop (duplicate keys, !!set, !!omap,
+     * !!binary), the others did not change. */
+    static const struct {
+        const char *text, *expect, *absent;
+    } cases[] = {
+        {"stacks:create: 5\nstacks:create: \"@\"\n", "@", NULL},
+        {"stacks:create: !!set {role:a}\n", "role:a", NULL},
+        {"stacks:create: !!omap [{role:a: x}]\n", "(role:a and !)", NULL},
+        {"stacks:create: !!binary \"\"\n", "@", NULL},
+        {"stacks:create: !!binary cm9sZTph\n", "E:TypeError: 'int' object is not iterable", NULL},
+        {"2001-12-14: \"@\"\nstacks:create: role:a\n", "role:a", "2001-12-14"},
+        {"2001-12-14\n", "E:AttributeError: 'datetime.date' object has no attribute 'items'", NULL},
+        {".inf: \"@\"\n", "-", "inf"},
+        {"123456789012345678901234567890: \"@\"\n", "-", "123456789012345678901234567890"},
+        {"stacks:create: !!timestamp 2001-13-14\n", "E:ValueError: month must be in 1..12", NULL},
+        {"stacks:create: [[2001-12-14, role:a]]\n", "(! and role:a)", NULL},
+        {"stacks:create: !!bool 1\n", "E:KeyError: '1'", NULL},
+        {"stacks:create: [\n", "E:ValueError: while parsing a flow node\nexpected the node content, but found "
+                               "'<stream end>'\n  in \"<unicode string>\", line 2, column 1:\n    \n    ^", NULL},
+    };
+    const char *dir = apr_pstrcat(heat_test_pool, "/tmp/heat-policy-yaml-", apr_itoa(heat_test_pool, getpid()), NULL);
+    const char *file = apr_pstrcat(heat_test_pool, dir, "/policy.yaml", NULL);
+    size_t i;
+
+    ck_assert(apr_dir_make_recursive(dir, APR_OS_DEFAULT, heat_test_pool) == APR_SUCCESS);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        heat_policy_options_t o;
+        heat_policy_t *pol;
+        const char *err, *got;
+        FILE *f = fopen(file, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(cases[i].text, f);
+        fclose(f);
+        memset(&o, 0, sizeof(o));
+        o.search_dirs = empty_array();
+        APR_ARRAY_PUSH((apr_array_header_t *)o.search_dirs, const char *) = dir;
+        o.policy_dirs = empty_array();
+        o.policy_file = "policy.yaml";
+        o.policy_file_set = 1;
+        err = heat_policy_load(&pol, heat_test_pool, &o);
+        if (err) {
+            /* the exception ends the message (after the file's path, and the rule's name) */
+            size_t n;
+            ck_assert_msg(!strncmp(cases[i].expect, "E:", 2), "case %zu: %s", i, err);
+            n = strlen(cases[i].expect + 2);
+            ck_assert_msg(strlen(err) > n + 2 && !strcmp(err + strlen(err) - n - 2, apr_pstrcat(heat_test_pool, ": ", cases[i].expect + 2, NULL)),
+                          "case %zu: %s, oslo %s", i, err, cases[i].expect + 2);
+            continue;
+        }
+        ck_assert_msg(strncmp(cases[i].expect, "E:", 2), "case %zu loaded, oslo raised %s", i, cases[i].expect);
+        ck_assert_int_eq(heat_policy_files(pol)->nelts, 1);
+        if (strcmp(cases[i].expect, "-")) {
+            got = heat_policy_rule_str(pol, heat_test_pool, "stacks:create");
+            ck_assert_msg(got && !strcmp(got, cases[i].expect), "case %zu: %s, oslo %s", i, got ? got : "(none)",
+                          cases[i].expect);
+        }
+        if (cases[i].absent)
+            ck_assert_ptr_null(heat_policy_rule_str(pol, heat_test_pool, cases[i].absent));
+    }
+    remove(file);
+    remove(dir);
+}
+END_TEST
+
 START_TEST(search_dirs_order)
 {
     apr_array_header_t *cd = empty_array(), *cf = empty_array(), *d;
@@ -643,6 +711,7 @@ Suite *heat_test_policy_suite(void)
     tcase_add_test(tc, context_errors_map_like_heat);
     tcase_add_test(tc, a_broken_context_is_admin_fails_the_context);
     tcase_add_test(tc, search_dirs_order);
+    tcase_add_test(tc, yaml_files_read_as_safe_load);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -140,6 +140,53 @@ START_TEST(yaml_typing_spot_checks)
 }
 END_TEST
 
+START_TEST(yaml_safe_load_mode)
+{
+    /* yaml.safe_load's typing (policy files): what heat's loader and RPC make text stays typed */
+    heat_yaml_error_t err;
+    heat_yaml_pyinfo_t info;
+    heat_yaml_options_t o;
+    const char *doc = "d: 2013-05-23\nt: 2013-05-23 10:00:00\ns: !!set {a, b}\nb: !!binary YWI=\n"
+                      "i: 123456789012345678901234567890\nf: .inf\nx: plain\n1: one\n~: none\n2013-05-24: day\n"
+                      "dup: 5\ndup: six\n";
+    json_t *v;
+
+    memset(&o, 0, sizeof(o));
+    o.safe_load = 1;
+    o.pyinfo = &info;
+    v = heat_yaml_load_opts(heat_test_pool, doc, strlen(doc), &o, &err);
+    ck_assert_msg(v != NULL, "%s", err.message);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "d")), "2013-05-23");
+    ck_assert_str_eq(heat_yaml_pytype(&info, json_object_get(v, "d")), "datetime.date");
+    ck_assert_str_eq(heat_yaml_pytype(&info, json_object_get(v, "t")), "datetime.datetime");
+    ck_assert_str_eq(heat_yaml_pytype(&info, json_object_get(v, "s")), "set");
+    ck_assert_int_eq(json_array_size(json_object_get(v, "s")), 2);
+    ck_assert_str_eq(heat_yaml_pytype(&info, json_object_get(v, "b")), "bytes");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "b")), "ab");
+    ck_assert_str_eq(heat_yaml_pytype(&info, json_object_get(v, "i")), "int");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "f")), "inf");
+    ck_assert_str_eq(heat_yaml_pytype(&info, json_object_get(v, "f")), "float");
+    ck_assert_ptr_null(heat_yaml_pytype(&info, json_object_get(v, "x")));
+    ck_assert_str_eq(json_string_value(json_object_get(v, "dup")), "six");
+    ck_assert_ptr_null(heat_yaml_pytype(&info, json_object_get(v, "dup")));
+    ck_assert_str_eq(heat_yaml_key_pytype(&info, v, "1"), "int");
+    ck_assert_str_eq(heat_yaml_key_pytype(&info, v, "null"), "NoneType");
+    ck_assert_str_eq(heat_yaml_key_pytype(&info, v, "2013-05-24"), "datetime.date");
+    ck_assert_ptr_null(heat_yaml_key_pytype(&info, v, "x"));
+    /* SafeConstructor's timestamp errors */
+    v = heat_yaml_load_opts(heat_test_pool, "a: 2013-13-01\n", 14, &o, &err);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(err.status, HEAT_YAML_EXCEPTION);
+    ck_assert_str_eq(err.type, "ValueError");
+    ck_assert_str_eq(err.message, "month must be in 1..12");
+    /* heat's loader, through the same entry point, is unchanged: text for RPC */
+    v = heat_yaml_load_opts(heat_test_pool, "a: 2013-13-01\nb: !!set {a}\n", 27, NULL, &err);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "a")), "2013-13-01");
+    ck_assert(json_is_array(json_object_get(v, "b")));
+}
+END_TEST
+
 START_TEST(yaml_error_text_as_heat_reports_it)
 {
     heat_yaml_error_t err;
@@ -420,6 +467,7 @@ Suite *heat_test_yaml_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, yaml_golden_cases);
     tcase_add_test(tc, yaml_typing_spot_checks);
+    tcase_add_test(tc, yaml_safe_load_mode);
     tcase_add_test(tc, yaml_error_text_as_heat_reports_it);
     tcase_add_test(tc, yaml_bounds);
     tcase_add_test(tc, yaml_alias_bytes_bounded);
