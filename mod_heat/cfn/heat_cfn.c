@@ -11,6 +11,7 @@
  * Where heat-api-cfn lets an exception escape to the WSGI server (a bare 500), mod_heat answers
  * the AWS error the client's mistake deserves (doc/differences.md "Do better"); each place says so. */
 #include "heat_cfn.h"
+#include "heat_authorize.h"
 
 #include <apr_strings.h>
 #include <string.h>

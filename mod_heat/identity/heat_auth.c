@@ -269,7 +269,7 @@ int heat_auth_url_check(heat_auth_t *auth, const heat_auth_request_t *req, const
             if (strcmp(url, APR_ARRAY_IDX(auth->allowed_auth_uris, i, const char *)) == 0)
                 allowed = 1;
         if (!allowed) {
-            AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0306: authurl: X-Auth-Url %s is not in "
+            AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0313: authurl: X-Auth-Url %s is not in "
                      "[auth_password] allowed_auth_uris", url);
             webob_answer(req, out, 401,
                          apr_psprintf(req->pool, "Header X-Auth-Url \"%s\" not an allowed "
@@ -402,12 +402,12 @@ int heat_auth_password(heat_auth_t *auth, const heat_auth_request_t *req, const 
     res->status = HEAT_AUTH_OK;
     res->token = pr.token;
     res->token_info = passed_on_token(p, &id, pr.token_body);
-    AUTH_LOG(req, HEAT_LOG_DEBUG, "HEAT0303: password of %s accepted",
+    AUTH_LOG(req, HEAT_LOG_DEBUG, "HEAT0311: password of %s accepted",
              id.user_name ? id.user_name : "-");
     return HEAT_AUTH_NEXT;
 
 reject:
-    AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0305: Rejecting request: %s",
+    AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0312: Rejecting request: %s",
              res->reason ? res->reason : "invalid credentials");
     webob_answer(req, out, 401, "Authentication required");
     out->www_authenticate = apr_psprintf(p, "Keystone uri='%s'", auth_url ? auth_url : "None");
@@ -548,13 +548,13 @@ int heat_auth_ec2(heat_auth_t *auth, const heat_auth_request_t *req,
         AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0325: No AWS Signature found.");
         return aws_answer(req, out, "IncompleteSignature", NULL);
     case HEAT_EC2_MISSING_KEY:
-        AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0325: No AWSAccessKeyId/Authorization Credential");
+        AUTH_LOG(req, HEAT_LOG_INFO, "HEAT0330: No AWSAccessKeyId/Authorization Credential");
         return aws_answer(req, out, "MissingAuthenticationToken", NULL);
     case HEAT_EC2_CHECK:
         break;
     }
     if (!auth) {
-        AUTH_LOG(req, HEAT_LOG_ERR, "HEAT0321: EC2 signature not checked: no Keystone client "
+        AUTH_LOG(req, HEAT_LOG_ERR, "HEAT0329: EC2 signature not checked: no Keystone client "
                  "(see the startup log)");
         return aws_answer(req, out, "ServiceUnavailable", "The Keystone service is temporarily "
                           "unavailable.");

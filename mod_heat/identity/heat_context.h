@@ -18,7 +18,7 @@
 
 #include "heat_policy.h"
 
-struct heat_context_t {
+typedef struct heat_context_t {
     const char *auth_token;           /* X-Auth-Token (else X-Storage-Token) as sent */
     const char *user_id, *user_name;  /* token.user.id, .name */
     const char *user_domain_id, *user_domain_name;
@@ -52,7 +52,7 @@ struct heat_context_t {
     int is_admin;                     /* policy rule context_is_admin */
     int show_deleted;                 /* false */
     int read_only;                    /* false */
-};
+} heat_context_t;
 
 /* What heat-api knows about a request besides the token body. Every string may be NULL. */
 typedef struct {

@@ -3,6 +3,7 @@
  * registered_identified_stack with the scope "actions" (so the policy rule depends on the body,
  * and body errors come before the tenant and policy checks). */
 #include "heat_handlers.h"
+#include "heat_authorize.h"
 
 #include <apr_strings.h>
 #include <string.h>

@@ -2,6 +2,7 @@
  * handlers share: query parsing, replies, the engine call of both APIs with its error table,
  * param_utils, stack identities and URLs. */
 #include "heat_api.h"
+#include "heat_authorize.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>

@@ -4,6 +4,7 @@
  * PUT), delete (204, or 400 with the engine's {"Error": m}), and the deployments' metadata of a
  * server. */
 #include "heat_handlers.h"
+#include "heat_authorize.h"
 
 #include <apr_strings.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * show, template, environment, files, delete, abandon, export, outputs. The routes that take
  * a template are in heat_stacks_write.c. */
 #include "heat_handlers.h"
+#include "heat_authorize.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>

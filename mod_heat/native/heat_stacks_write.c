@@ -3,6 +3,7 @@
  * The body is decoded and turned into the engine's arguments by heat_body and heat_template
  * (InstantiationData), in heat-api's order, so the first error is heat-api's. */
 #include "heat_handlers.h"
+#include "heat_authorize.h"
 
 #include <apr_strings.h>
 #include <string.h>

@@ -2,6 +2,7 @@
  * checks and X-* values, heat's request context, its RPC dict and policy credentials, and the
  * API-side policy checks. Input: the token body JSON ({"token": {...}}). */
 #include "fuzz_common.h"
+#include "heat_authorize.h"
 
 #include "heat_context.h"
 #include "heat_json.h"

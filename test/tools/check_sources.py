@@ -5,8 +5,8 @@
    header: it is built into libheat.a, which the unit tests and fuzz targets link without httpd.
 2. No include cycle between the core's folders (mod_heat/<folder>/): a folder may use another's
    headers only if that one does not use its own, directly or through others.
-3. Every log call at warning level or worse carries a HEATnnnn id, and no id is used twice, so an
-   operator's grep finds the one line that wrote it.
+3. Every log call at warning level or worse carries a HEATnnnn id, and no id (at any level) is
+   used by two calls, so an operator's grep finds the one line that wrote it.
 
 Exit status 1 and one line per problem when a check fails.
 """
@@ -21,7 +21,8 @@ SRC = os.path.join(TOP, 'mod_heat')
 # httpd's own headers (apr and apr-util are fine: the core is built on them)
 HTTPD_HEADER = re.compile(r'^(httpd|http_\w+|ap_\w+|util_\w+|mpm_\w+|mod_\w+|scoreboard|unixd)\.h$')
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
-LOG_CALL = re.compile(r'\b(heat_log|ap_log_error|ap_log_rerror|ap_log_perror|ap_log_cerror|ap_log_cserror)\s*\(')
+# the log functions, and the modules' own log macros (AUTH_LOG, ...)
+LOG_CALL = re.compile(r'\b(heat_log|ap_log_error|ap_log_rerror|ap_log_perror|ap_log_cerror|ap_log_cserror|[A-Z]+_LOG)\s*\(')
 BAD_LEVEL = re.compile(r'\b(HEAT_LOG_ERR|HEAT_LOG_WARNING|APLOG_(EMERG|ALERT|CRIT|ERR|WARNING))\b')
 LOG_ID = re.compile(r'HEAT\d{4}')
 
@@ -126,12 +127,10 @@ def check(paths):
         for m in LOG_CALL.finditer(text):
             call = call_text(text, m.end() - 1)
             line = text.count('\n', 0, m.start()) + 1
-            if m.group(1) == 'heat_log' and text[m.start() - 8:m.start()].strip().endswith('define'):
-                continue
-            if not BAD_LEVEL.search(call):
+            if text[m.start() - 8:m.start()].strip().endswith('define'):
                 continue
             found = LOG_ID.findall(call)
-            if not found:
+            if not found and BAD_LEVEL.search(call):
                 problems.append('%s:%d: a warning-or-worse log call without a HEATnnnn id' % (rel, line))
             for log_id in set(found):
                 ids.setdefault(log_id, []).append('%s:%d' % (rel, line))
@@ -157,7 +156,9 @@ def self_test():
         'b/b.c': '#include "a.h"\n'
                  'void g(void) { heat_log(HEAT_LOG_ERR,\n "no id %s", "y"); }\n'
                  'void h(void) { heat_log(HEAT_LOG_WARNING, "HEAT0001: again"); }\n'
-                 'void i(void) { heat_log(HEAT_LOG_DEBUG, "debug needs none"); }\n',
+                 'void i(void) { heat_log(HEAT_LOG_DEBUG, "debug needs none"); }\n'
+                 'void j(void) { AUTH_LOG(r, HEAT_LOG_INFO, "HEAT0002: one"); }\n'
+                 'void k(void) { AUTH_LOG(r, HEAT_LOG_DEBUG, "HEAT0002: two"); }\n',
     }
     with tempfile.TemporaryDirectory() as d:
         for name, text in files.items():
@@ -172,6 +173,7 @@ def self_test():
     expected = ['a/a.c: the core includes httpd header <http_protocol.h>',
                 'b/b.c:2: a warning-or-worse log call without a HEATnnnn id',
                 'HEAT0001 is used by 2 log calls',
+                'HEAT0002 is used by 2 log calls',
                 'include cycle between core folders: a -> b -> a']
     missing = [e for e in expected if not any(e in f for f in found)]
     extra = [f for f in found if not any(e in f for e in expected)]

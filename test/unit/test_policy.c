@@ -8,6 +8,7 @@
  *   files_expected.json
  * Personas are the contexts of test/golden/context/expected.json (their policy_values). */
 #include "heat_test.h"
+#include "heat_authorize.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
