@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "heat_fault.h"
+#include "heat_result.h"
 
 /* map_remote_error's inval_param_errors, in its order */
 static const char *const invalid_parameter[] = {
@@ -69,7 +70,7 @@ void heat_cfn_from_remote(apr_pool_t *p, const heat_rpc_failure_t *failure, int 
     const char *message = failure->message ? failure->message : "";
 
     /* which class oslo.messaging rebuilds, and whether it is heat's (safe) */
-    heat_fault_from_remote(p, failure->cls, failure->module, message, failure->args, failure->kwargs,
+    heat_result_from_remote(p, failure->cls, failure->module, message, failure->args, failure->kwargs,
                            failure->traceback, 0, &rebuilt);
     *detail = NULL;
     if (strcmp(rebuilt.type, "RemoteError") == 0) {

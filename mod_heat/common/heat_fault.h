@@ -9,7 +9,6 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
-#include "heat_result.h"
 
 /* {"code", "title", "explanation", "error": {"type", "traceback", "message"}}.
  * message NULL leaves "message" out (an "unsafe" exception); traceback NULL gives null. */
@@ -19,16 +18,6 @@ char *heat_fault_json(apr_pool_t *p, int status, const char *type, const char *m
 /* The status heat-api's FaultWrapper gives an exception class of heat.common.exception or a
  * Python builtin; 500 for every class it does not map. */
 int heat_fault_status_of(const char *cls);
-
-/* An engine exception as heat-api 19.0.0 rebuilds it (oslo deserialize_remote_exception) and
- * FaultWrapper renders it: heat.common.exception classes keep their type and message (the
- * rebuilt message of StackValidationFailed has heat's doubled separators), those that cannot
- * be rebuilt and every other module become RemoteError without message, builtins keep their
- * class name without message (TypeError is heat's generic 400). The traceback is sent only
- * with [DEFAULT] debug = true. args/kwargs: the failure's (JSON array/object, may be NULL). */
-void heat_fault_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
-                            const json_t *args, const json_t *kwargs, const char *traceback,
-                            int debug, heat_result_t *out);
 
 /* An AWS error of heat/api/aws/exception.py by its class-like code ("InvalidAction",
  * "InvalidParameterValue", "APINotImplemented", ...). */

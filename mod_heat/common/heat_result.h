@@ -10,6 +10,7 @@
 #define HEAT_RESULT_H
 
 #include <apr_pools.h>
+#include <jansson.h>
 
 /* The first four fields are an error's and come first, so {status, type, message} initializes
  * one. */
@@ -48,5 +49,15 @@ int heat_result_render(apr_pool_t *p, heat_result_t *res, heat_result_format_t f
 /* heat_result_error + heat_result_render. */
 int heat_result_fail(apr_pool_t *p, heat_result_t *res, heat_result_format_t fmt, const char *accept,
                      int status, const char *type, const char *message);
+
+/* An engine exception as heat-api 19.0.0 rebuilds it (oslo deserialize_remote_exception) and
+ * FaultWrapper renders it: heat.common.exception classes keep their type and message (the
+ * rebuilt message of StackValidationFailed has heat's doubled separators), those that cannot
+ * be rebuilt and every other module become RemoteError without message, builtins keep their
+ * class name without message (TypeError is heat's generic 400). The traceback is sent only
+ * with [DEFAULT] debug = true. args/kwargs: the failure's (JSON array/object, may be NULL). */
+void heat_result_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
+                            const json_t *args, const json_t *kwargs, const char *traceback,
+                            int debug, heat_result_t *out);
 
 #endif

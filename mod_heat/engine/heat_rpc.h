@@ -18,7 +18,7 @@
  *                 if ((err = heat_rpc_conf_make(pconf, &s, &conf))) refuse to start with err;
  *   child_init:   heat_rpc_pool_create(pchild, conf, &rp);
  *   handler:      heat_rpc_call(rp, r->pool, ctx, "list_stacks", args, "1.33", 0, &reply);
- *                 OK -> reply.result; REMOTE_FAILURE -> reply.failure (heat_fault_from_remote);
+ *                 OK -> reply.result; REMOTE_FAILURE -> reply.failure (heat_result_from_remote);
  *                 TIMEOUT -> MessagingTimeout (500); UNREACHABLE -> 503 or 500.
  *
  * Checked against RabbitMQ 3.10 and a real oslo.messaging 14 server by

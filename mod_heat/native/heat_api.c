@@ -178,7 +178,7 @@ json_t *heat_api_required_body(heat_call_t *call, heat_result_t *reply)
 
 /* The engine-error table: what heat-api answers when heat-engine cannot be asked or does not
  * answer (heat-api-cfn maps the type to its AWS code: heat_cfn_engine_code). An exception the
- * engine raised is mapped by heat_fault_from_remote instead. The messages say what happened
+ * engine raised is mapped by heat_result_from_remote instead. The messages say what happened
  * where heat has only a bare MessagingTimeout (doc/differences.md). */
 static const struct {
     heat_rpc_outcome_t outcome;
@@ -229,7 +229,7 @@ json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char
         return r.result ? r.result : heat_json_own(call->p, json_null());
     case HEAT_RPC_REMOTE_FAILURE:
         heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", rid, method, r.failure.module, r.failure.cls);
-        heat_fault_from_remote(call->p, r.failure.cls, r.failure.module, r.failure.message, r.failure.args,
+        heat_result_from_remote(call->p, r.failure.cls, r.failure.module, r.failure.message, r.failure.args,
                                r.failure.kwargs, r.failure.traceback, call->settings->debug, err);
         *remote = apr_pmemdup(call->p, &r.failure, sizeof(r.failure));
         return NULL;

@@ -105,7 +105,7 @@ json_t *heat_api_required_body(heat_call_t *call, heat_result_t *reply);
 /* The one engine call of both APIs: call->engine (the unit tests' stub) if set, else
  * heat_rpc_call on call->rpc. Returns the result (pool-owned; JSON null for None), or NULL
  * with heat-api's error in *err (status, Heat type, message, traceback: the engine-error table
- * in heat_api.c, or heat_fault_from_remote for an exception the engine raised, then also in
+ * in heat_api.c, or heat_result_from_remote for an exception the engine raised, then also in
  * *remote). args is stolen (NULL: {}). version NULL: "1.0". Each API writes *err its way. */
 json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char *method, json_t *args,
                         const char *version, heat_result_t *err, const heat_rpc_failure_t **remote);

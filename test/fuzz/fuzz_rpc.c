@@ -4,6 +4,7 @@
 #include "fuzz_common.h"
 
 #include "heat_fault.h"
+#include "heat_result.h"
 #include "heat_json.h"
 #include "heat_rpc.h"
 
@@ -11,7 +12,7 @@ static void fault_of(apr_pool_t *p, const heat_rpc_failure_t *f)
 {
     heat_result_t fault;
 
-    heat_fault_from_remote(p, f->cls, f->module, f->message, f->args, f->kwargs, f->traceback, 1, &fault);
+    heat_result_from_remote(p, f->cls, f->module, f->message, f->args, f->kwargs, f->traceback, 1, &fault);
     if (fault.status < 400 || fault.status > 599 || !fault.type)
         abort();
     (void)heat_result_render(p, &fault, HEAT_RESULT_FAULT, NULL);

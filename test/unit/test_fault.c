@@ -94,56 +94,56 @@ START_TEST(fault_remote_rebuild_rules)
                                                            "message", "bad"));
     json_t *one = heat_json_own(heat_test_pool, json_pack("[s]", "positional"));
 
-    heat_fault_from_remote(heat_test_pool, "EntityNotFound", "heat.common.exception",
+    heat_result_from_remote(heat_test_pool, "EntityNotFound", "heat.common.exception",
                            "The Stack (x) could not be found.", NULL, kw, "Traceback...", 0, &f);
     ck_assert_int_eq(f.status, 404);
     ck_assert_str_eq(f.type, "EntityNotFound");
     ck_assert_str_eq(f.message, "The Stack (x) could not be found.");
     ck_assert_ptr_null(f.traceback);
-    heat_fault_from_remote(heat_test_pool, "EntityNotFound", "heat.common.exception", "m", NULL, kw,
+    heat_result_from_remote(heat_test_pool, "EntityNotFound", "heat.common.exception", "m", NULL, kw,
                            "Traceback...", 1, &f);
     ck_assert_str_eq(f.traceback, "Traceback...");
 
     /* the doubled separators users know from real heat */
-    heat_fault_from_remote(heat_test_pool, "StackValidationFailed", "heat.common.exception",
+    heat_result_from_remote(heat_test_pool, "StackValidationFailed", "heat.common.exception",
                            "Property error: resources.srv.properties.flavor: bad", NULL, svf, NULL, 0, &f);
     ck_assert_int_eq(f.status, 400);
     ck_assert_str_eq(f.message, "Property error: : resources.srv.properties.flavor: : bad");
 
     /* Forbidden('x') serialises args ['x'] and kwargs {action: 'x'}: Forbidden('x', action='x') fails */
-    heat_fault_from_remote(heat_test_pool, "Forbidden", "heat.common.exception", "m", one,
+    heat_result_from_remote(heat_test_pool, "Forbidden", "heat.common.exception", "m", one,
                            heat_json_own(heat_test_pool, json_pack("{s:s}", "action", "positional")), NULL, 0, &f);
     ck_assert_int_eq(f.status, 500);
     ck_assert_str_eq(f.type, "RemoteError");
     ck_assert_ptr_null(f.message);
-    heat_fault_from_remote(heat_test_pool, "ResourceFailure", "heat.common.exception", "m", NULL, svf, NULL, 0, &f);
+    heat_result_from_remote(heat_test_pool, "ResourceFailure", "heat.common.exception", "m", NULL, svf, NULL, 0, &f);
     ck_assert_str_eq(f.type, "RemoteError");
     /* NotFound(msg) takes its message positionally: oslo rebuilds it (show_output of a missing key) */
-    heat_fault_from_remote(heat_test_pool, "NotFound", "heat.common.exception", "Specified output key nope not found.",
+    heat_result_from_remote(heat_test_pool, "NotFound", "heat.common.exception", "Specified output key nope not found.",
                            one, NULL, NULL, 0, &f);
     ck_assert_int_eq(f.status, 404);
     ck_assert_str_eq(f.type, "NotFound");
     ck_assert_str_eq(f.message, "Specified output key nope not found.");
     /* Error(msg) serialises message= as well: Error(msg, message=msg) cannot be rebuilt */
-    heat_fault_from_remote(heat_test_pool, "Error", "heat.common.exception", "m", one,
+    heat_result_from_remote(heat_test_pool, "Error", "heat.common.exception", "m", one,
                            heat_json_own(heat_test_pool, json_pack("{s:s}", "message", "m")), NULL, 0, &f);
     ck_assert_str_eq(f.type, "RemoteError");
 
-    heat_fault_from_remote(heat_test_pool, "ValueError", "builtins", "bad value", one, NULL, NULL, 0, &f);
+    heat_result_from_remote(heat_test_pool, "ValueError", "builtins", "bad value", one, NULL, NULL, 0, &f);
     ck_assert_int_eq(f.status, 400);
     ck_assert_str_eq(f.type, "ValueError");
     ck_assert_ptr_null(f.message);
-    heat_fault_from_remote(heat_test_pool, "TypeError", "builtins", "x() got an unexpected keyword", one, NULL,
+    heat_result_from_remote(heat_test_pool, "TypeError", "builtins", "x() got an unexpected keyword", one, NULL,
                            NULL, 0, &f);
     ck_assert_int_eq(f.status, 400);
     ck_assert_str_eq(f.type, "HTTPBadRequest");
     ck_assert_str_eq(f.message, "The server could not comply with the request since it is either malformed or "
                                 "otherwise incorrect.");
-    heat_fault_from_remote(heat_test_pool, "KeyError", "builtins", "'x'", one, NULL, NULL, 0, &f);
+    heat_result_from_remote(heat_test_pool, "KeyError", "builtins", "'x'", one, NULL, NULL, 0, &f);
     ck_assert_int_eq(f.status, 500);
     ck_assert_str_eq(f.type, "KeyError");
 
-    heat_fault_from_remote(heat_test_pool, "NoSuchMethod", "oslo_messaging.rpc.dispatcher", "m", one, NULL, NULL, 0, &f);
+    heat_result_from_remote(heat_test_pool, "NoSuchMethod", "oslo_messaging.rpc.dispatcher", "m", one, NULL, NULL, 0, &f);
     ck_assert_int_eq(f.status, 500);
     ck_assert_str_eq(f.type, "RemoteError");
     heat_result_render(heat_test_pool, &f, HEAT_RESULT_FAULT, NULL);

@@ -12,6 +12,7 @@
 
 #include "heat_amqp.h"
 #include "heat_fault.h"
+#include "heat_result.h"
 #include "heat_json.h"
 #include "heat_pool.h"
 #include "heat_rpc.h"
@@ -803,7 +804,7 @@ START_TEST(pool_refuses_oversize_and_times_out_in_time)
     ck_assert_str_eq(reply.failure.cls, "RequestLimitExceeded");
     ck_assert_str_eq(reply.failure.module, "heat.common.exception");
     ck_assert_ptr_nonnull(strstr(reply.failure.message, "Request limit exceeded: "));
-    heat_fault_from_remote(heat_test_pool, reply.failure.cls, reply.failure.module, reply.failure.message,
+    heat_result_from_remote(heat_test_pool, reply.failure.cls, reply.failure.module, reply.failure.message,
                            reply.failure.args, reply.failure.kwargs, reply.failure.traceback, 0, &fault);
     ck_assert_int_eq(fault.status, 400);
     ck_assert_str_eq(fault.type, "RequestLimitExceeded");
