@@ -10,6 +10,7 @@
 #include "heat_log.h"
 #include "heat_version.h"
 #include "mod_heat_cache.h"
+#include "mod_heat_metrics.h"
 
 /* One libcurl handle stack per child, for Keystone and template_url fetches. */
 static heat_http_t *child_http;
@@ -102,6 +103,7 @@ static void heat_register_hooks(apr_pool_t *p)
     ap_hook_map_to_storage(heat_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_child_init(heat_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(heat_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    heat_metrics_register_hooks(p);
 }
 
 /* Spelled out rather than AP_DECLARE_MODULE: mod_heat.h already has APLOG_USE_MODULE(heat). */

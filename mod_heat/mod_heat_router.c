@@ -21,6 +21,7 @@
 #include "heat_json.h"
 #include "heat_result.h"
 #include "heat_webob.h"
+#include "mod_heat_metrics.h"
 
 typedef enum { HEAT_API_NATIVE, HEAT_API_CFN } heat_api_t;
 
@@ -123,6 +124,7 @@ static int make_context(heat_request_state_t *st, heat_result_t *resp, const hea
     }
     if (st->sc->settings.standalone)
         (*ctx)->auth_token_info = NULL; /* authpassword sets no keystone.token_info */
+    heat_metrics_identity(st->r, (*ctx)->user_id, (*ctx)->project_id);
     return 1;
 }
 

@@ -104,6 +104,13 @@ void heat_stats_attach(heat_stats_t *st, int slot)
         return;
     }
     current_known = slot >= 0 && slot < (int)st->nslots;
+    if (current_known) {
+        /* a process slot is reused only once its previous child has gone, and with it that
+         * child's connections; the extra slot is shared and keeps its gauges */
+        int i;
+        for (i = 0; i < HEAT_GAUGES; i++)
+            apr_atomic_set32(&st->slots[slot].gauge[i], 0);
+    }
     current = &st->slots[current_known ? slot : (int)st->nslots];
 }
 

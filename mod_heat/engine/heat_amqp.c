@@ -15,6 +15,7 @@
 #include "heat_util.h"
 
 #include "heat_log.h"
+#include "heat_stats.h"
 
 #include <amqp.h>
 #include <amqp_framing.h>
@@ -726,6 +727,7 @@ static apr_status_t conn_open(heat_amqp_conn_t *c, apr_time_t deadline, const ch
             c->host_index = idx;
             apr_cpystrn(c->peer, peer, sizeof(c->peer));
             c->last_io = apr_time_now();
+            heat_stats_broker_connect(c->stats.connects > 0);
             c->stats.connects++;
             health_report(c->health, 1, NULL);
             heat_log(HEAT_LOG_DEBUG, "AMQP connected to %s vhost %s (heartbeat %d s), reply queue %s",

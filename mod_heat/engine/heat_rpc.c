@@ -9,6 +9,7 @@
 #include "heat_json.h"
 #include "heat_log.h"
 #include "heat_pool.h"
+#include "heat_stats.h"
 
 #include <amqp_ssl_socket.h>
 
@@ -733,6 +734,7 @@ static apr_status_t rpc_conn_construct(void **resource, void *params, apr_pool_t
     rc = apr_pcalloc(heat_amqp_conn_pool(c), sizeof(*rc));
     rc->amqp = c;
     *resource = rc;
+    heat_stats_gauge_add(HEAT_GAUGE_POOL_CONNECTIONS, 1);
     return APR_SUCCESS;
 }
 
@@ -746,6 +748,7 @@ static apr_status_t rpc_conn_destruct(void *resource, void *params, apr_pool_t *
         apr_cpystrn(rp->names[rp->nnames++], heat_amqp_conn_reply_queue(rc->amqp), sizeof(rp->names[0]));
     apr_thread_mutex_unlock(rp->names_lock);
     heat_amqp_conn_destroy(rc->amqp); /* closes the connection, frees its pool */
+    heat_stats_gauge_add(HEAT_GAUGE_POOL_CONNECTIONS, -1);
     return APR_SUCCESS;
 }
 
@@ -896,13 +899,16 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
         json_decref(args);
         heat_log(HEAT_LOG_ERR, "HEAT0521: RPC %s %s: no AMQP connection available (rpc_conn_pool_size %d): %d",
                  what, method, conf->pool_max, rv);
-        return fail(reply, APR_STATUS_IS_TIMEUP(rv) || rv == APR_EAGAIN ? HEAT_RPC_TIMEOUT
-                                                                         : HEAT_RPC_UNREACHABLE,
-                    apr_psprintf(p, "no AMQP connection available in this process "
-                                    "(rpc_conn_pool_size %d)",
-                                 conf->pool_max));
+        fail(reply, APR_STATUS_IS_TIMEUP(rv) || rv == APR_EAGAIN ? HEAT_RPC_TIMEOUT
+                                                                  : HEAT_RPC_UNREACHABLE,
+             apr_psprintf(p, "no AMQP connection available in this process "
+                             "(rpc_conn_pool_size %d)",
+                          conf->pool_max));
+        heat_stats_rpc(p, method, reply->outcome, apr_time_now() - start);
+        return reply->outcome;
     }
     rc = res;
+    heat_stats_gauge_add(HEAT_GAUGE_POOL_IN_USE, 1);
     if (apr_time_now() >= deadline) {
         /* the wait for a pooled connection used up the call's time: a timeout, as heat-api's
          * own wait for a connection ends, not "unreachable" */
@@ -1016,6 +1022,8 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
 
 out:
     apr_reslist_release(rp->rl, rc);
+    heat_stats_gauge_add(HEAT_GAUGE_POOL_IN_USE, -1);
+    heat_stats_rpc(p, method, reply->outcome, apr_time_now() - start);
     if (heat_log_enabled(HEAT_LOG_DEBUG))
         heat_log(HEAT_LOG_DEBUG, "RPC %s %s: %s%s%s in %" APR_TIME_T_FMT " ms", what, method,
                  reply->outcome == HEAT_RPC_OK ? "ok"

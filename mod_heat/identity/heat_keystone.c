@@ -25,6 +25,7 @@
 #include "heat_json.h"
 #include "heat_log.h"
 #include "heat_pool.h"
+#include "heat_stats.h"
 #include "heat_tokencrypt.h"
 
 /* keystoneauth1 BaseIdentityPlugin.MIN_TOKEN_LIFE_SECONDS */
@@ -425,7 +426,9 @@ static apr_status_t ks_send_ex(heat_keystone_t *ks, apr_pool_t *p, const char *m
     req.body_len = body ? strlen(body) : 0;
     req.options = options ? options : &ks->hopts;
     for (attempt = 0;; attempt++) {
+        apr_time_t sent = apr_time_now();
         rv = heat_http_perform(ks->http, p, &req, resp);
+        heat_stats_keystone(apr_time_now() - sent, rv == APR_SUCCESS);
         if (rv == APR_SUCCESS)
             return rv;
         if (!(rv == APR_ECONNREFUSED || (rv == APR_TIMEUP && !(*resp)->connected)) ||
@@ -1173,6 +1176,7 @@ static apr_status_t send_ec2tokens(heat_keystone_t *ks, apr_pool_t *p, const cha
     apr_table_setn(h, "Content-Type", "application/json");
     if (service_token)
         apr_table_setn(h, "X-Auth-Token", service_token);
+    heat_stats_count(HEAT_STAT_EC2TOKENS);
     return ks_send_ex(ks, p, "POST", url, h, body, options ? options : &ks->hopts, 0, resp);
 }
 
@@ -1614,6 +1618,7 @@ static heat_ks_status_t fetch_token(heat_keystone_t *ks, apr_pool_t *p,
         /* A remembered 404 is not used for an allow_expired validation: Keystone answers
          * 404 for expired tokens that allow_expired=1 would accept. */
         int hit = cache_get(ks, p, cache, slot, !allow_expired, &body, &len);
+        heat_stats_count(hit < 0 ? HEAT_STAT_CACHE_NEGATIVE_HIT : hit ? HEAT_STAT_CACHE_HIT : HEAT_STAT_CACHE_MISS);
         if (hit < 0) {
             *from_cache = 1;
             return HEAT_KS_INVALID;
