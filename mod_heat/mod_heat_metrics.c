@@ -208,7 +208,7 @@ static int metrics_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, HEAT_HANDLER_METRICS) != 0)
         return DECLINED;
-    r->allowed = (AP_METHOD_BIT << M_GET);
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL); /* Allow: GET, HEAD (with a 405) */
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
     if (!stats) {

@@ -11,8 +11,10 @@ libjansson-dev libcurl4-openssl-dev libyaml-dev librabbitmq-dev libssl-dev check
 FUZZ="clang libclang-rt-14-dev"
 # awscli and python3-botocore: the real AWS clients the CFN tests sign requests with;
 # memcached: the shared token cache's integration test; openssl makes the CAs and certificates
-# of test_tls.py, stunnel4 its TLS terminators in front of the stack's Keystone and RabbitMQ.
-TEST="python3-pytest python3-requests curl awscli python3-botocore memcached openssl stunnel4"
+# of test_tls.py, stunnel4 its TLS terminators in front of the stack's Keystone and RabbitMQ;
+# python3-prometheus-client: its parser reads the heat-metrics handler's output (test_metrics.py).
+TEST="python3-pytest python3-requests curl awscli python3-botocore memcached openssl stunnel4
+python3-prometheus-client"
 # The Python heat-api and heat-api-cfn are the reference the integration tests compare with.
 REFERENCE="heat-api heat-api-cfn"
 # The real backing stack test/stack/stack.sh brings up on loopback: MariaDB, RabbitMQ, Keystone
