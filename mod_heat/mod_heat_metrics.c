@@ -98,7 +98,7 @@ static int metrics_log_transaction(request_rec *r)
     if (stats && !heat_stats_slot_known()) {
         int slot = own_slot();
         if (slot >= 0)
-            heat_stats_attach(stats, slot);
+            heat_stats_reattach(stats, slot);
     }
     heat_stats_request(api, r->status);
     if (heat_stats_rpc_summary(r->pool, &methods, &engine)) {

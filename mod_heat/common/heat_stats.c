@@ -119,6 +119,15 @@ int heat_stats_slot_known(void)
     return current_known;
 }
 
+void heat_stats_reattach(heat_stats_t *st, int slot)
+{
+    /* one thread resets the slot's gauges and moves the pointer; a second reset after another
+     * thread had counted into the slot would lose its increment */
+    static volatile apr_uint32_t moving;
+    if (apr_atomic_cas32(&moving, 1, 0) == 0)
+        heat_stats_attach(st, slot);
+}
+
 static void add_slot(heat_stats_slot_t *out, heat_stats_slot_t *in)
 {
     int i, b;

@@ -84,6 +84,9 @@ int heat_stats_nslots(const heat_stats_t *st);
 void heat_stats_attach(heat_stats_t *st, int slot);
 /* Whether this process counts into a known slot. */
 int heat_stats_slot_known(void);
+/* heat_stats_attach for the request path, once the slot is found: any number of threads may
+ * call it, the first one moves the process to slot (later calls do nothing). */
+void heat_stats_reattach(heat_stats_t *st, int slot);
 
 /* A snapshot of one slot (0..nslots-1; nslots: the extra slot) or, with slot -1, of the sum
  * of all. */

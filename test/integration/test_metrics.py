@@ -7,6 +7,7 @@ Counting happens after the response is sent (log_transaction), so every check po
 deadline. The server is this module's own, on ports the kernel picks."""
 
 import os
+import signal
 import time
 import urllib.parse
 
@@ -218,3 +219,32 @@ def test_access_log_says_who_cfn_signed(server, real_stack):
     assert f['who'] == u['user_id'] and f['project'] == u['project_id'], f
     assert f['rpc'] == 'list_stacks', f
     assert int(f['engine_us']) > 0, f
+
+
+def test_graceful_restart_keeps_counters(server, real_stack):
+    """The block belongs to the parent: a graceful restart keeps every counter (README)."""
+    token, project = real_stack.token('admin')
+    generation = int(status_auto_all(server)['ParentServerConfigGeneration'])
+    before = metrics(server)
+    assert server.pid() == server.proc.pid
+    os.kill(server.proc.pid, signal.SIGUSR1)   # our own httpd: graceful restart
+    poll(lambda: status_auto_all(server).get('ParentServerConfigGeneration'),
+         lambda g: g is not None and int(g) > generation, 'a new configuration generation')
+    r = get(server, '/v1/%s/stacks' % project, token)
+    assert r.status == 200, r.dump()
+    key = ('heat_api_requests_total', frozenset({'api': 'native', 'code_class': '2xx'}.items()))
+    after = poll(lambda: metrics(server), lambda s: s.get(key, 0) >= before[key] + 1, 'the request after the restart')
+    assert after[key] == before[key] + 1
+    for k, v in before.items():
+        if k[0].endswith(('_total', '_count', '_bucket', '_sum')):
+            assert after.get(k, 0) >= v, (k, v, after.get(k))
+
+
+def status_auto_all(server):
+    try:
+        r = get(server, '/server-status?auto')
+    except OSError:
+        return {}   # the listener is being handed over
+    if r.status != 200:
+        return {}
+    return dict(l.split(': ', 1) for l in r.body.decode('utf-8').splitlines() if ': ' in l)

@@ -60,10 +60,22 @@ START_TEST(slots_and_total)
     ck_assert_uint_eq(s.counter[HEAT_STAT_CACHE_HIT], 2);
     ck_assert_uint_eq(s.counter[HEAT_STAT_REQ_NATIVE_2XX], 2);
     ck_assert_uint_eq(s.counter[HEAT_STAT_EC2TOKENS], 1);
+    /* found later, from the request path: the first call moves, later ones do nothing */
+    heat_stats_reattach(st, 2);
+    heat_stats_gauge_add(HEAT_GAUGE_POOL_IN_USE, 1);
+    heat_stats_reattach(st, 2); /* would zero the gauge just counted */
+    heat_stats_reattach(st, 0);
+    ck_assert(heat_stats_slot_known());
+    heat_stats_count(HEAT_STAT_EC2TOKENS);
+    heat_stats_read(st, 2, &s);
+    ck_assert_uint_eq(s.gauge[HEAT_GAUGE_POOL_IN_USE], 1);
+    ck_assert_uint_eq(s.counter[HEAT_STAT_EC2TOKENS], 1);
+    heat_stats_read(st, 0, &s);
+    ck_assert(!heat_stats_any(&s));
     heat_stats_attach(NULL, 0);
     heat_stats_count(HEAT_STAT_EC2TOKENS); /* nothing attached: no effect, no crash */
     heat_stats_read(st, -1, &s);
-    ck_assert_uint_eq(s.counter[HEAT_STAT_EC2TOKENS], 1);
+    ck_assert_uint_eq(s.counter[HEAT_STAT_EC2TOKENS], 2);
 }
 END_TEST
 
