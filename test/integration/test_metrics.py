@@ -213,12 +213,18 @@ def test_access_log_says_who_cfn_signed(server, real_stack):
     params['Signature'] = Ec2Signer(u['ec2_secret']).generate(
         {'host': '127.0.0.1:%d' % port, 'verb': 'GET', 'path': '/v1/', 'params': dict(params)})
     server.who.mark()
+    before = metrics(server)
     r = request(port, 'GET', '/v1/?' + urllib.parse.urlencode(params), timeout=120)
     assert r.status == 200, r.dump()
     f = fields(wait_who(server, 'Action=ListStacks'))
     assert f['who'] == u['user_id'] and f['project'] == u['project_id'], f
     assert f['rpc'] == 'list_stacks', f
     assert int(f['engine_us']) > 0, f
+    # counted once the line is written (the same log_transaction pass)
+    after = metrics(server)
+    assert m(after, 'heat_keystone_ec2tokens_total') == m(before, 'heat_keystone_ec2tokens_total') + 1
+    assert (m(after, 'heat_api_requests_total', api='cfn', code_class='2xx')
+            == m(before, 'heat_api_requests_total', api='cfn', code_class='2xx') + 1)
 
 
 def test_graceful_restart_keeps_counters(server, real_stack):
