@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "heat_log.h"
+#include "heat_pycompat.h"
 
 /* CORS.simple_headers: always allowed in a preflight's Access-Control-Request-Headers. */
 static const char *const simple_headers[] = {
@@ -91,12 +92,6 @@ const char *heat_cors_settings_finish(heat_cors_conf_t *cc, apr_pool_t *p, const
     return NULL;
 }
 
-/* Python's str.strip() on a latin-1 decoded header: ASCII whitespace, \x1c-\x1f, NEL, NBSP. */
-static int py_space(unsigned char ch)
-{
-    return ch == ' ' || (ch >= '\t' && ch <= '\r') || (ch >= 0x1c && ch <= 0x1f) || ch == 0x85 || ch == 0xa0;
-}
-
 /* _split_header_values: split on ',', strip, drop empty items. */
 static apr_array_header_t *split_values(apr_pool_t *p, const char *text)
 {
@@ -109,9 +104,9 @@ static apr_array_header_t *split_values(apr_pool_t *p, const char *text)
         if (!end)
             end = s + strlen(s);
         e = end;
-        while (b < e && py_space((unsigned char)*b))
+        while (b < e && heat_py_latin1_isspace((unsigned char)*b))
             b++;
-        while (e > b && py_space((unsigned char)e[-1]))
+        while (e > b && heat_py_latin1_isspace((unsigned char)e[-1]))
             e--;
         if (e > b)
             APR_ARRAY_PUSH(out, const char *) = apr_pstrmemdup(p, b, (apr_size_t)(e - b));

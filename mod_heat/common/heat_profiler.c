@@ -13,19 +13,14 @@
 #include "heat_json.h"
 #include "heat_pycompat.h"
 
-/* Python's str.strip() on a latin-1 decoded header */
-static int py_space(unsigned char ch)
-{
-    return ch == ' ' || (ch >= '\t' && ch <= '\r') || (ch >= 0x1c && ch <= 0x1f) || ch == 0x85 || ch == 0xa0;
-}
-
+/* str.strip() of a header value */
 static const char *strip(apr_pool_t *p, const char *s)
 {
     const char *e = s + strlen(s);
 
-    while (*s && py_space((unsigned char)*s))
+    while (*s && heat_py_latin1_isspace((unsigned char)*s))
         s++;
-    while (e > s && py_space((unsigned char)e[-1]))
+    while (e > s && heat_py_latin1_isspace((unsigned char)e[-1]))
         e--;
     return apr_pstrmemdup(p, s, (apr_size_t)(e - s));
 }

@@ -447,6 +447,11 @@ int heat_py_truthy(const json_t *v)
     }
 }
 
+int heat_py_latin1_isspace(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) || c == 0x85 || c == 0xa0;
+}
+
 /* ---- base64 ---- */
 
 static int b64_value(unsigned char ch)

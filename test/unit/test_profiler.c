@@ -1,7 +1,6 @@
 /* test_profiler.c: heat_profiler_trace_info (osprofiler 3.4.3's signed_unpack and
  * WsgiMiddleware checks) and the base64 decoder it uses. Headers and HMACs below were made by
- * osprofiler's own signed_pack with key "k2"; the decoder's cases were printed by Python's
- * base64.urlsafe_b64decode. */
+ * osprofiler's own signed_pack with key "k2". */
 #include "heat_test.h"
 
 #include <apr_strings.h>
@@ -107,35 +106,6 @@ START_TEST(profiler_trace_info_in_context_dict)
 }
 END_TEST
 
-START_TEST(pycompat_urlsafe_b64decode)
-{
-    static const struct {
-        const char *in, *out; /* out NULL: Python raises */
-        apr_size_t len;
-    } cases[] = {
-        {"YQ==", "a", 1},      {"Y Q = =", "a", 1}, {"YQ=x=", "a\x0c", 2}, {"YWI=YWI=", "ab", 2},
-        {"YW*Jj", "abc", 3},   {"YWJj=", "abc", 3}, {"-_8=", "\xfb\xff", 2}, {"=YQ==", "a", 1},
-        {"YQ", NULL, 0},       {"Y", NULL, 0},      {"YQ=", NULL, 0},      {"YWI", NULL, 0},
-        {"", "", 0},           {"YQ\xc3\xa9==", NULL, 0},
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        unsigned char *out = NULL;
-        apr_size_t len = 0;
-        int rc = heat_py_urlsafe_b64decode(heat_test_pool, cases[i].in, &out, &len);
-
-        if (!cases[i].out) {
-            ck_assert_msg(rc != 0, "case %zu: %s should fail", i, cases[i].in);
-            continue;
-        }
-        ck_assert_msg(rc == 0, "case %zu: %s failed", i, cases[i].in);
-        ck_assert_uint_eq(len, cases[i].len);
-        ck_assert_msg(memcmp(out, cases[i].out, len) == 0, "case %zu: %s", i, cases[i].in);
-    }
-}
-END_TEST
-
 Suite *heat_test_profiler_suite(void)
 {
     Suite *s = suite_create("profiler");
@@ -146,7 +116,6 @@ Suite *heat_test_profiler_suite(void)
     tcase_add_test(tc, profiler_empty_base_id_is_new_uuid);
     tcase_add_test(tc, profiler_ignored);
     tcase_add_test(tc, profiler_trace_info_in_context_dict);
-    tcase_add_test(tc, pycompat_urlsafe_b64decode);
     suite_add_tcase(s, tc);
     return s;
 }
