@@ -155,6 +155,24 @@ START_TEST(cors_bad_subsection_value)
 }
 END_TEST
 
+/* a [cors.<name>] section made by HeatOption alone, and its list value's spacing */
+START_TEST(cors_subsection_from_override)
+{
+    static const cors_case_t get = {"GET", "http://o.example", NULL, NULL, NULL,
+                                    "Access-Control-Allow-Origin: http://o.example\n" EXPOSE "Vary: Origin\n"};
+    heat_conf_t *c = heat_conf_create(heat_test_pool);
+    heat_settings_t st;
+
+    ck_assert_ptr_null(heat_conf_override(c, "cors.viaoption", "allowed_origin", " http://x.example ,http://o.example",
+                                          "HeatOption at test:1"));
+    ck_assert_ptr_null(heat_conf_override(c, "cors.viaoption", "allow_credentials", "off", "HeatOption at test:2"));
+    ck_assert_ptr_null(heat_conf_finalize(c));
+    ck_assert_ptr_null(heat_settings_load(&st, heat_test_pool, c));
+    ck_assert_int_eq(apr_hash_count(st.cors.origins), 2);
+    ck_assert_str_eq(run_case(&st.cors, &get), get.expect);
+}
+END_TEST
+
 Suite *heat_test_cors_suite(void)
 {
     Suite *s = suite_create("cors");
@@ -165,6 +183,7 @@ Suite *heat_test_cors_suite(void)
     tcase_add_test(tc, cors_wildcard_without_credentials);
     tcase_add_test(tc, cors_off_and_existing_header);
     tcase_add_test(tc, cors_bad_subsection_value);
+    tcase_add_test(tc, cors_subsection_from_override);
     suite_add_tcase(s, tc);
     return s;
 }
