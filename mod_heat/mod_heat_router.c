@@ -17,8 +17,10 @@
 #include "heat_api.h"
 #include "heat_cfn.h"
 #include "heat_cfn_params.h"
+#include "heat_cors.h"
 #include "heat_ec2.h"
 #include "heat_json.h"
+#include "heat_profiler.h"
 #include "heat_result.h"
 #include "heat_webob.h"
 #include "mod_heat_metrics.h"
@@ -125,6 +127,11 @@ static int make_context(heat_request_state_t *st, heat_result_t *resp, const hea
     if (st->sc->settings.standalone)
         (*ctx)->auth_token_info = NULL; /* authpassword sets no keystone.token_info */
     heat_metrics_identity(st->r, (*ctx)->user_id, (*ctx)->project_id);
+    /* osprofiler is in the default pipelines of both APIs only (not standalone, not noauth) */
+    if (!st->sc->settings.standalone && !st->sc->settings.noauth)
+        (*ctx)->trace_info = heat_profiler_trace_info(st->r->pool, &st->sc->settings.profiler,
+                                                      apr_table_get(st->r->headers_in, "X-Trace-Info"),
+                                                      apr_table_get(st->r->headers_in, "X-Trace-HMAC"));
     return 1;
 }
 
@@ -476,6 +483,20 @@ static void apply_cors_options_rule(heat_request_state_t *st, heat_result_t *res
     }
 }
 
+/* cors: the Access-Control-* headers [cors] and [cors.<name>] give this request's answer
+ * (heat_cors.c), after the OPTIONS rule, as oslo's filter decorates what the app returned. */
+static void apply_cors(heat_request_state_t *st)
+{
+    request_rec *r = st->r;
+    heat_cors_request_t req;
+
+    req.is_options = r->method_number == M_OPTIONS;
+    req.origin = apr_table_get(r->headers_in, "Origin");
+    req.request_method = apr_table_get(r->headers_in, "Access-Control-Request-Method");
+    req.request_headers = apr_table_get(r->headers_in, "Access-Control-Request-Headers");
+    heat_cors_apply(r->pool, &st->sc->settings.cors, &req, r->headers_out);
+}
+
 /* The one respond path: every answer, whichever step gave it, is written here. */
 static int send_response(heat_request_state_t *st, const heat_result_t *resp)
 {
@@ -557,6 +578,7 @@ int heat_handler(request_rec *r)
 
     run_pipeline(&st, &resp);
     apply_cors_options_rule(&st, &resp);
+    apply_cors(&st);
     return send_response(&st, &resp);
 }
 

@@ -196,19 +196,19 @@ static const heat_opt_def_t opt_table[] = {
     OPT("oslo_policy", "policy_default_rule", STR, "default", .deprecated = {"DEFAULT.policy_default_rule"}),
     OPT("oslo_policy", "policy_dirs", MULTI, "policy.d", .deprecated = {"DEFAULT.policy_dirs"}),
     OPT("oslo_middleware", "enable_proxy_headers_parsing", BOOL, "false", SETTING(proxy_headers)),
-    OPT("cors", "allowed_origin", LIST, NULL),
-    OPT("cors", "allow_credentials", BOOL, "true"),
-    OPT("cors", "expose_headers", LIST, "X-Auth-Token,X-Subject-Token,X-Service-Token,X-OpenStack-Request-ID"),
-    OPT("cors", "max_age", INT, "3600"),
-    OPT("cors", "allow_methods", LIST, "GET,PUT,POST,DELETE,PATCH"),
-    OPT("cors", "allow_headers", LIST, "X-Auth-Token,X-Identity-Status,X-Roles,X-Service-Catalog,X-User-Id,X-Tenant-Id,X-OpenStack-Request-ID"),
+    OPT("cors", "allowed_origin", LIST, NULL, SETTING(cors.group.allowed_origin)),
+    OPT("cors", "allow_credentials", BOOL, "true", SETTING(cors.group.allow_credentials)),
+    OPT("cors", "expose_headers", LIST, "X-Auth-Token,X-Subject-Token,X-Service-Token,X-OpenStack-Request-ID", SETTING(cors.group.expose_headers)),
+    OPT("cors", "max_age", INT, "3600", SETTING(cors.group.max_age)),
+    OPT("cors", "allow_methods", LIST, "GET,PUT,POST,DELETE,PATCH", SETTING(cors.group.allow_methods)),
+    OPT("cors", "allow_headers", LIST, "X-Auth-Token,X-Identity-Status,X-Roles,X-Service-Catalog,X-User-Id,X-Tenant-Id,X-OpenStack-Request-ID", SETTING(cors.group.allow_headers)),
     OPT("healthcheck", "path", STR, "/healthcheck", SETTING(healthcheck_path)),
     OPT("healthcheck", "detailed", BOOL, "false", SETTING(healthcheck.detailed)),
     OPT("healthcheck", "backends", LIST, "", SETTING(healthcheck.backends)),
     OPT("healthcheck", "disable_by_file_path", STR, NULL, SETTING(healthcheck.disable_by_file_path)),
     OPT("healthcheck", "disable_by_file_paths", LIST, "", SETTING(healthcheck.disable_by_file_paths)),
-    OPT("profiler", "enabled", BOOL, "false", .deprecated = {"profiler.profiler_enabled"}),
-    OPT("profiler", "hmac_keys", STR, "SECRET_KEY", .secret = 1),
+    OPT("profiler", "enabled", BOOL, "false", .deprecated = {"profiler.profiler_enabled"}, SETTING(profiler.enabled)),
+    OPT("profiler", "hmac_keys", STR, "SECRET_KEY", .secret = 1, SETTING(profiler.hmac_keys)),
     OPT("oslo_messaging_rabbit", "amqp_durable_queues", BOOL, "false"),
     OPT("oslo_messaging_rabbit", "amqp_auto_delete", BOOL, "false", .deprecated = {"DEFAULT.amqp_auto_delete"}),
     OPT("oslo_messaging_rabbit", "ssl", BOOL, "false", .deprecated = {"oslo_messaging_rabbit.rabbit_use_ssl"}),
@@ -1611,4 +1611,47 @@ const char *heat_conf_raw(const heat_conf_t *conf, const char *section, const ch
 const apr_array_header_t *heat_conf_files(const heat_conf_t *conf)
 {
     return conf->files;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Groups registered at run time ([cors.<name>]): listing and typing like a table option  */
+
+apr_array_header_t *heat_conf_sections(const heat_conf_t *conf, apr_pool_t *p, const char *prefix)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    apr_size_t plen = strlen(prefix);
+    apr_hash_index_t *hi;
+
+    if (!conf || !conf->finalized)
+        return out;
+    for (hi = apr_hash_first(p, conf->raw); hi; hi = apr_hash_next(hi)) {
+        const void *name;
+        apr_hash_this(hi, &name, NULL, NULL);
+        if (strncmp(name, prefix, plen) == 0)
+            APR_ARRAY_PUSH(out, const char *) = name;
+    }
+    qsort(out->elts, (size_t)out->nelts, sizeof(const char *), cmp_names);
+    return out;
+}
+
+const char *heat_conf_convert_as(const heat_conf_t *conf, apr_pool_t *p, const char *like_section,
+                                 const char *name, const char *text, heat_conf_value_t *out)
+{
+    const heat_opt_def_t *d = find_def(conf, like_section, name);
+    opt_val_t v;
+    const char *why;
+
+    memset(out, 0, sizeof(*out));
+    if (!d || d->type == HEAT_OPT_MULTI)
+        return apr_psprintf(p, "[%s] %s is not a single-valued option", like_section, name);
+    memset(&v, 0, sizeof(v));
+    if ((why = convert(p, d, text, d->secret, &v)) != NULL)
+        return why;
+    out->is_null = v.is_null;
+    out->b = v.b;
+    out->i = v.i;
+    out->d = v.d;
+    out->str = v.str;
+    out->list = v.list;
+    return NULL;
 }

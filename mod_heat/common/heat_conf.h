@@ -89,4 +89,22 @@ const char *heat_conf_raw(const heat_conf_t *conf, const char *section, const ch
 /* The files that were read, for the startup log line. */
 const apr_array_header_t *heat_conf_files(const heat_conf_t *conf);
 
+/* Run-time option groups (oslo registers [cors.<name>] when the cors filter starts). The
+ * sections of the files and overrides whose normalised name starts with prefix, sorted by name
+ * (const char *, owned by conf). After heat_conf_finalize. */
+apr_array_header_t *heat_conf_sections(const heat_conf_t *conf, apr_pool_t *p, const char *prefix);
+
+/* A value read as the table's single-valued option [like_section] name reads its own (type,
+ * range, oslo's spellings): NULL, or why text does not fit. */
+typedef struct {
+    int is_null; /* Python None (an empty number) */
+    int b;
+    apr_int64_t i;
+    double d;
+    const char *str;
+    const apr_array_header_t *list;
+} heat_conf_value_t;
+const char *heat_conf_convert_as(const heat_conf_t *conf, apr_pool_t *p, const char *like_section,
+                                 const char *name, const char *text, heat_conf_value_t *out);
+
 #endif

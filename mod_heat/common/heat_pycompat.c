@@ -446,3 +446,76 @@ int heat_py_truthy(const json_t *v)
     default: return 0;
     }
 }
+
+int heat_py_latin1_isspace(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) || c == 0x85 || c == 0xa0;
+}
+
+/* ---- base64 ---- */
+
+static int b64_value(unsigned char ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0' + 52;
+    if (ch == '+' || ch == '-')
+        return 62;
+    if (ch == '/' || ch == '_')
+        return 63;
+    return -1;
+}
+
+int heat_py_urlsafe_b64decode(apr_pool_t *p, const char *s, unsigned char **out, apr_size_t *len)
+{
+    apr_size_t n = strlen(s), i, o = 0;
+    unsigned char *bin = apr_palloc(p, n / 4 * 3 + 3), left = 0;
+    int quad = 0, pads = 0;
+
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] > 0x7f)
+            return -1; /* "string argument should contain only ASCII characters" */
+    for (i = 0; i < n; i++) {
+        int v;
+
+        if (s[i] == '=') {
+            /* a pad ends the input once it completes a quantum of at least two characters */
+            if (quad >= 2 && quad + ++pads >= 4)
+                goto done;
+            continue;
+        }
+        if ((v = b64_value((unsigned char)s[i])) < 0)
+            continue;
+        pads = 0;
+        switch (quad) {
+        case 0:
+            left = (unsigned char)v;
+            quad = 1;
+            break;
+        case 1:
+            bin[o++] = (unsigned char)((left << 2) | (v >> 4));
+            left = (unsigned char)(v & 0x0f);
+            quad = 2;
+            break;
+        case 2:
+            bin[o++] = (unsigned char)((left << 4) | (v >> 2));
+            left = (unsigned char)(v & 0x03);
+            quad = 3;
+            break;
+        default:
+            bin[o++] = (unsigned char)((left << 6) | v);
+            quad = 0;
+            break;
+        }
+    }
+    if (quad != 0)
+        return -1; /* "Incorrect padding" */
+done:
+    bin[o] = '\0';
+    *out = bin;
+    *len = o;
+    return 0;
+}

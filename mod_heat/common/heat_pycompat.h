@@ -80,4 +80,16 @@ const char *heat_py_replace(apr_pool_t *p, const char *s, const char *old, const
 /* bool() of the value json.loads would give (NULL: False). */
 int heat_py_truthy(const json_t *v);
 
+/* str.isspace() of a header byte as WSGI decodes headers (latin-1): ASCII whitespace,
+ * \x1c-\x1f, NEL (0x85), NBSP (0xa0). What str.strip() drops from a header value. */
+int heat_py_latin1_isspace(unsigned char c);
+
+/* ---- base64 ---- */
+
+/* base64.urlsafe_b64decode(s) (binascii.a2b_base64 without strict mode, after '-' -> '+' and
+ * '_' -> '/'): characters outside the alphabet are skipped, decoding stops at a complete pad,
+ * and an unfinished quantum is an error. 0 with *out (NUL-terminated, *len bytes) from p;
+ * -1 when Python raises (non-ASCII input, bad padding). */
+int heat_py_urlsafe_b64decode(apr_pool_t *p, const char *s, unsigned char **out, apr_size_t *len);
+
 #endif

@@ -90,5 +90,5 @@ const char *heat_settings_load(heat_settings_t *st, apr_pool_t *p, const heat_co
     }
     st->noauth = flavor_is(st, "noauth");
     st->standalone = flavor_is(st, "standalone");
-    return NULL;
+    return heat_cors_settings_finish(&st->cors, p, c);
 }

@@ -21,7 +21,9 @@
 #include <apr_tables.h>
 
 #include "heat_conf.h"
+#include "heat_cors.h"
 #include "heat_front.h"
+#include "heat_profiler.h"
 
 typedef struct {
     int debug;                        /* [DEFAULT] debug: tracebacks in fault bodies */
@@ -35,6 +37,8 @@ typedef struct {
     const char *revision;             /* [revision] heat_revision */
     const char *clients_keystone_uri; /* [clients_keystone] auth_uri, NULL if unset */
     const char *paste_flavor;         /* [paste_deploy] flavor, NULL if unset */
+    heat_cors_conf_t cors;            /* [cors] and [cors.<name>] (heat_cors.h) */
+    heat_profiler_conf_t profiler;    /* [profiler] enabled, hmac_keys */
     /* Derived from paste_flavor: heat-api's flavors are the default (Keystone tokens), noauth
      * (heat's test pipeline: any request is the admin of project "admin", or X-Auth-User /
      * X-Auth-Project) and standalone (authpassword). */

@@ -304,6 +304,9 @@ json_t *heat_context_to_dict(const heat_context_t *ctx, apr_pool_t *p)
     json_object_set_new(d, "user_identity", json_string(heat_context_user_identity(ctx, p)));
     json_object_set_new(d, "user_domain_id", jnull_or(ctx->user_domain_id));
     json_object_set_new(d, "project_domain_id", jnull_or(ctx->project_domain_id));
+    /* RequestContextSerializer.serialize_context appends it after to_dict */
+    if (ctx->trace_info)
+        json_object_set_new(d, "trace_info", json_deep_copy(ctx->trace_info));
     return d;
 }
 

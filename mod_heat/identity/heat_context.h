@@ -52,6 +52,10 @@ typedef struct heat_context_t {
     int is_admin;                     /* policy rule context_is_admin */
     int show_deleted;                 /* false */
     int read_only;                    /* false */
+
+    /* osprofiler's trace for heat-engine (heat_profiler.h), NULL without one; not part of
+     * to_dict in heat, but added to the RPC context after it */
+    const json_t *trace_info;
 } heat_context_t;
 
 /* What heat-api knows about a request besides the token body. Every string may be NULL. */
@@ -85,7 +89,8 @@ heat_context_t *heat_context_admin(apr_pool_t *p);
 /* "req-" + a random UUID (oslo_context generate_request_id). */
 const char *heat_context_new_request_id(apr_pool_t *p);
 
-/* heat 19.0.0's RequestContext.to_dict(): 23 keys, unprefixed. A new object owned by p. */
+/* heat 19.0.0's RequestContext.to_dict(): 23 keys, unprefixed, plus "trace_info" when the
+ * context has one (heat's RPC serializer adds it). A new object owned by p. */
 json_t *heat_context_to_dict(const heat_context_t *ctx, apr_pool_t *p);
 
 /* RequestContext.to_policy_values(): oslo.context's 13 keys plus heat's user, tenant,

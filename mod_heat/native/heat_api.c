@@ -221,8 +221,13 @@ json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char
         heat_result_error(err, 503, "HTTPServiceUnavailable", NO_TRANSPORT_MESSAGE);
         return NULL;
     }
-    else
-        heat_rpc_call(call->rpc, call->p, heat_context_to_dict(ctx, call->p), method, args, version, 0, &r);
+    else {
+        json_t *cd = heat_context_to_dict(ctx, call->p);
+        /* osprofiler's trace is per request, so the admin context of a call carries it too */
+        if (!ctx->trace_info && call->ctx && call->ctx->trace_info)
+            json_object_set_new(cd, "trace_info", json_deep_copy(call->ctx->trace_info));
+        heat_rpc_call(call->rpc, call->p, cd, method, args, version, 0, &r);
+    }
 
     switch (r.outcome) {
     case HEAT_RPC_OK:

@@ -26,7 +26,9 @@
     X(cfn_actions)          \
     X(body)                 \
     X(pycompat)             \
-    X(stats)
+    X(stats)                \
+    X(cors)                 \
+    X(profiler)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));

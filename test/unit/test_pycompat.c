@@ -124,6 +124,41 @@ START_TEST(native_lookup_arn_newline)
 }
 END_TEST
 
+/* base64.urlsafe_b64decode's results (printed by Python 3.11) and str.isspace() of latin-1 bytes */
+START_TEST(urlsafe_b64decode_and_latin1_isspace)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: Python raises */
+        apr_size_t len;
+    } cases[] = {
+        {"YQ==", "a", 1},      {"Y Q = =", "a", 1}, {"YQ=x=", "a\x0c", 2}, {"YWI=YWI=", "ab", 2},
+        {"YW*Jj", "abc", 3},   {"YWJj=", "abc", 3}, {"-_8=", "\xfb\xff", 2}, {"=YQ==", "a", 1},
+        {"YQ", NULL, 0},       {"Y", NULL, 0},      {"YQ=", NULL, 0},      {"YWI", NULL, 0},
+        {"", "", 0},           {"YQ\xc3\xa9==", NULL, 0},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned char *out = NULL;
+        apr_size_t len = 0;
+        int rc = heat_py_urlsafe_b64decode(heat_test_pool, cases[i].in, &out, &len);
+
+        if (!cases[i].out) {
+            ck_assert_msg(rc != 0, "case %zu: %s should fail", i, cases[i].in);
+            continue;
+        }
+        ck_assert_msg(rc == 0, "case %zu: %s failed", i, cases[i].in);
+        ck_assert_uint_eq(len, cases[i].len);
+        ck_assert_msg(memcmp(out, cases[i].out, len) == 0, "case %zu: %s", i, cases[i].in);
+    }
+    for (i = 0; i < 256; i++) {
+        /* str.isspace() of chr(i) */
+        int want = strchr(" \t\n\v\f\r\x1c\x1d\x1e\x1f", (int)i) != NULL || i == 0x85 || i == 0xa0;
+        ck_assert_msg(heat_py_latin1_isspace((unsigned char)i) == (i != 0 && want), "byte %zu", i);
+    }
+}
+END_TEST
+
 Suite *heat_test_pycompat_suite(void)
 {
     Suite *s = suite_create("pycompat");
@@ -135,6 +170,7 @@ Suite *heat_test_pycompat_suite(void)
     tcase_add_test(tc, repr_replace_truthy);
     tcase_add_test(tc, from_arn_newline);
     tcase_add_test(tc, native_lookup_arn_newline);
+    tcase_add_test(tc, urlsafe_b64decode_and_latin1_isspace);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -184,8 +184,11 @@ START_TEST(test_table_rows)
         "DEFAULT debug", "DEFAULT rpc_response_timeout", "DEFAULT max_template_size",
         "DEFAULT max_json_body_size", "heat_api heat_api_root", "paste_deploy flavor",
         "revision heat_revision", "clients_keystone auth_uri", "oslo_middleware enable_proxy_headers_parsing",
+        "cors allowed_origin", "cors allow_credentials", "cors expose_headers", "cors max_age",
+        "cors allow_methods", "cors allow_headers",
         "healthcheck path", "healthcheck detailed", "healthcheck backends",
-        "healthcheck disable_by_file_path", "healthcheck disable_by_file_paths", NULL};
+        "healthcheck disable_by_file_path", "healthcheck disable_by_file_paths",
+        "profiler enabled", "profiler hmac_keys", NULL};
     apr_size_t i, offset, size, seen[32];
     int n = 0, k, empty_is_null;
     const char *section, *name;
