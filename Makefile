@@ -164,11 +164,11 @@ install: $(MODULE_SO)
 ifeq ($(CONF_LAYOUT),debian)
 	install -d $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available
 	install -m 644 conf/heat.load conf/heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available/
-	install -m 644 httpd/files/heat-api.conf httpd/files/heat-api-cfn.conf $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available/
+	install -m 644 httpd/files/mod-heat-api.conf httpd/files/mod-heat-api-cfn.conf $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available/
 else
 	install -d $(DESTDIR)$(APXS_SYSCONFDIR)/conf.modules.d $(DESTDIR)$(APXS_SYSCONFDIR)/conf.d
 	install -m 644 conf/10-heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/conf.modules.d/
-	for f in heat-api.conf heat-api-cfn.conf; do \
+	for f in mod-heat-api.conf mod-heat-api-cfn.conf; do \
 	  sed 's|$${APACHE_LOG_DIR}|/var/log/httpd|g' httpd/files/$$f > $(DESTDIR)$(APXS_SYSCONFDIR)/conf.d/$$f; done
 endif
 
