@@ -172,11 +172,11 @@ install: $(MODULE_SO)
 ifeq ($(CONF_LAYOUT),debian)
 	install -d $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available
 	install -m 644 conf/heat.load conf/heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available/
-	install -m 644 httpd/files/mod-heat-api.conf httpd/files/mod-heat-api-cfn.conf $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available/
+	install -m 644 httpd/files/heat-api-mod_heat.conf httpd/files/heat-api-cfn-mod_heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available/
 else
 	install -d $(DESTDIR)$(HTTPD_MODCONFDIR) $(DESTDIR)$(HTTPD_CONFDIR)
 	install -m 644 conf/10-heat.conf $(DESTDIR)$(HTTPD_MODCONFDIR)/
-	for f in mod-heat-api.conf mod-heat-api-cfn.conf; do \
+	for f in heat-api-mod_heat.conf heat-api-cfn-mod_heat.conf; do \
 	  sed 's|$${APACHE_LOG_DIR}|$(HTTPD_LOGDIR)|g' httpd/files/$$f > $(DESTDIR)$(HTTPD_CONFDIR)/$$f; \
 	  chmod 644 $(DESTDIR)$(HTTPD_CONFDIR)/$$f; done
 endif

@@ -1,7 +1,7 @@
 """The packaging files: conf/heat.load + conf/heat.conf (Debian mods-available), conf/10-heat.conf
 (Red Hat conf.modules.d) and the vhosts in httpd/files/.
 
-Debian: `make install DESTDIR=...`, then `a2enmod heat && a2ensite mod-heat-api mod-heat-api-cfn` and
+Debian: `make install DESTDIR=...`, then `a2enmod heat && a2ensite heat-api-mod_heat heat-api-cfn-mod_heat` and
 `apache2ctl -t` in a throwaway copy of /etc/apache2 (a2enmod and apache2ctl honour APACHE_CONFDIR;
 a2enmod's state markers go to APACHE_STATE_DIRECTORY, also in the copy). The real /etc/apache2 and
 /var/lib/apache2 are compared before and after: the machine is never changed.
@@ -99,8 +99,8 @@ class DebianCopy:
         assert filecmp.cmp(so, built, shallow=False)
         installed = {
             'mods-available/heat.load': 'conf/heat.load', 'mods-available/heat.conf': 'conf/heat.conf',
-            'sites-available/mod-heat-api.conf': 'httpd/files/mod-heat-api.conf',
-            'sites-available/mod-heat-api-cfn.conf': 'httpd/files/mod-heat-api-cfn.conf',
+            'sites-available/heat-api-mod_heat.conf': 'httpd/files/heat-api-mod_heat.conf',
+            'sites-available/heat-api-cfn-mod_heat.conf': 'httpd/files/heat-api-cfn-mod_heat.conf',
         }
         for rel, src in installed.items():
             path = os.path.join(dest, 'etc/apache2', rel)
@@ -128,10 +128,10 @@ class DebianCopy:
 def enable(copy):
     rc, out = copy.run('/usr/sbin/a2enmod', 'heat')
     assert rc == 0, out
-    rc, out = copy.run('/usr/sbin/a2ensite', 'mod-heat-api', 'mod-heat-api-cfn')
+    rc, out = copy.run('/usr/sbin/a2ensite', 'heat-api-mod_heat', 'heat-api-cfn-mod_heat')
     assert rc == 0, out
-    for rel in ('mods-enabled/heat.load', 'mods-enabled/heat.conf', 'sites-enabled/mod-heat-api.conf',
-                'sites-enabled/mod-heat-api-cfn.conf'):
+    for rel in ('mods-enabled/heat.load', 'mods-enabled/heat.conf', 'sites-enabled/heat-api-mod_heat.conf',
+                'sites-enabled/heat-api-cfn-mod_heat.conf'):
         assert os.path.islink(os.path.join(copy.confdir, rel)), rel
 
 
@@ -151,7 +151,7 @@ def test_debian_a2enmod_configtest(machine_unchanged, heat_module):
     assert rc == 0, out
     assert re.search(r'^\*:8004\s', out, re.M) and re.search(r'^\*:8000\s', out, re.M), out
     # and back
-    rc, out = copy.run('/usr/sbin/a2dissite', 'mod-heat-api', 'mod-heat-api-cfn')
+    rc, out = copy.run('/usr/sbin/a2dissite', 'heat-api-mod_heat', 'heat-api-cfn-mod_heat')
     assert rc == 0, out
     rc, out = copy.run('/usr/sbin/a2dismod', 'heat')
     assert rc == 0, out
@@ -170,9 +170,9 @@ def test_debian_sites_serve(machine_unchanged, heat_module):
     write_ini(heat_conf, base_heat_conf())
     copy.edit('mods-available/heat.conf', (r'^(\s*)#?(HeatConfigFile) /etc/heat/heat.conf', r'\1\2 ' + heat_conf))
     copy.edit('ports.conf', (r'^Listen 80$', 'Listen 127.0.0.1:%d' % ports['default']))
-    copy.edit('sites-available/mod-heat-api.conf', (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % ports['api']),
+    copy.edit('sites-available/heat-api-mod_heat.conf', (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % ports['api']),
               (r'<VirtualHost \*:8004>', '<VirtualHost *:%d>' % ports['api']))
-    copy.edit('sites-available/mod-heat-api-cfn.conf', (r'^Listen 8000$', 'Listen 127.0.0.1:%d' % ports['cfn']),
+    copy.edit('sites-available/heat-api-cfn-mod_heat.conf', (r'^Listen 8000$', 'Listen 127.0.0.1:%d' % ports['cfn']),
               (r'<VirtualHost \*:8000>', '<VirtualHost *:%d>' % ports['cfn']))
     server = ExternalHttpd('pkg-debian-run', copy.confdir, os.path.join(copy.confdir, 'apache2.conf'),
                            copy.vars['APACHE_PID_FILE'], os.path.join(copy.dirs['log'], 'error.log'),
@@ -244,7 +244,7 @@ def test_redhat_conf_modules_d(heat_module):
     assert re.search(r'^\s*#HeatConfigFile /etc/heat/heat.conf$', text, re.M), text
     with open(os.path.join(root, 'conf.modules.d', '10-heat.conf'), 'w') as f:
         f.write(re.sub(r'#HeatConfigFile /etc/heat/heat.conf', 'HeatConfigFile ' + heat_conf, text))
-    for name in ('mod-heat-api.conf', 'mod-heat-api-cfn.conf'):
+    for name in ('heat-api-mod_heat.conf', 'heat-api-cfn-mod_heat.conf'):
         with open(os.path.join(TOP, 'httpd', 'files', name)) as f:
             text = f.read()
         assert '${APACHE_LOG_DIR}' in text

@@ -24,10 +24,10 @@ from heat_stack import StackErrorLog
 from test_packaging import REAL_CONFDIR, REAL_STATEDIR, DebianCopy
 
 PACKAGE = 'libapache2-mod-heat'
-SITES = ('mod-heat-api', 'mod-heat-api-cfn')
+SITES = ('heat-api-mod_heat', 'heat-api-cfn-mod_heat')
 CONFFILES = ('/etc/apache2/mods-available/heat.load', '/etc/apache2/mods-available/heat.conf',
-             '/etc/apache2/sites-available/mod-heat-api.conf',
-             '/etc/apache2/sites-available/mod-heat-api-cfn.conf')
+             '/etc/apache2/sites-available/heat-api-mod_heat.conf',
+             '/etc/apache2/sites-available/heat-api-cfn-mod_heat.conf')
 
 
 def run(*cmd, cwd=None, env=None, timeout=300):
@@ -104,7 +104,7 @@ def test_deb_contents_and_lintian(deb_build):
     for path in ('/usr/lib/apache2/modules/mod_heat.so',) + CONFFILES:
         assert re.search(r' \.%s$' % re.escape(path), files, re.M), (path, files)
     # sample vhosts under names of their own: never Heat's heat-api.conf / heat-api-cfn.conf
-    assert not re.search(r'sites-available/heat-api', files), files
+    assert not re.search(r'sites-available/heat-api(-cfn)?\.conf$', files, re.M), files
     rc, control = run('dpkg-deb', '-f', deb, 'Depends', 'Version')
     assert rc == 0, control
     depends = re.search(r'^Depends: (.*)$', control, re.M).group(1)
@@ -148,10 +148,27 @@ def installed(deb_build):
         assert rc == 0, 'dpkg --purge failed:\n' + out
         assert not package_status() or package_status().startswith('unknown ok not-installed'), \
             package_status()
+        undo_debian_bookkeeping(before[REAL_CONFDIR], before[REAL_STATEDIR])
+        changed = []
         for d in dirs:
             after = content_snapshot(d)
-            changed = sorted(p for p in set(after) | set(before[d]) if after.get(p) != before[d].get(p))
-            assert not changed, 'installing and purging %s changed %s: %s' % (PACKAGE, d, changed[:10])
+            changed += sorted(p for p in set(after) | set(before[d]) if after.get(p) != before[d].get(p))
+        assert not changed, 'installing and purging %s changed: %s' % (PACKAGE, changed[:20])
+
+
+def undo_debian_bookkeeping(conf_before, state_before):
+    """Undoes the two traces Debian's own tools leave by design after a purge, so that the machine
+    is as before: a module that `a2enmod heat` enabled as a dependency (heat.load's
+    `# Depends: socache_shmcb`; a2dismod never disables dependencies, another module may use them)
+    and the empty state directories a2dismod creates under /var/lib/apache2/module."""
+    link = os.path.join(REAL_CONFDIR, 'mods-enabled', 'socache_shmcb.load')
+    if link not in conf_before and os.path.lexists(link):
+        rc, out = run('/usr/sbin/a2dismod', '-p', '-f', '-q', 'socache_shmcb')
+        assert rc == 0, out
+    for name in ('disabled_by_admin', 'disabled_by_maint', 'enabled_by_maint'):
+        path = os.path.join(REAL_STATEDIR, 'module', name)
+        if path not in state_before and os.path.isdir(path) and not os.listdir(path):
+            os.rmdir(path)
 
 
 def test_deb_install_enable_serve_purge(installed, real_stack):
@@ -181,9 +198,9 @@ def test_deb_install_enable_serve_purge(installed, real_stack):
     copy.edit('mods-available/heat.conf', (r'^(\s*)#?(HeatConfigFile) /etc/heat/heat.conf',
                                            r'\1\2 ' + real_stack.heat_conf))
     copy.edit('ports.conf', (r'^Listen 80$', 'Listen 127.0.0.1:%d' % ports['default']))
-    copy.edit('sites-available/mod-heat-api.conf', (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % ports['api']),
+    copy.edit('sites-available/heat-api-mod_heat.conf', (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % ports['api']),
               (r'<VirtualHost \*:8004>', '<VirtualHost *:%d>' % ports['api']))
-    copy.edit('sites-available/mod-heat-api-cfn.conf', (r'^Listen 8000$', 'Listen 127.0.0.1:%d' % ports['cfn']),
+    copy.edit('sites-available/heat-api-cfn-mod_heat.conf', (r'^Listen 8000$', 'Listen 127.0.0.1:%d' % ports['cfn']),
               (r'<VirtualHost \*:8000>', '<VirtualHost *:%d>' % ports['cfn']))
     server = ExternalHttpd('pkg-deb-installed', copy.confdir, os.path.join(copy.confdir, 'apache2.conf'),
                            copy.vars['APACHE_PID_FILE'], os.path.join(copy.dirs['log'], 'error.log'),

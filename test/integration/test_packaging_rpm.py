@@ -23,7 +23,7 @@ HTTPD_MACROS = {
     '_httpd_modconfdir': '%{_sysconfdir}/httpd/conf.modules.d',
     '_httpd_confdir': '%{_sysconfdir}/httpd/conf.d',
 }
-CONFIGS = ['/etc/httpd/conf.d/mod-heat-api-cfn.conf', '/etc/httpd/conf.d/mod-heat-api.conf',
+CONFIGS = ['/etc/httpd/conf.d/heat-api-cfn-mod_heat.conf', '/etc/httpd/conf.d/heat-api-mod_heat.conf',
            '/etc/httpd/conf.modules.d/10-heat.conf']
 
 
@@ -98,7 +98,7 @@ def test_rpm_vhosts_log_to_httpd(rpm_build, tmp_path):
     module is loaded by 10-heat.conf from the moddir's relative path."""
     rc, out = run('sh', '-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm_build, cwd=str(tmp_path))
     assert rc == 0, out
-    for name in ('mod-heat-api.conf', 'mod-heat-api-cfn.conf'):
+    for name in ('heat-api-mod_heat.conf', 'heat-api-cfn-mod_heat.conf'):
         text = (tmp_path / 'etc/httpd/conf.d' / name).read_text()
         assert '${APACHE_LOG_DIR}' not in text, text
         assert re.search(r'^\s*ErrorLog /var/log/httpd/\S+\.log$', text, re.M), text
