@@ -160,15 +160,16 @@ def undo_debian_bookkeeping(conf_before, state_before):
     """Undoes the two traces Debian's own tools leave by design after a purge, so that the machine
     is as before: a module that `a2enmod heat` enabled as a dependency (heat.load's
     `# Depends: socache_shmcb`; a2dismod never disables dependencies, another module may use them)
-    and the empty state directories a2dismod creates under /var/lib/apache2/module."""
+    and the empty state directories a2dismod and a2dissite create under /var/lib/apache2."""
     link = os.path.join(REAL_CONFDIR, 'mods-enabled', 'socache_shmcb.load')
     if link not in conf_before and os.path.lexists(link):
         rc, out = run('/usr/sbin/a2dismod', '-p', '-f', '-q', 'socache_shmcb')
         assert rc == 0, out
-    for name in ('disabled_by_admin', 'disabled_by_maint', 'enabled_by_maint'):
-        path = os.path.join(REAL_STATEDIR, 'module', name)
-        if path not in state_before and os.path.isdir(path) and not os.listdir(path):
-            os.rmdir(path)
+    for kind in ('module', 'site'):
+        for name in ('disabled_by_admin', 'disabled_by_maint', 'enabled_by_maint', 'enabled_by_admin'):
+            path = os.path.join(REAL_STATEDIR, kind, name)
+            if path not in state_before and os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
 
 
 def test_deb_install_enable_serve_purge(installed, real_stack):
