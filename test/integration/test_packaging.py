@@ -279,3 +279,20 @@ def test_every_directive_documented(heat_module):
             text = f.read()
         missing = [d for d in directives if not re.search(r'^\s*#?\s*%s\b' % d, text, re.M)]
         assert not missing, '%s does not document %s' % (rel, missing)
+
+
+def test_redhat_make_install_layout(heat_module):
+    """`make install` with Red Hat's apxs answers (SYSCONFDIR /etc/httpd/conf) puts conf.modules.d
+    and conf.d beside that directory, where httpd includes them, not inside it."""
+    dest = gen_dir('pkg-redhat-install')
+    p = subprocess.run(['make', '-C', TOP, '-o', 'build/mod_heat.so', '-o', 'deps', 'install', 'DESTDIR=' + dest,
+                        'CONF_LAYOUT=redhat', 'APXS_SYSCONFDIR=/etc/httpd/conf',
+                        'APXS_LIBEXECDIR=/usr/lib64/httpd/modules'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    out = p.stdout.decode('utf-8', 'replace')
+    assert p.returncode == 0, out
+    found = sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, files in os.walk(dest) for f in files)
+    assert found == ['etc/httpd/conf.d/heat-api-cfn-mod_heat.conf', 'etc/httpd/conf.d/heat-api-mod_heat.conf',
+                     'etc/httpd/conf.modules.d/10-heat.conf', 'usr/lib64/httpd/modules/mod_heat.so'], (found, out)
+    with open(os.path.join(dest, 'etc/httpd/conf.d/heat-api-mod_heat.conf')) as f:
+        assert re.search(r'^\s*ErrorLog /var/log/httpd/heat_api\.log$', f.read(), re.M)

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -34,6 +35,16 @@ def run(*cmd, cwd=None, env=None, timeout=300):
     p = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=timeout)
     return p.returncode, p.stdout.decode('utf-8', 'replace')
+
+
+def dpkg(*args, env=None):
+    """dpkg, waiting (up to 10 min) while another apt or dpkg on this machine holds dpkg's lock."""
+    deadline = time.time() + 600
+    while True:
+        rc, out = run('dpkg', *args, env=env)
+        if rc == 0 or 'lock' not in out or time.time() > deadline:
+            return rc, out
+        time.sleep(2)
 
 
 def package_status(name=PACKAGE):
@@ -139,12 +150,12 @@ def installed(deb_build):
     before = {d: content_snapshot(d) for d in dirs}
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     try:
-        rc, out = run('dpkg', '-i', deb_build['deb'], env=env)
+        rc, out = dpkg('-i', deb_build['deb'], env=env)
         assert rc == 0, 'dpkg -i failed:\n' + out
         assert package_status() == 'install ok installed', package_status()
         yield out
     finally:
-        rc, out = run('dpkg', '--purge', PACKAGE, env=env)
+        rc, out = dpkg('--purge', PACKAGE, env=env)
         assert rc == 0, 'dpkg --purge failed:\n' + out
         assert not package_status() or package_status().startswith('unknown ok not-installed'), \
             package_status()
