@@ -26,6 +26,8 @@ from test_packaging import REAL_CONFDIR, REAL_STATEDIR, DebianCopy
 
 PACKAGE = 'libapache2-mod-heat'
 SITES = ('heat-api-mod_heat', 'heat-api-cfn-mod_heat')
+POLICY_RC_D = '/usr/sbin/policy-rc.d'
+POLICY_DENY = '#!/bin/sh\n# test_packaging_deb.py: no service starts while it installs libapache2-mod-heat\nexit 101\n'
 CONFFILES = ('/etc/apache2/mods-available/heat.load', '/etc/apache2/mods-available/heat.conf',
              '/etc/apache2/sites-available/heat-api-mod_heat.conf',
              '/etc/apache2/sites-available/heat-api-cfn-mod_heat.conf')
@@ -140,12 +142,29 @@ def installed(deb_build):
         pytest.skip('installing the package needs root')
     if package_status():
         pytest.skip('%s is already known to dpkg here (%s): not touching it' % (PACKAGE, package_status()))
-    # The maintainer scripts may ask invoke-rc.d to restart Apache: the machine's policy must deny
-    # it (as a container's policy-rc.d does), or a system Apache would start on port 80.
-    policy = '/usr/sbin/policy-rc.d'
-    if not os.access(policy, os.X_OK) or run(policy, 'apache2', 'restart')[0] != 101:
-        pytest.skip('no /usr/sbin/policy-rc.d denying service starts: the package\'s scripts could start '
-                    'the system Apache')
+    # The maintainer scripts ask invoke-rc.d to restart Apache: the policy must deny it, or a system
+    # Apache would start on port 80. A container's policy-rc.d does; else one is put in place for the
+    # test, as test/stack/install-deps.sh does for its installs.
+    own_policy = None
+    if not os.path.exists(POLICY_RC_D):
+        own_policy = POLICY_DENY
+        with open(POLICY_RC_D, 'w') as f:
+            f.write(own_policy)
+        os.chmod(POLICY_RC_D, 0o755)
+    try:
+        if run(POLICY_RC_D, 'apache2', 'restart')[0] != 101:
+            pytest.skip('%s allows service restarts: the package\'s scripts could start the system Apache'
+                        % POLICY_RC_D)
+        yield from install_and_purge(deb_build)
+    finally:
+        if own_policy:
+            with open(POLICY_RC_D) as f:
+                mine = f.read() == own_policy
+            if mine:
+                os.unlink(POLICY_RC_D)
+
+
+def install_and_purge(deb_build):
     dirs = (REAL_CONFDIR, REAL_STATEDIR, APACHE_MODULES)
     before = {d: content_snapshot(d) for d in dirs}
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
