@@ -158,18 +158,27 @@ run: $(MODULE_SO)
 stop:
 	test/run-server.sh stop
 
+# Red Hat's apxs answers SYSCONFDIR=/etc/httpd/conf; conf.modules.d and conf.d are beside it. The
+# directories may be given (the RPM spec passes httpd-devel's %{_httpd_*} macros).
+MODULE_DIR ?= $(APXS_LIBEXECDIR)
+HTTPD_CONFROOT ?= $(patsubst %/conf,%,$(APXS_SYSCONFDIR))
+HTTPD_MODCONFDIR ?= $(HTTPD_CONFROOT)/conf.modules.d
+HTTPD_CONFDIR ?= $(HTTPD_CONFROOT)/conf.d
+HTTPD_LOGDIR ?= /var/log/httpd
+
 install: $(MODULE_SO)
-	install -d $(DESTDIR)$(APXS_LIBEXECDIR)
-	$(APXS) -i -S LIBEXECDIR=$(DESTDIR)$(APXS_LIBEXECDIR) -n heat $(MODULE_SO)
+	install -d $(DESTDIR)$(MODULE_DIR)
+	$(APXS) -i -S LIBEXECDIR=$(DESTDIR)$(MODULE_DIR) -n heat $(MODULE_SO)
 ifeq ($(CONF_LAYOUT),debian)
 	install -d $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available
 	install -m 644 conf/heat.load conf/heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/mods-available/
-	install -m 644 httpd/files/heat-api.conf httpd/files/heat-api-cfn.conf $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available/
+	install -m 644 httpd/files/heat-api-mod_heat.conf httpd/files/heat-api-cfn-mod_heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/sites-available/
 else
-	install -d $(DESTDIR)$(APXS_SYSCONFDIR)/conf.modules.d $(DESTDIR)$(APXS_SYSCONFDIR)/conf.d
-	install -m 644 conf/10-heat.conf $(DESTDIR)$(APXS_SYSCONFDIR)/conf.modules.d/
-	for f in heat-api.conf heat-api-cfn.conf; do \
-	  sed 's|$${APACHE_LOG_DIR}|/var/log/httpd|g' httpd/files/$$f > $(DESTDIR)$(APXS_SYSCONFDIR)/conf.d/$$f; done
+	install -d $(DESTDIR)$(HTTPD_MODCONFDIR) $(DESTDIR)$(HTTPD_CONFDIR)
+	install -m 644 conf/10-heat.conf $(DESTDIR)$(HTTPD_MODCONFDIR)/
+	for f in heat-api-mod_heat.conf heat-api-cfn-mod_heat.conf; do \
+	  sed 's|$${APACHE_LOG_DIR}|$(HTTPD_LOGDIR)|g' httpd/files/$$f > $(DESTDIR)$(HTTPD_CONFDIR)/$$f; \
+	  chmod 644 $(DESTDIR)$(HTTPD_CONFDIR)/$$f; done
 endif
 
 clean:

@@ -276,7 +276,7 @@ Listen 127.0.0.1:$PORT
     </Location>$CFN_MOUNT
 </VirtualHost>
 
-# heat-api-cfn (the CFN cases f-h), as httpd/files/heat-api-cfn.conf
+# heat-api-cfn (the CFN cases f-h), as httpd/files/heat-api-cfn-mod_heat.conf
 Listen 127.0.0.1:$CFN_PORT
 <VirtualHost 127.0.0.1:$CFN_PORT>
     SetHandler heat-api-cfn

@@ -58,7 +58,7 @@ Include "{root}/conf/test.conf"
 VHOST = """\
 <VirtualHost 127.0.0.1:{port}>
     ServerName 127.0.0.1
-    # as in httpd/files/heat-api*.conf
+    # as in httpd/files/heat-api*-mod_heat.conf
     LimitRequestFieldSize 16384
     AllowEncodedSlashes On
     MergeSlashes Off

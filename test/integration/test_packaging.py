@@ -1,7 +1,7 @@
 """The packaging files: conf/heat.load + conf/heat.conf (Debian mods-available), conf/10-heat.conf
 (Red Hat conf.modules.d) and the vhosts in httpd/files/.
 
-Debian: `make install DESTDIR=...`, then `a2enmod heat && a2ensite heat-api heat-api-cfn` and
+Debian: `make install DESTDIR=...`, then `a2enmod heat && a2ensite heat-api-mod_heat heat-api-cfn-mod_heat` and
 `apache2ctl -t` in a throwaway copy of /etc/apache2 (a2enmod and apache2ctl honour APACHE_CONFDIR;
 a2enmod's state markers go to APACHE_STATE_DIRECTORY, also in the copy). The real /etc/apache2 and
 /var/lib/apache2 are compared before and after: the machine is never changed.
@@ -99,8 +99,8 @@ class DebianCopy:
         assert filecmp.cmp(so, built, shallow=False)
         installed = {
             'mods-available/heat.load': 'conf/heat.load', 'mods-available/heat.conf': 'conf/heat.conf',
-            'sites-available/heat-api.conf': 'httpd/files/heat-api.conf',
-            'sites-available/heat-api-cfn.conf': 'httpd/files/heat-api-cfn.conf',
+            'sites-available/heat-api-mod_heat.conf': 'httpd/files/heat-api-mod_heat.conf',
+            'sites-available/heat-api-cfn-mod_heat.conf': 'httpd/files/heat-api-cfn-mod_heat.conf',
         }
         for rel, src in installed.items():
             path = os.path.join(dest, 'etc/apache2', rel)
@@ -128,10 +128,10 @@ class DebianCopy:
 def enable(copy):
     rc, out = copy.run('/usr/sbin/a2enmod', 'heat')
     assert rc == 0, out
-    rc, out = copy.run('/usr/sbin/a2ensite', 'heat-api', 'heat-api-cfn')
+    rc, out = copy.run('/usr/sbin/a2ensite', 'heat-api-mod_heat', 'heat-api-cfn-mod_heat')
     assert rc == 0, out
-    for rel in ('mods-enabled/heat.load', 'mods-enabled/heat.conf', 'sites-enabled/heat-api.conf',
-                'sites-enabled/heat-api-cfn.conf'):
+    for rel in ('mods-enabled/heat.load', 'mods-enabled/heat.conf', 'sites-enabled/heat-api-mod_heat.conf',
+                'sites-enabled/heat-api-cfn-mod_heat.conf'):
         assert os.path.islink(os.path.join(copy.confdir, rel)), rel
 
 
@@ -140,8 +140,8 @@ def test_debian_a2enmod_configtest(machine_unchanged, heat_module):
     copy.make_install()
     enable(copy)
     if not os.path.isfile('/etc/heat/heat.conf'):   # heat-common's file, the shipped default
-        copy.edit('mods-available/heat.conf', (r'^(\s*HeatConfigFile) /etc/heat/heat.conf',
-                                               r'\1 ' + os.path.join(copy.top, 'heat.conf')))
+        copy.edit('mods-available/heat.conf', (r'^(\s*)#?(HeatConfigFile) /etc/heat/heat.conf',
+                                               r'\1\2 ' + os.path.join(copy.top, 'heat.conf')))
         write_ini(os.path.join(copy.top, 'heat.conf'), base_heat_conf())
     rc, out = copy.run(APACHE2CTL, '-t')
     assert rc == 0 and 'Syntax OK' in out, out
@@ -151,7 +151,7 @@ def test_debian_a2enmod_configtest(machine_unchanged, heat_module):
     assert rc == 0, out
     assert re.search(r'^\*:8004\s', out, re.M) and re.search(r'^\*:8000\s', out, re.M), out
     # and back
-    rc, out = copy.run('/usr/sbin/a2dissite', 'heat-api', 'heat-api-cfn')
+    rc, out = copy.run('/usr/sbin/a2dissite', 'heat-api-mod_heat', 'heat-api-cfn-mod_heat')
     assert rc == 0, out
     rc, out = copy.run('/usr/sbin/a2dismod', 'heat')
     assert rc == 0, out
@@ -168,11 +168,11 @@ def test_debian_sites_serve(machine_unchanged, heat_module):
     ports = {'api': free_port(), 'cfn': free_port(), 'default': free_port()}
     heat_conf = os.path.join(copy.top, 'heat.conf')
     write_ini(heat_conf, base_heat_conf())
-    copy.edit('mods-available/heat.conf', (r'^(\s*HeatConfigFile) /etc/heat/heat.conf', r'\1 ' + heat_conf))
+    copy.edit('mods-available/heat.conf', (r'^(\s*)#?(HeatConfigFile) /etc/heat/heat.conf', r'\1\2 ' + heat_conf))
     copy.edit('ports.conf', (r'^Listen 80$', 'Listen 127.0.0.1:%d' % ports['default']))
-    copy.edit('sites-available/heat-api.conf', (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % ports['api']),
+    copy.edit('sites-available/heat-api-mod_heat.conf', (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % ports['api']),
               (r'<VirtualHost \*:8004>', '<VirtualHost *:%d>' % ports['api']))
-    copy.edit('sites-available/heat-api-cfn.conf', (r'^Listen 8000$', 'Listen 127.0.0.1:%d' % ports['cfn']),
+    copy.edit('sites-available/heat-api-cfn-mod_heat.conf', (r'^Listen 8000$', 'Listen 127.0.0.1:%d' % ports['cfn']),
               (r'<VirtualHost \*:8000>', '<VirtualHost *:%d>' % ports['cfn']))
     server = ExternalHttpd('pkg-debian-run', copy.confdir, os.path.join(copy.confdir, 'apache2.conf'),
                            copy.vars['APACHE_PID_FILE'], os.path.join(copy.dirs['log'], 'error.log'),
@@ -240,10 +240,11 @@ def test_redhat_conf_modules_d(heat_module):
     with open(os.path.join(TOP, 'conf', '10-heat.conf')) as f:
         text = f.read()
     assert re.search(r'^LoadModule heat_module modules/mod_heat.so$', text, re.M), text
-    assert re.search(r'^\s*HeatConfigFile /etc/heat/heat.conf$', text, re.M), text
+    # commented out: Apache starts where heat-common is not installed yet
+    assert re.search(r'^\s*#HeatConfigFile /etc/heat/heat.conf$', text, re.M), text
     with open(os.path.join(root, 'conf.modules.d', '10-heat.conf'), 'w') as f:
-        f.write(text.replace('/etc/heat/heat.conf', heat_conf))
-    for name in ('heat-api.conf', 'heat-api-cfn.conf'):
+        f.write(re.sub(r'#HeatConfigFile /etc/heat/heat.conf', 'HeatConfigFile ' + heat_conf, text))
+    for name in ('heat-api-mod_heat.conf', 'heat-api-cfn-mod_heat.conf'):
         with open(os.path.join(TOP, 'httpd', 'files', name)) as f:
             text = f.read()
         assert '${APACHE_LOG_DIR}' in text
@@ -278,3 +279,20 @@ def test_every_directive_documented(heat_module):
             text = f.read()
         missing = [d for d in directives if not re.search(r'^\s*#?\s*%s\b' % d, text, re.M)]
         assert not missing, '%s does not document %s' % (rel, missing)
+
+
+def test_redhat_make_install_layout(heat_module):
+    """`make install` with Red Hat's apxs answers (SYSCONFDIR /etc/httpd/conf) puts conf.modules.d
+    and conf.d beside that directory, where httpd includes them, not inside it."""
+    dest = gen_dir('pkg-redhat-install')
+    p = subprocess.run(['make', '-C', TOP, '-o', 'build/mod_heat.so', '-o', 'deps', 'install', 'DESTDIR=' + dest,
+                        'CONF_LAYOUT=redhat', 'APXS_SYSCONFDIR=/etc/httpd/conf',
+                        'APXS_LIBEXECDIR=/usr/lib64/httpd/modules'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    out = p.stdout.decode('utf-8', 'replace')
+    assert p.returncode == 0, out
+    found = sorted(os.path.relpath(os.path.join(d, f), dest) for d, _, files in os.walk(dest) for f in files)
+    assert found == ['etc/httpd/conf.d/heat-api-cfn-mod_heat.conf', 'etc/httpd/conf.d/heat-api-mod_heat.conf',
+                     'etc/httpd/conf.modules.d/10-heat.conf', 'usr/lib64/httpd/modules/mod_heat.so'], (found, out)
+    with open(os.path.join(dest, 'etc/httpd/conf.d/heat-api-mod_heat.conf')) as f:
+        assert re.search(r'^\s*ErrorLog /var/log/httpd/heat_api\.log$', f.read(), re.M)

@@ -23,7 +23,11 @@ REFERENCE="heat-api heat-api-cfn"
 STACK="mariadb-server python3-pymysql rabbitmq-server keystone heat-engine heat-api heat-api-cfn
 python3-openstackclient python3-heatclient uwsgi uwsgi-plugin-python3 python3-amqp python3-requests
 util-linux procps mariadb-client curl"
-PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $STACK"
+# The packages test_packaging_deb.py and test_packaging_rpm.py build: dpkg-buildpackage with dh and
+# dh_apache2 (debhelper, apache2-dev), lintian to check the .deb, rpmbuild (Debian's rpm) for the spec
+# and cpio to unpack the RPM.
+PACKAGING="dpkg-dev debhelper fakeroot lintian rpm cpio"
+PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $STACK $PACKAGING"
 
 missing=""
 for pkg in $PACKAGES; do
