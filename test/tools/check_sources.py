@@ -74,29 +74,21 @@ def call_text(text, start):
     return text[start:]
 
 
-def header_index(paths):
-    """Header basename -> the folder that holds it (headers are included by basename or path)."""
+def header_index(paths, key=None):
+    """Header path (relative to mod_heat/) or basename -> key(header): by default the folder
+    that holds it (headers are included by basename or path)."""
+    key = key or folder
     index = {}
     for path in paths:
         if path.endswith('.h'):
-            index[os.path.relpath(path, SRC)] = folder(path)
-            index.setdefault(os.path.basename(path), folder(path))
+            index[os.path.relpath(path, SRC)] = key(path)
+            index.setdefault(os.path.basename(path), key(path))
     return index
 
 
 def file_node(path):
     """x.c and x.h of one folder are one node: 'common/heat_conf'."""
     return os.path.splitext(os.path.relpath(path, SRC))[0]
-
-
-def header_nodes(paths):
-    """Header path (relative to mod_heat/) or basename -> its file node."""
-    index = {}
-    for path in paths:
-        if path.endswith('.h'):
-            index[os.path.relpath(path, SRC)] = file_node(path)
-            index.setdefault(os.path.basename(path), file_node(path))
-    return index
 
 
 def all_cycles(graph, limit=20):
@@ -142,7 +134,7 @@ def find_cycle(graph):
 def check(paths):
     problems = []
     headers = header_index(paths)
-    nodes = header_nodes(paths)
+    nodes = header_index(paths, file_node)
     graph = {}
     files = {}
     ids = {}
