@@ -48,6 +48,7 @@ static int heat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_add_version_component(pconf, "mod_heat/" HEAT_MODULE_VERSION);
+    heat_config_warn_unused(ptemp, s);
     return heat_cache_post_config(pconf, plog, ptemp, s);
 }
 

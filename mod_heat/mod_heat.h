@@ -77,6 +77,9 @@ void *heat_dir_conf_create(apr_pool_t *p, char *dir);
  * any Heat directive shares the main server's: Apache merges nothing for it). */
 int heat_config_seen_before(server_rec *s, server_rec *vs);
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+/* post_config: one warning (HEAT1000) per heat.conf option mod_heat reads but does not act on
+ * that is set to a value other than its default (heat_conf_unused), once per start. */
+void heat_config_warn_unused(apr_pool_t *ptemp, server_rec *s);
 
 /* mod_heat.c: the child's libcurl handles, shared by Keystone and template_url fetches. */
 heat_http_t *heat_child_http(void);

@@ -8,6 +8,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
+#include <http_main.h>
 
 #include "heat_cfn.h"
 #include "heat_handlers.h"
@@ -276,6 +277,11 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0003: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (sc->conf && (err = heat_settings_flavor_error(ptemp, &sc->settings, sc->conf))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "HEAT1002: mod_heat: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (!sc->conf) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0006: no heat.conf for this server "
                          "(%s is absent and no Heat directive is set)", HEAT_DEFAULT_CONFIG_FILE);
@@ -307,4 +313,39 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                      sc->overrides->nelts);
     }
     return OK;
+}
+
+/* keystonemiddleware loads [keystone_authtoken] auth_type's plugin; mod_heat has the password
+ * plugin's options only. */
+static int password_plugin(const char *auth_type)
+{
+    return !auth_type || !*auth_type || strcmp(auth_type, "password") == 0 ||
+           strcmp(auth_type, "v3password") == 0;
+}
+
+void heat_config_warn_unused(apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+    int i;
+
+    /* once per start: httpd reads its configuration twice, and the first pass is thrown away */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return;
+    for (vs = s; vs; vs = vs->next) {
+        const heat_server_conf_t *sc = ap_get_module_config(vs->module_config, &heat_module);
+        const apr_array_header_t *msgs;
+        const char *auth_type;
+
+        if (!sc->conf || sc->same_as || heat_config_seen_before(s, vs))
+            continue;
+        msgs = heat_conf_unused(sc->conf, ptemp);
+        for (i = 0; i < msgs->nelts; i++)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, "HEAT1000: heat.conf: %s",
+                         APR_ARRAY_IDX(msgs, i, const char *));
+        auth_type = heat_conf_str(sc->conf, "keystone_authtoken", "auth_type");
+        if (!password_plugin(auth_type))
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, "HEAT1001: heat.conf: [keystone_authtoken] "
+                         "auth_type = %s: mod_heat authenticates its service user with the password "
+                         "plugin's options only", auth_type);
+    }
 }

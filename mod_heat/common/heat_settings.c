@@ -124,3 +124,17 @@ const char *heat_settings_load(heat_settings_t *st, apr_pool_t *p, const heat_co
     heat_settings_derive(st, c);
     return heat_cors_settings_finish(&st->cors, p, c);
 }
+
+const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c)
+{
+    const char *f = st->paste_flavor;
+
+    if (!f || strcmp(f, "standalone") == 0 || strcmp(f, "noauth") == 0)
+        return NULL;
+    if (strcmp(f, "custombackend") == 0)
+        return "[paste_deploy] flavor = custombackend: heat-api's heat-api-custombackend pipeline "
+               "(its custombackendauth filter) is not implemented by mod_heat";
+    /* heat's load_paste_app: the pipeline heat-api-<flavor> is not in heat's api-paste.ini */
+    return apr_psprintf(p, "[paste_deploy] flavor = %s: Unable to load heat-api-%s from configuration "
+                        "file %s.", f, f, heat_conf_str(c, "paste_deploy", "api_paste_config"));
+}

@@ -32,4 +32,11 @@ const char *heat_settings_load(heat_settings_t *st, apr_pool_t *p, const heat_co
  *    total timeouts rather than "no time at all". */
 void heat_settings_derive(heat_settings_t *st, const heat_conf_t *c);
 
+/* NULL when heat-api has the pipeline of [paste_deploy] flavor and mod_heat implements it (the
+ * default, standalone, noauth); else why the start is refused: heat-api refuses a flavor
+ * whose pipeline heat-api-<flavor> is not in its api-paste.ini with "Unable to load
+ * heat-api-<flavor> from configuration file <api_paste_config>.", and mod_heat does not run
+ * the custombackend pipeline (an engine call per request) it does not implement. */
+const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c);
+
 #endif

@@ -406,6 +406,37 @@ START_TEST(test_derive)
 }
 END_TEST
 
+/* The flavors heat-api has a pipeline for and mod_heat implements pass; others stop the start
+ * with heat's words. */
+START_TEST(test_flavor_error)
+{
+    heat_conf_t *c = parse("[paste_deploy]\nflavor = standalone\n", NULL);
+    heat_settings_t st;
+    const char *err;
+
+    ck_assert_ptr_null(heat_settings_load(&st, heat_test_pool, c));
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c));
+    c = parse("[paste_deploy]\nflavor = noauth\n", NULL);
+    heat_settings_load(&st, heat_test_pool, c);
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c));
+    c = parse("[paste_deploy]\nflavor =\n", NULL);
+    heat_settings_load(&st, heat_test_pool, c);
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c));
+
+    c = parse("[paste_deploy]\nflavor = keystone\napi_paste_config = /etc/heat/api-paste.ini\n", NULL);
+    heat_settings_load(&st, heat_test_pool, c);
+    err = heat_settings_flavor_error(heat_test_pool, &st, c);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_str_eq(err, "[paste_deploy] flavor = keystone: Unable to load heat-api-keystone from "
+                          "configuration file /etc/heat/api-paste.ini.");
+    c = parse("[paste_deploy]\nflavor = custombackend\n", NULL);
+    heat_settings_load(&st, heat_test_pool, c);
+    err = heat_settings_flavor_error(heat_test_pool, &st, c);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_nonnull(strstr(err, "heat-api-custombackend pipeline"));
+}
+END_TEST
+
 Suite *heat_test_settings_suite(void)
 {
     Suite *s = suite_create("settings");
@@ -423,6 +454,7 @@ Suite *heat_test_settings_suite(void)
     tcase_add_test(tc, test_clients_keystone_fallback);
     tcase_add_test(tc, test_http_connect_timeout);
     tcase_add_test(tc, test_derive);
+    tcase_add_test(tc, test_flavor_error);
     suite_add_tcase(s, tc);
     return s;
 }
