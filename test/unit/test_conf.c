@@ -1355,8 +1355,8 @@ START_TEST(test_unused_options)
                              "wsgi_keep_alive = yes\n"
                              "[oslo_policy]\n"
                              "policy_default_rule = @\n"
-                             "[profiler]\n"
-                             "hmac_keys = SECRET-hmac\n");
+                             "[noauth]\n"
+                             "token_response = /etc/heat/SECRET-token.json\n");
     const apr_array_header_t *msgs = heat_conf_unused(c, heat_test_pool);
     const char *all = "";
     int i;
@@ -1371,8 +1371,8 @@ START_TEST(test_unused_options)
                      apr_psprintf(heat_test_pool, "[heat_api] workers is set (%s:6) but mod_heat does "
                                   "not use it: use the Apache directive StartServers instead", last_path));
     ck_assert_msg(strstr(all, "[oslo_policy] policy_default_rule is set (") != NULL, "%s", all);
-    ck_assert_msg(strstr(all, "[profiler] hmac_keys is set (") != NULL, "%s", all);
-    ck_assert_msg(strstr(all, "SECRET-hmac") == NULL, "a value was shown: %s", all);
+    ck_assert_msg(strstr(all, "[noauth] token_response is set (") != NULL, "%s", all);
+    ck_assert_msg(strstr(all, "SECRET-token") == NULL, "a value was shown: %s", all);
 
     c = load_ok("[DEFAULT]\ndebug = true\n");
     ck_assert_int_eq(heat_conf_unused(c, heat_test_pool)->nelts, 0);
