@@ -9,8 +9,6 @@
 
 #include "heat_log.h"
 #include "heat_version.h"
-#include "mod_heat_cache.h"
-#include "mod_heat_metrics.h"
 
 /* One libcurl handle stack per child, for Keystone and template_url fetches. */
 static heat_http_t *child_http;
@@ -50,6 +48,7 @@ static int heat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_add_version_component(pconf, "mod_heat/" HEAT_MODULE_VERSION);
+    heat_config_warn_unused(ptemp, s);
     return heat_cache_post_config(pconf, plog, ptemp, s);
 }
 
@@ -76,14 +75,14 @@ static void heat_child_init(apr_pool_t *pchild, server_rec *s)
             continue;
         }
         /* without [keystone_authtoken] auth_url there is nothing to set up (said at startup) */
-        if (!sc->settings.noauth && (sc->keystone.auth_url || sc->settings.standalone)) {
-            rv = heat_auth_child_init(pchild, vs, child_http, &sc->keystone, &sc->auth);
+        if (!sc->settings.noauth && (sc->settings.keystone.auth_url || sc->settings.standalone)) {
+            rv = heat_auth_child_init(pchild, vs, child_http, &sc->settings.keystone, &sc->auth);
             if (rv != APR_SUCCESS)
                 ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, "HEAT0012: Keystone client not set up: "
                              "requests will be answered 503");
             else {
                 heat_auth_set_clients_keystone_uri(sc->auth, sc->settings.clients_keystone_uri);
-                heat_auth_set_password_settings(sc->auth, &sc->password);
+                heat_auth_set_password_settings(sc->auth, &sc->settings.password);
             }
         }
         /* connections are opened on first use, so a broker that is down does not stop Apache */

@@ -1,4 +1,8 @@
-/* mod_heat.h: glue-private declarations shared by the httpd-facing files (mod_heat*.c). */
+/* mod_heat.h: glue-private declarations shared by the httpd-facing files (mod_heat*.c), and
+ * the entry points mod_heat.c (the module record) calls in the other glue files. Those are
+ * declared here, not in the files' own headers, so that mod_heat.c includes no other glue
+ * header: every glue file includes this one, and an include back would be a cycle
+ * (test/tools/check_sources.py). */
 #ifndef MOD_HEAT_H
 #define MOD_HEAT_H
 
@@ -6,6 +10,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
+#include "heat_auth.h"
 #include "heat_conf.h"
 #include "heat_context.h"
 #include "heat_front.h"
@@ -15,7 +20,6 @@
 #include "heat_routes.h"
 #include "heat_rpc.h"
 #include "heat_settings.h"
-#include "mod_heat_auth.h"
 
 APLOG_USE_MODULE(heat);
 extern module AP_MODULE_DECLARE_DATA heat_module;
@@ -43,11 +47,8 @@ typedef struct heat_server_conf_t {
     apr_array_header_t *overrides;  /* heat_option_override_t, in directive order */
     /* Filled in check_config: */
     heat_conf_t *conf;              /* NULL when the default file is absent and nothing was configured */
-    heat_settings_t settings;       /* what the request path reads (common/heat_settings.h) */
-    /* The authentication settings, of identity/'s and mod_heat_auth.h's types: */
-    heat_keystone_settings_t keystone;      /* [keystone_authtoken] */
-    heat_auth_password_settings_t password; /* [auth_password], heat's Keystone TLS */
-    heat_auth_ec2_settings_t ec2;           /* [ec2authtoken] (heat-api-cfn's signature check) */
+    heat_settings_t settings;       /* what the request path reads, the authentication
+                                       settings included (common/heat_settings_types.h) */
     const heat_routes_t *native_routes;
     const heat_routes_t *cfn_routes;
     heat_policy_t *policy;          /* [oslo_policy]: defaults + policy file + policy_dirs */
@@ -76,9 +77,30 @@ void *heat_dir_conf_create(apr_pool_t *p, char *dir);
  * any Heat directive shares the main server's: Apache merges nothing for it). */
 int heat_config_seen_before(server_rec *s, server_rec *vs);
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+/* post_config: one warning (HEAT1000) per heat.conf option mod_heat reads but does not act on
+ * that is set to a value other than its default (heat_conf_unused), once per start. */
+void heat_config_warn_unused(apr_pool_t *ptemp, server_rec *s);
 
 /* mod_heat.c: the child's libcurl handles, shared by Keystone and template_url fetches. */
 heat_http_t *heat_child_http(void);
+
+/* mod_heat_cache.c: its hooks, called from mod_heat.c's own. pre_config: registers the mutex
+ * name and resets the state of the previous configuration cycle. post_config: creates the
+ * instance and the mutex (not on the first, throw-away pass). child_init: re-attaches the
+ * mutex. */
+int heat_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
+int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+void heat_cache_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* mod_heat_auth.c: creates the per-process state of server s (settings are copied). On
+ * failure logs the reason and returns an error; *out is then NULL and the steps answer 503. */
+apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t *http,
+                                  const heat_keystone_settings_t *settings, heat_auth_t **out);
+
+/* mod_heat_metrics.c: registers the metrics hooks (post_config, child_init, log_transaction,
+ * the heat-metrics handler and mod_status' status_hook); called from mod_heat.c's
+ * register_hooks. */
+void heat_metrics_register_hooks(apr_pool_t *p);
 
 /* mod_heat_router.c */
 int heat_handler(request_rec *r);

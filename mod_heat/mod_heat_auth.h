@@ -17,10 +17,7 @@
 #include "heat_http.h"
 #include "heat_keystone.h"
 
-/* Creates the per-process state of server s (settings are copied). On failure logs the
- * reason and returns an error; *out is then NULL and the steps answer 503. */
-apr_status_t heat_auth_child_init(apr_pool_t *pchild, server_rec *s, heat_http_t *http,
-                                  const heat_keystone_settings_t *settings, heat_auth_t **out);
+/* heat_auth_child_init, called by mod_heat.c in child_init, is declared in mod_heat.h. */
 
 /* The request view of r (in r->pool; valid for the request). */
 void heat_auth_view(request_rec *r, heat_auth_request_t *view);

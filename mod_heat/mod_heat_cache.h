@@ -46,12 +46,8 @@ const char *heat_cmd_invalid_token_cache_time_set(cmd_parms *cmd, void *cfg, con
                   heat_cmd_invalid_token_cache_time_set, NULL, RSRC_CONF,                       \
                   "seconds a token Keystone does not know is remembered as invalid (0: off)")
 
-/* Hooks, called from mod_heat.c's own hooks. pre_config: registers the mutex name and
- * resets the state of the previous configuration cycle. post_config: creates the instance
- * and the mutex (not on the first, throw-away pass). child_init: re-attaches the mutex. */
-int heat_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
-int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
-void heat_cache_child_init(apr_pool_t *pchild, server_rec *s);
+/* The hooks (heat_cache_pre_config, _post_config, _child_init) are declared in mod_heat.h,
+ * where mod_heat.c finds them. */
 
 /* Whether a cache is configured and initialised. */
 int heat_cache_enabled(void);

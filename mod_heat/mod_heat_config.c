@@ -8,6 +8,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
+#include <http_main.h>
 
 #include "heat_cfn.h"
 #include "heat_handlers.h"
@@ -94,50 +95,11 @@ const command_rec heat_cmds[] = {
 };
 
 /* An unset string option is NULL, and so is an empty one (oslo's "" and None both mean unset
- * for these URLs and names). */
+ * for these names). */
 static const char *opt_str(const heat_conf_t *c, const char *section, const char *name)
 {
     const char *v = heat_conf_str(c, section, name);
     return (v && *v) ? v : NULL;
-}
-
-/* [keystone_authtoken] as keystonemiddleware and keystoneauth's password plugin read it. */
-static void keystone_settings_load(heat_keystone_settings_t *ks, const heat_conf_t *c)
-{
-    static const char s[] = "keystone_authtoken";
-
-    heat_keystone_settings_init(ks);
-    ks->auth_url = opt_str(c, s, "auth_url");
-    ks->username = opt_str(c, s, "username");
-    ks->user_id = opt_str(c, s, "user_id");
-    ks->password = opt_str(c, s, "password");
-    ks->user_domain_name = opt_str(c, s, "user_domain_name");
-    ks->user_domain_id = opt_str(c, s, "user_domain_id");
-    ks->project_name = opt_str(c, s, "project_name");
-    ks->project_id = opt_str(c, s, "project_id");
-    ks->project_domain_name = opt_str(c, s, "project_domain_name");
-    ks->project_domain_id = opt_str(c, s, "project_domain_id");
-    ks->default_domain_id = opt_str(c, s, "default_domain_id");
-    ks->default_domain_name = opt_str(c, s, "default_domain_name");
-    ks->interface = opt_str(c, s, "interface");
-    ks->region_name = opt_str(c, s, "region_name");
-    ks->www_authenticate_uri = opt_str(c, s, "www_authenticate_uri");
-    ks->auth_uri = opt_str(c, s, "auth_uri");
-    ks->include_service_catalog = heat_conf_bool(c, s, "include_service_catalog");
-    ks->token_cache_time = (int)heat_conf_int(c, s, "token_cache_time");
-    ks->memcache_security_strategy = opt_str(c, s, "memcache_security_strategy");
-    ks->memcache_secret_key = opt_str(c, s, "memcache_secret_key");
-    ks->enforce_token_bind = opt_str(c, s, "enforce_token_bind");
-    ks->service_token_roles = heat_conf_list(c, s, "service_token_roles");
-    ks->service_token_roles_required = heat_conf_bool(c, s, "service_token_roles_required");
-    ks->service_type = opt_str(c, s, "service_type");
-    ks->cafile = opt_str(c, s, "cafile");
-    ks->certfile = opt_str(c, s, "certfile");
-    ks->keyfile = opt_str(c, s, "keyfile");
-    ks->insecure = heat_conf_bool(c, s, "insecure");
-    ks->http_connect_timeout = heat_conf_has_value(c, s, "http_connect_timeout")
-                                   ? (int)heat_conf_int(c, s, "http_connect_timeout") : 0;
-    ks->http_request_max_retries = (int)heat_conf_int(c, s, "http_request_max_retries");
 }
 
 /* The RPC transport: transport_url and the [oslo_messaging_rabbit] options that matter. */
@@ -174,34 +136,6 @@ static const char *rpc_conf_load(apr_pool_t *p, const heat_conf_t *c, heat_rpc_c
     s.amqp_auto_delete = heat_conf_bool(c, r, "amqp_auto_delete");
     s.enable_cancel_on_failover = heat_conf_bool(c, r, "enable_cancel_on_failover");
     return heat_rpc_conf_make(p, &s, out);
-}
-
-/* heat's config.get_client_option('keystone', name): [clients_keystone], else [clients] */
-static const char *keystone_client_section(const heat_conf_t *c, const char *name)
-{
-    return heat_conf_has_value(c, "clients_keystone", name) ? "clients_keystone" : "clients";
-}
-
-/* The authentication settings (identity/'s and mod_heat_auth.h's structs); the rest of what
- * the request path reads is heat_settings_t, loaded by the core from the option table. */
-static void auth_settings_load(heat_server_conf_t *sc, const heat_conf_t *c)
-{
-    keystone_settings_load(&sc->keystone, c);
-    sc->keystone.standalone = sc->settings.standalone;
-    sc->password.multi_cloud = heat_conf_bool(c, "auth_password", "multi_cloud");
-    sc->password.allowed_auth_uris = heat_conf_list(c, "auth_password", "allowed_auth_uris");
-    sc->password.ca_file = opt_str(c, keystone_client_section(c, "ca_file"), "ca_file");
-    sc->password.cert_file = opt_str(c, keystone_client_section(c, "cert_file"), "cert_file");
-    sc->password.key_file = opt_str(c, keystone_client_section(c, "key_file"), "key_file");
-    sc->password.insecure = heat_conf_bool(c, keystone_client_section(c, "insecure"), "insecure");
-    /* heat-api-cfn's ec2authtoken (heat/api/aws/ec2token.py) */
-    sc->ec2.auth_uri = opt_str(c, "ec2authtoken", "auth_uri");
-    sc->ec2.multi_cloud = heat_conf_bool(c, "ec2authtoken", "multi_cloud");
-    sc->ec2.allowed_auth_uris = heat_conf_list(c, "ec2authtoken", "allowed_auth_uris");
-    sc->ec2.ca_file = opt_str(c, "ec2authtoken", "ca_file");
-    sc->ec2.cert_file = opt_str(c, "ec2authtoken", "cert_file");
-    sc->ec2.key_file = opt_str(c, "ec2authtoken", "key_file");
-    sc->ec2.insecure = heat_conf_bool(c, "ec2authtoken", "insecure");
 }
 
 /* [oslo_policy]: the policy file is looked up like oslo.config's find_file, next to the
@@ -328,9 +262,6 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
             if (psc->conf && !psc->same_as && same_sources(psc, sc)) {
                 sc->conf = psc->conf;
                 sc->settings = psc->settings;
-                sc->keystone = psc->keystone;
-                sc->password = psc->password;
-                sc->ec2 = psc->ec2;
                 sc->policy = psc->policy;
                 sc->rpc_conf = psc->rpc_conf;
                 sc->same_as = psc;
@@ -346,12 +277,16 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0003: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (sc->conf && (err = heat_settings_flavor_error(ptemp, &sc->settings, sc->conf))) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "HEAT1002: mod_heat: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (!sc->conf) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0006: no heat.conf for this server "
                          "(%s is absent and no Heat directive is set)", HEAT_DEFAULT_CONFIG_FILE);
             continue;
         }
-        auth_settings_load(sc, sc->conf);
         if ((bad = heat_front_healthcheck_unknown_backend(&sc->settings.healthcheck))) {
             err = apr_psprintf(ptemp, "[healthcheck] backends: unknown backend '%s' "
                                "(known: disable_by_file, disable_by_files_ports)", bad);
@@ -369,7 +304,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0007: mod_heat: policy: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (!sc->settings.noauth && !sc->settings.standalone && !sc->keystone.auth_url)
+        if (!sc->settings.noauth && !sc->settings.standalone && !sc->settings.keystone.auth_url)
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, "HEAT0009: [keystone_authtoken] auth_url "
                          "is not set: requests that need a Keystone token will be answered 503");
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0005: read %s%s%s (%d HeatOption)",
@@ -378,4 +313,39 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                      sc->overrides->nelts);
     }
     return OK;
+}
+
+/* keystonemiddleware loads [keystone_authtoken] auth_type's plugin; mod_heat has the password
+ * plugin's options only. */
+static int password_plugin(const char *auth_type)
+{
+    return !auth_type || !*auth_type || strcmp(auth_type, "password") == 0 ||
+           strcmp(auth_type, "v3password") == 0;
+}
+
+void heat_config_warn_unused(apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+    int i;
+
+    /* once per start: httpd reads its configuration twice, and the first pass is thrown away */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return;
+    for (vs = s; vs; vs = vs->next) {
+        const heat_server_conf_t *sc = ap_get_module_config(vs->module_config, &heat_module);
+        const apr_array_header_t *msgs;
+        const char *auth_type;
+
+        if (!sc->conf || sc->same_as || heat_config_seen_before(s, vs))
+            continue;
+        msgs = heat_conf_unused(sc->conf, ptemp);
+        for (i = 0; i < msgs->nelts; i++)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, "HEAT1000: heat.conf: %s",
+                         APR_ARRAY_IDX(msgs, i, const char *));
+        auth_type = heat_conf_str(sc->conf, "keystone_authtoken", "auth_type");
+        if (!password_plugin(auth_type))
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, "HEAT1001: heat.conf: [keystone_authtoken] "
+                         "auth_type = %s: mod_heat authenticates its service user with the password "
+                         "plugin's options only", auth_type);
+    }
 }

@@ -8,9 +8,8 @@
 
 #define HEAT_HANDLER_METRICS "heat-metrics"
 
-/* Registers the metrics hooks (post_config, child_init, log_transaction, the heat-metrics
- * handler and mod_status' status_hook); called from mod_heat.c's register_hooks. */
-void heat_metrics_register_hooks(apr_pool_t *p);
+/* heat_metrics_register_hooks, called from mod_heat.c's register_hooks, is declared in
+ * mod_heat.h. */
 
 /* After authentication: r->user = the Keystone user id (so %u logs it), note heat-project-id.
  * Either may be NULL. */

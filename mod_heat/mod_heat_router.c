@@ -23,6 +23,7 @@
 #include "heat_profiler.h"
 #include "heat_result.h"
 #include "heat_webob.h"
+#include "mod_heat_auth.h"
 #include "mod_heat_metrics.h"
 
 typedef enum { HEAT_API_NATIVE, HEAT_API_CFN } heat_api_t;
@@ -332,7 +333,7 @@ static int authenticate_cfn(heat_request_state_t *st, heat_result_t *resp, const
         host = dflt ? ap_get_server_name(r) : apr_psprintf(r->pool, "%s:%u", ap_get_server_name(r), port);
     }
     in.host = host;
-    status = heat_auth_ec2(st->sc->auth, &view, &st->sc->ec2, &in, &ec2, resp);
+    status = heat_auth_ec2(st->sc->auth, &view, &st->sc->settings.ec2, &in, &ec2, resp);
     if (status == HEAT_AUTH_SKIP) {
         /* X-Auth-User: ec2authtoken steps aside and authtoken checks X-Auth-Token. The standalone
          * flavor has no authtoken: heat-api-cfn then builds the context from the client's own

@@ -20,7 +20,7 @@
 #include "heat_conf.h"
 #include "heat_log.h"
 #include "heat_pycompat.h"
-#include "heat_settings.h"
+#include "heat_settings_types.h"
 
 #include <apr_escape.h>
 #include <apr_file_info.h>
@@ -57,17 +57,29 @@ typedef struct {
     /* The heat_settings_t field heat_settings_load fills from this option (SETTING below). */
     unsigned has_field : 1, empty_null : 1;
     apr_size_t field, field_size;
+    /* What mod_heat does with it (USED, ENGINE, REPLACED, NOT_APPLICABLE below): the startup
+     * warnings (heat_conf_unused) and the README's option list come from here. */
+    heat_opt_use_t use;
+    const char *instead; /* REPLACED: the Apache directive; NOT_APPLICABLE: why */
 } heat_opt_def_t;
 
 /* The default goes into the variadic part so that a row without extras still expands to
  * designated initializers only (no -Wmissing-field-initializers). */
 #define OPT(sec, nm, ty, ...) {.section = sec, .name = nm, .type = HEAT_OPT_##ty, .def = __VA_ARGS__}
-/* The option fills heat_settings_t's field f (heat_settings.h gives the C type per option type);
+/* The option fills heat_settings_t's field f (heat_settings_types.h gives the C type per option type);
  * the size is kept so that heat_settings_load refuses a field of the wrong type's size.
  * SETTING_OR_NULL: an empty string is stored as NULL (unset, for URLs and names). */
 #define SETTING(f) .has_field = 1, .field = offsetof(heat_settings_t, f), \
                    .field_size = sizeof(((heat_settings_t *)0)->f)
 #define SETTING_OR_NULL(f) SETTING(f), .empty_null = 1
+/* Every row ends with its disposition. USED: mod_heat acts on the option. ENGINE: heat-engine's
+ * option that heat-api reads but does not act on either (no warning). REPLACED(d): an Apache
+ * directive does its job; NOT_APPLICABLE(why): nothing in mod_heat does it. A REPLACED or
+ * NOT_APPLICABLE option set to a value other than its default is warned about at startup. */
+#define USED .use = HEAT_OPT_USED
+#define ENGINE .use = HEAT_OPT_ENGINE
+#define REPLACED(d) .use = HEAT_OPT_REPLACED, .instead = d
+#define NOT_APPLICABLE(why) .use = HEAT_OPT_NOT_APPLICABLE, .instead = why
 
 /* Every option heat-api, heat-api-cfn, keystonemiddleware and oslo.messaging read in the API
  * tier. Generated from the real definitions on Debian 12 with
@@ -79,165 +91,168 @@ typedef struct {
  * [oslo_messaging_rabbit] is complete because transport_url query keys must name one of
  * its options. */
 static const heat_opt_def_t opt_table[] = {
-    OPT("DEFAULT", "debug", BOOL, "false", SETTING(debug)),
-    OPT("DEFAULT", "host", STR, NULL, .hostname = 1),
-    OPT("DEFAULT", "transport_url", STR, "rabbit://", .secret = 1),
-    OPT("DEFAULT", "control_exchange", STR, "heat"),
-    OPT("DEFAULT", "rpc_response_timeout", INT, "60", SETTING(rpc_response_timeout)),
-    OPT("DEFAULT", "rpc_ping_enabled", BOOL, "false"),
-    OPT("DEFAULT", "rpc_conn_pool_size", INT, "30", .min = 1, .has_min = 1),
-    OPT("DEFAULT", "conn_pool_min_size", INT, "2"),
-    OPT("DEFAULT", "conn_pool_ttl", INT, "1200"),
-    OPT("DEFAULT", "max_template_size", INT, "524288", SETTING(max_template_size)),
-    OPT("DEFAULT", "max_json_body_size", INT, "1048576", SETTING(max_json_body_size)),
-    OPT("DEFAULT", "client_retry_limit", INT, "2"),
-    OPT("DEFAULT", "heat_metadata_server_url", STR, NULL),
-    OPT("DEFAULT", "heat_waitcondition_server_url", STR, NULL),
-    OPT("DEFAULT", "region_name_for_services", STR, NULL),
-    OPT("DEFAULT", "enable_stack_adopt", BOOL, "false"),
-    OPT("DEFAULT", "enable_stack_abandon", BOOL, "false"),
-    OPT("DEFAULT", "deferred_auth_method", STR, "trusts", .choices = (const char *const[]){"password", "trusts", NULL}),
-    OPT("DEFAULT", "max_resources_per_stack", INT, "1000"),
-    OPT("DEFAULT", "max_stacks_per_tenant", INT, "512"),
-    OPT("DEFAULT", "hidden_stack_tags", LIST, "data-processing-cluster"),
-    OPT("DEFAULT", "heat_stack_user_role", STR, "heat_stack_user"),
-    OPT("heat_api", "bind_host", IP, "0.0.0.0", .deprecated = {"DEFAULT.bind_host"}),
-    OPT("heat_api", "bind_port", PORT, "8004", .min = 0, .has_min = 1, .max = 65535, .has_max = 1, .deprecated = {"DEFAULT.bind_port"}),
-    OPT("heat_api", "backlog", INT, "4096", .deprecated = {"DEFAULT.backlog"}),
-    OPT("heat_api", "cert_file", STR, NULL, .deprecated = {"DEFAULT.cert_file"}),
-    OPT("heat_api", "key_file", STR, NULL, .deprecated = {"DEFAULT.key_file"}),
-    OPT("heat_api", "workers", INT, "0", .min = 0, .has_min = 1, .deprecated = {"DEFAULT.workers"}),
-    OPT("heat_api", "max_header_line", INT, "16384"),
-    OPT("heat_api", "tcp_keepidle", INT, "600"),
-    OPT("heat_api", "heat_api_root", STR, NULL, SETTING_OR_NULL(api_root)),
-    OPT("heat_api_cfn", "bind_host", IP, "0.0.0.0", .deprecated = {"DEFAULT.bind_host"}),
-    OPT("heat_api_cfn", "bind_port", PORT, "8000", .min = 0, .has_min = 1, .max = 65535, .has_max = 1, .deprecated = {"DEFAULT.bind_port"}),
-    OPT("heat_api_cfn", "backlog", INT, "4096", .deprecated = {"DEFAULT.backlog"}),
-    OPT("heat_api_cfn", "cert_file", STR, NULL, .deprecated = {"DEFAULT.cert_file"}),
-    OPT("heat_api_cfn", "key_file", STR, NULL, .deprecated = {"DEFAULT.key_file"}),
-    OPT("heat_api_cfn", "workers", INT, "1", .min = 0, .has_min = 1, .deprecated = {"DEFAULT.workers"}),
-    OPT("heat_api_cfn", "max_header_line", INT, "16384"),
-    OPT("heat_api_cfn", "tcp_keepidle", INT, "600"),
-    OPT("eventlet_opts", "wsgi_keep_alive", BOOL, "true"),
-    OPT("eventlet_opts", "client_socket_timeout", INT, "900"),
-    OPT("paste_deploy", "flavor", STR, NULL, SETTING_OR_NULL(paste_flavor)),
-    OPT("paste_deploy", "api_paste_config", STR, "api-paste.ini"),
-    OPT("revision", "heat_revision", STR, "unknown", SETTING(revision)),
-    OPT("noauth", "token_response", STR, ""),
-    OPT("clients", "endpoint_type", STR, "publicURL"),
-    OPT("clients", "ca_file", STR, NULL),
-    OPT("clients", "cert_file", STR, NULL),
-    OPT("clients", "key_file", STR, NULL),
-    OPT("clients", "insecure", BOOL, "false"),
-    OPT("clients_keystone", "auth_uri", STR, "", SETTING_OR_NULL(clients_keystone_uri)),
-    OPT("clients_keystone", "endpoint_type", STR, NULL),
-    OPT("clients_keystone", "ca_file", STR, NULL),
-    OPT("clients_keystone", "cert_file", STR, NULL),
-    OPT("clients_keystone", "key_file", STR, NULL),
-    OPT("clients_keystone", "insecure", BOOL, NULL),
-    OPT("keystone_authtoken", "www_authenticate_uri", STR, NULL, .deprecated = {"keystone_authtoken.auth_uri"}),
-    OPT("keystone_authtoken", "auth_uri", STR, NULL),
-    OPT("keystone_authtoken", "auth_version", STR, NULL),
-    OPT("keystone_authtoken", "interface", STR, "internal"),
-    OPT("keystone_authtoken", "delay_auth_decision", BOOL, "false"),
-    OPT("keystone_authtoken", "http_connect_timeout", INT, NULL),
-    OPT("keystone_authtoken", "http_request_max_retries", INT, "3"),
-    OPT("keystone_authtoken", "cache", STR, NULL),
-    OPT("keystone_authtoken", "certfile", STR, NULL),
-    OPT("keystone_authtoken", "keyfile", STR, NULL),
-    OPT("keystone_authtoken", "cafile", STR, NULL),
-    OPT("keystone_authtoken", "insecure", BOOL, "false"),
-    OPT("keystone_authtoken", "region_name", STR, NULL),
-    OPT("keystone_authtoken", "memcached_servers", LIST, NULL, .deprecated = {"keystone_authtoken.memcache_servers"}),
-    OPT("keystone_authtoken", "token_cache_time", INT, "300"),
-    OPT("keystone_authtoken", "memcache_security_strategy", STR, "None", .choices = (const char *const[]){"None", "MAC", "ENCRYPT", NULL}, .ignore_case = 1),
-    OPT("keystone_authtoken", "memcache_secret_key", STR, NULL, .secret = 1),
-    OPT("keystone_authtoken", "memcache_pool_dead_retry", INT, "300"),
-    OPT("keystone_authtoken", "memcache_pool_maxsize", INT, "10"),
-    OPT("keystone_authtoken", "memcache_pool_socket_timeout", INT, "3"),
-    OPT("keystone_authtoken", "memcache_pool_unused_timeout", INT, "60"),
-    OPT("keystone_authtoken", "memcache_pool_conn_get_timeout", INT, "10"),
-    OPT("keystone_authtoken", "memcache_use_advanced_pool", BOOL, "true"),
-    OPT("keystone_authtoken", "include_service_catalog", BOOL, "true"),
-    OPT("keystone_authtoken", "enforce_token_bind", STR, "permissive"),
-    OPT("keystone_authtoken", "service_token_roles", LIST, "service"),
-    OPT("keystone_authtoken", "service_token_roles_required", BOOL, "false"),
-    OPT("keystone_authtoken", "service_type", STR, NULL),
-    OPT("keystone_authtoken", "auth_type", STR, NULL, .deprecated = {"keystone_authtoken.auth_plugin"}),
-    OPT("keystone_authtoken", "auth_section", STR, NULL),
-    OPT("keystone_authtoken", "auth_url", STR, NULL),
-    OPT("keystone_authtoken", "system_scope", STR, NULL),
-    OPT("keystone_authtoken", "domain_id", STR, NULL),
-    OPT("keystone_authtoken", "domain_name", STR, NULL),
-    OPT("keystone_authtoken", "project_id", STR, NULL, .deprecated = {"keystone_authtoken.tenant-id", "keystone_authtoken.tenant_id"}),
-    OPT("keystone_authtoken", "project_name", STR, NULL, .deprecated = {"keystone_authtoken.tenant-name", "keystone_authtoken.tenant_name"}),
-    OPT("keystone_authtoken", "project_domain_id", STR, NULL),
-    OPT("keystone_authtoken", "project_domain_name", STR, NULL),
-    OPT("keystone_authtoken", "trust_id", STR, NULL),
-    OPT("keystone_authtoken", "default_domain_id", STR, NULL),
-    OPT("keystone_authtoken", "default_domain_name", STR, NULL),
-    OPT("keystone_authtoken", "user_id", STR, NULL),
-    OPT("keystone_authtoken", "username", STR, NULL, .deprecated = {"keystone_authtoken.user-name", "keystone_authtoken.user_name"}),
-    OPT("keystone_authtoken", "user_domain_id", STR, NULL),
-    OPT("keystone_authtoken", "user_domain_name", STR, NULL),
-    OPT("keystone_authtoken", "password", STR, NULL, .secret = 1),
-    OPT("ec2authtoken", "auth_uri", STR, NULL),
-    OPT("ec2authtoken", "multi_cloud", BOOL, "false"),
-    OPT("ec2authtoken", "allowed_auth_uris", LIST, ""),
-    OPT("ec2authtoken", "cert_file", STR, NULL),
-    OPT("ec2authtoken", "key_file", STR, NULL),
-    OPT("ec2authtoken", "ca_file", STR, NULL),
-    OPT("ec2authtoken", "insecure", BOOL, "false"),
-    OPT("auth_password", "multi_cloud", BOOL, "false"),
-    OPT("auth_password", "allowed_auth_uris", LIST, ""),
-    OPT("oslo_policy", "enforce_scope", BOOL, "false"),
-    OPT("oslo_policy", "enforce_new_defaults", BOOL, "false"),
-    OPT("oslo_policy", "policy_file", STR, "policy.yaml", .deprecated = {"DEFAULT.policy_file"}),
-    OPT("oslo_policy", "policy_default_rule", STR, "default", .deprecated = {"DEFAULT.policy_default_rule"}),
-    OPT("oslo_policy", "policy_dirs", MULTI, "policy.d", .deprecated = {"DEFAULT.policy_dirs"}),
-    OPT("oslo_middleware", "enable_proxy_headers_parsing", BOOL, "false", SETTING(proxy_headers)),
-    OPT("cors", "allowed_origin", LIST, NULL, SETTING(cors.group.allowed_origin)),
-    OPT("cors", "allow_credentials", BOOL, "true", SETTING(cors.group.allow_credentials)),
-    OPT("cors", "expose_headers", LIST, "X-Auth-Token,X-Subject-Token,X-Service-Token,X-OpenStack-Request-ID", SETTING(cors.group.expose_headers)),
-    OPT("cors", "max_age", INT, "3600", SETTING(cors.group.max_age)),
-    OPT("cors", "allow_methods", LIST, "GET,PUT,POST,DELETE,PATCH", SETTING(cors.group.allow_methods)),
-    OPT("cors", "allow_headers", LIST, "X-Auth-Token,X-Identity-Status,X-Roles,X-Service-Catalog,X-User-Id,X-Tenant-Id,X-OpenStack-Request-ID", SETTING(cors.group.allow_headers)),
-    OPT("healthcheck", "path", STR, "/healthcheck", SETTING(healthcheck_path)),
-    OPT("healthcheck", "detailed", BOOL, "false", SETTING(healthcheck.detailed)),
-    OPT("healthcheck", "backends", LIST, "", SETTING(healthcheck.backends)),
-    OPT("healthcheck", "disable_by_file_path", STR, NULL, SETTING(healthcheck.disable_by_file_path)),
-    OPT("healthcheck", "disable_by_file_paths", LIST, "", SETTING(healthcheck.disable_by_file_paths)),
-    OPT("profiler", "enabled", BOOL, "false", .deprecated = {"profiler.profiler_enabled"}, SETTING(profiler.enabled)),
-    OPT("profiler", "hmac_keys", STR, "SECRET_KEY", .secret = 1, SETTING(profiler.hmac_keys)),
-    OPT("oslo_messaging_rabbit", "amqp_durable_queues", BOOL, "false"),
-    OPT("oslo_messaging_rabbit", "amqp_auto_delete", BOOL, "false", .deprecated = {"DEFAULT.amqp_auto_delete"}),
-    OPT("oslo_messaging_rabbit", "ssl", BOOL, "false", .deprecated = {"oslo_messaging_rabbit.rabbit_use_ssl"}),
-    OPT("oslo_messaging_rabbit", "ssl_version", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_version"}),
-    OPT("oslo_messaging_rabbit", "ssl_key_file", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_keyfile"}),
-    OPT("oslo_messaging_rabbit", "ssl_cert_file", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_certfile"}),
-    OPT("oslo_messaging_rabbit", "ssl_ca_file", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_ca_certs"}),
-    OPT("oslo_messaging_rabbit", "ssl_enforce_hostname_verification", BOOL, "false"),
-    OPT("oslo_messaging_rabbit", "ssl_enforce_fips_mode", BOOL, "false"),
-    OPT("oslo_messaging_rabbit", "heartbeat_in_pthread", BOOL, "false"),
-    OPT("oslo_messaging_rabbit", "kombu_reconnect_delay", FLOAT, "1.0", .min = 0.0, .has_min = 1, .max = 4.5, .has_max = 1, .deprecated = {"DEFAULT.kombu_reconnect_delay"}),
-    OPT("oslo_messaging_rabbit", "kombu_compression", STR, NULL),
-    OPT("oslo_messaging_rabbit", "kombu_missing_consumer_retry_timeout", INT, "60", .deprecated = {"oslo_messaging_rabbit.kombu_reconnect_timeout"}),
-    OPT("oslo_messaging_rabbit", "kombu_failover_strategy", STR, "round-robin", .choices = (const char *const[]){"round-robin", "shuffle", NULL}),
-    OPT("oslo_messaging_rabbit", "rabbit_login_method", STR, "AMQPLAIN", .choices = (const char *const[]){"PLAIN", "AMQPLAIN", "EXTERNAL", "RABBIT-CR-DEMO", NULL}, .deprecated = {"DEFAULT.rabbit_login_method"}),
-    OPT("oslo_messaging_rabbit", "rabbit_retry_interval", INT, "1"),
-    OPT("oslo_messaging_rabbit", "rabbit_retry_backoff", INT, "2", .deprecated = {"DEFAULT.rabbit_retry_backoff"}),
-    OPT("oslo_messaging_rabbit", "rabbit_interval_max", INT, "30"),
-    OPT("oslo_messaging_rabbit", "rabbit_ha_queues", BOOL, "false", .deprecated = {"DEFAULT.rabbit_ha_queues"}),
-    OPT("oslo_messaging_rabbit", "rabbit_quorum_queue", BOOL, "false"),
-    OPT("oslo_messaging_rabbit", "rabbit_quorum_delivery_limit", INT, "0"),
-    OPT("oslo_messaging_rabbit", "rabbit_quroum_max_memory_length", INT, "0"),
-    OPT("oslo_messaging_rabbit", "rabbit_quroum_max_memory_bytes", INT, "0"),
-    OPT("oslo_messaging_rabbit", "rabbit_transient_queues_ttl", INT, "1800", .min = 1, .has_min = 1),
-    OPT("oslo_messaging_rabbit", "rabbit_qos_prefetch_count", INT, "0"),
-    OPT("oslo_messaging_rabbit", "heartbeat_timeout_threshold", INT, "60"),
-    OPT("oslo_messaging_rabbit", "heartbeat_rate", INT, "2"),
-    OPT("oslo_messaging_rabbit", "direct_mandatory_flag", BOOL, "true"),
-    OPT("oslo_messaging_rabbit", "enable_cancel_on_failover", BOOL, "false"),
+    OPT("DEFAULT", "debug", BOOL, "false", SETTING(debug), USED),
+    OPT("DEFAULT", "host", STR, NULL, .hostname = 1, ENGINE),
+    OPT("DEFAULT", "transport_url", STR, "rabbit://", .secret = 1, USED),
+    OPT("DEFAULT", "control_exchange", STR, "heat", USED),
+    OPT("DEFAULT", "rpc_response_timeout", INT, "60", SETTING(rpc_response_timeout), USED),
+    OPT("DEFAULT", "rpc_ping_enabled", BOOL, "false", ENGINE),
+    OPT("DEFAULT", "rpc_conn_pool_size", INT, "30", .min = 1, .has_min = 1, USED),
+    OPT("DEFAULT", "conn_pool_min_size", INT, "2", NOT_APPLICABLE("mod_heat opens RPC connections on demand, up to rpc_conn_pool_size per child")),
+    OPT("DEFAULT", "conn_pool_ttl", INT, "1200", USED),
+    OPT("DEFAULT", "max_template_size", INT, "524288", SETTING(max_template_size), USED),
+    OPT("DEFAULT", "max_json_body_size", INT, "1048576", SETTING(max_json_body_size), USED),
+    OPT("DEFAULT", "client_retry_limit", INT, "2", ENGINE),
+    OPT("DEFAULT", "heat_metadata_server_url", STR, NULL, ENGINE),
+    OPT("DEFAULT", "heat_waitcondition_server_url", STR, NULL, ENGINE),
+    OPT("DEFAULT", "region_name_for_services", STR, NULL, ENGINE),
+    OPT("DEFAULT", "enable_stack_adopt", BOOL, "false", ENGINE),
+    OPT("DEFAULT", "enable_stack_abandon", BOOL, "false", ENGINE),
+    OPT("DEFAULT", "deferred_auth_method", STR, "trusts", .choices = (const char *const[]){"password", "trusts", NULL}, ENGINE),
+    OPT("DEFAULT", "max_resources_per_stack", INT, "1000", ENGINE),
+    OPT("DEFAULT", "max_stacks_per_tenant", INT, "512", ENGINE),
+    OPT("DEFAULT", "hidden_stack_tags", LIST, "data-processing-cluster", ENGINE),
+    OPT("DEFAULT", "heat_stack_user_role", STR, "heat_stack_user", ENGINE),
+    OPT("DEFAULT", "log_file", STR, NULL, .deprecated = {"DEFAULT.logfile"}, REPLACED("ErrorLog")),
+    OPT("DEFAULT", "log_dir", STR, NULL, .deprecated = {"DEFAULT.logdir"}, REPLACED("ErrorLog")),
+    OPT("DEFAULT", "use_syslog", BOOL, "false", REPLACED("ErrorLog")),
+    OPT("heat_api", "bind_host", IP, "0.0.0.0", .deprecated = {"DEFAULT.bind_host"}, REPLACED("Listen")),
+    OPT("heat_api", "bind_port", PORT, "8004", .min = 0, .has_min = 1, .max = 65535, .has_max = 1, .deprecated = {"DEFAULT.bind_port"}, REPLACED("Listen")),
+    OPT("heat_api", "backlog", INT, "4096", .deprecated = {"DEFAULT.backlog"}, REPLACED("ListenBacklog")),
+    OPT("heat_api", "cert_file", STR, NULL, .deprecated = {"DEFAULT.cert_file"}, REPLACED("SSLCertificateFile")),
+    OPT("heat_api", "key_file", STR, NULL, .deprecated = {"DEFAULT.key_file"}, REPLACED("SSLCertificateKeyFile")),
+    OPT("heat_api", "workers", INT, "0", .min = 0, .has_min = 1, .deprecated = {"DEFAULT.workers"}, REPLACED("StartServers")),
+    OPT("heat_api", "max_header_line", INT, "16384", REPLACED("LimitRequestFieldSize")),
+    OPT("heat_api", "tcp_keepidle", INT, "600", REPLACED("KeepAliveTimeout")),
+    OPT("heat_api", "heat_api_root", STR, NULL, SETTING_OR_NULL(api_root), USED),
+    OPT("heat_api_cfn", "bind_host", IP, "0.0.0.0", .deprecated = {"DEFAULT.bind_host"}, REPLACED("Listen")),
+    OPT("heat_api_cfn", "bind_port", PORT, "8000", .min = 0, .has_min = 1, .max = 65535, .has_max = 1, .deprecated = {"DEFAULT.bind_port"}, REPLACED("Listen")),
+    OPT("heat_api_cfn", "backlog", INT, "4096", .deprecated = {"DEFAULT.backlog"}, REPLACED("ListenBacklog")),
+    OPT("heat_api_cfn", "cert_file", STR, NULL, .deprecated = {"DEFAULT.cert_file"}, REPLACED("SSLCertificateFile")),
+    OPT("heat_api_cfn", "key_file", STR, NULL, .deprecated = {"DEFAULT.key_file"}, REPLACED("SSLCertificateKeyFile")),
+    OPT("heat_api_cfn", "workers", INT, "1", .min = 0, .has_min = 1, .deprecated = {"DEFAULT.workers"}, REPLACED("StartServers")),
+    OPT("heat_api_cfn", "max_header_line", INT, "16384", REPLACED("LimitRequestFieldSize")),
+    OPT("heat_api_cfn", "tcp_keepidle", INT, "600", REPLACED("KeepAliveTimeout")),
+    OPT("eventlet_opts", "wsgi_keep_alive", BOOL, "true", REPLACED("KeepAlive")),
+    OPT("eventlet_opts", "client_socket_timeout", INT, "900", REPLACED("Timeout")),
+    OPT("paste_deploy", "flavor", STR, NULL, SETTING_OR_NULL(paste_flavor), USED),
+    OPT("paste_deploy", "api_paste_config", STR, "api-paste.ini", NOT_APPLICABLE("mod_heat's pipelines are built in; api-paste.ini is not read")),
+    OPT("revision", "heat_revision", STR, "unknown", SETTING(revision), USED),
+    OPT("noauth", "token_response", STR, "", NOT_APPLICABLE("the noauth flavor's token is built in")),
+    OPT("clients", "endpoint_type", STR, "publicURL", ENGINE),
+    OPT("clients", "ca_file", STR, NULL, SETTING_OR_NULL(clients.ca_file), USED),
+    OPT("clients", "cert_file", STR, NULL, SETTING_OR_NULL(clients.cert_file), USED),
+    OPT("clients", "key_file", STR, NULL, SETTING_OR_NULL(clients.key_file), USED),
+    OPT("clients", "insecure", BOOL, "false", SETTING(clients.insecure), USED),
+    OPT("clients_keystone", "auth_uri", STR, "", SETTING_OR_NULL(clients_keystone_uri), USED),
+    OPT("clients_keystone", "endpoint_type", STR, NULL, ENGINE),
+    OPT("clients_keystone", "ca_file", STR, NULL, SETTING_OR_NULL(password.ca_file), USED),
+    OPT("clients_keystone", "cert_file", STR, NULL, SETTING_OR_NULL(password.cert_file), USED),
+    OPT("clients_keystone", "key_file", STR, NULL, SETTING_OR_NULL(password.key_file), USED),
+    OPT("clients_keystone", "insecure", BOOL, NULL, SETTING(password.insecure), USED),
+    OPT("keystone_authtoken", "www_authenticate_uri", STR, NULL, .deprecated = {"keystone_authtoken.auth_uri"}, SETTING_OR_NULL(keystone.www_authenticate_uri), USED),
+    OPT("keystone_authtoken", "auth_uri", STR, NULL, SETTING_OR_NULL(keystone.auth_uri), USED),
+    OPT("keystone_authtoken", "auth_version", STR, NULL, NOT_APPLICABLE("mod_heat speaks Identity v3 only")),
+    OPT("keystone_authtoken", "interface", STR, "internal", SETTING_OR_NULL(keystone.interface), USED),
+    OPT("keystone_authtoken", "delay_auth_decision", BOOL, "false", NOT_APPLICABLE("a request without a valid token is always refused")),
+    OPT("keystone_authtoken", "http_connect_timeout", INT, NULL, SETTING(keystone.http_connect_timeout), USED),
+    OPT("keystone_authtoken", "http_request_max_retries", INT, "3", SETTING(keystone.http_request_max_retries), USED),
+    OPT("keystone_authtoken", "cache", STR, NULL, REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "certfile", STR, NULL, SETTING_OR_NULL(keystone.certfile), USED),
+    OPT("keystone_authtoken", "keyfile", STR, NULL, SETTING_OR_NULL(keystone.keyfile), USED),
+    OPT("keystone_authtoken", "cafile", STR, NULL, SETTING_OR_NULL(keystone.cafile), USED),
+    OPT("keystone_authtoken", "insecure", BOOL, "false", SETTING(keystone.insecure), USED),
+    OPT("keystone_authtoken", "region_name", STR, NULL, SETTING_OR_NULL(keystone.region_name), USED),
+    OPT("keystone_authtoken", "memcached_servers", LIST, NULL, .deprecated = {"keystone_authtoken.memcache_servers"}, USED),
+    OPT("keystone_authtoken", "token_cache_time", INT, "300", SETTING(keystone.token_cache_time), USED),
+    OPT("keystone_authtoken", "memcache_security_strategy", STR, "None", .choices = (const char *const[]){"None", "MAC", "ENCRYPT", NULL}, .ignore_case = 1, SETTING_OR_NULL(keystone.memcache_security_strategy), USED),
+    OPT("keystone_authtoken", "memcache_secret_key", STR, NULL, .secret = 1, SETTING_OR_NULL(keystone.memcache_secret_key), USED),
+    OPT("keystone_authtoken", "memcache_pool_dead_retry", INT, "300", REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "memcache_pool_maxsize", INT, "10", REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "memcache_pool_socket_timeout", INT, "3", REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "memcache_pool_unused_timeout", INT, "60", REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "memcache_pool_conn_get_timeout", INT, "10", REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "memcache_use_advanced_pool", BOOL, "true", REPLACED("HeatTokenCache")),
+    OPT("keystone_authtoken", "include_service_catalog", BOOL, "true", SETTING(keystone.include_service_catalog), USED),
+    OPT("keystone_authtoken", "enforce_token_bind", STR, "permissive", SETTING_OR_NULL(keystone.enforce_token_bind), USED),
+    OPT("keystone_authtoken", "service_token_roles", LIST, "service", SETTING(keystone.service_token_roles), USED),
+    OPT("keystone_authtoken", "service_token_roles_required", BOOL, "false", SETTING(keystone.service_token_roles_required), USED),
+    OPT("keystone_authtoken", "service_type", STR, NULL, SETTING_OR_NULL(keystone.service_type), USED),
+    OPT("keystone_authtoken", "auth_type", STR, NULL, .deprecated = {"keystone_authtoken.auth_plugin"}, USED),
+    OPT("keystone_authtoken", "auth_section", STR, NULL, NOT_APPLICABLE("the password plugin's options are read from [keystone_authtoken] itself")),
+    OPT("keystone_authtoken", "auth_url", STR, NULL, SETTING_OR_NULL(keystone.auth_url), USED),
+    OPT("keystone_authtoken", "system_scope", STR, NULL, NOT_APPLICABLE("the service user's token is scoped to its project")),
+    OPT("keystone_authtoken", "domain_id", STR, NULL, NOT_APPLICABLE("the service user's token is scoped to its project")),
+    OPT("keystone_authtoken", "domain_name", STR, NULL, NOT_APPLICABLE("the service user's token is scoped to its project")),
+    OPT("keystone_authtoken", "project_id", STR, NULL, .deprecated = {"keystone_authtoken.tenant-id", "keystone_authtoken.tenant_id"}, SETTING_OR_NULL(keystone.project_id), USED),
+    OPT("keystone_authtoken", "project_name", STR, NULL, .deprecated = {"keystone_authtoken.tenant-name", "keystone_authtoken.tenant_name"}, SETTING_OR_NULL(keystone.project_name), USED),
+    OPT("keystone_authtoken", "project_domain_id", STR, NULL, SETTING_OR_NULL(keystone.project_domain_id), USED),
+    OPT("keystone_authtoken", "project_domain_name", STR, NULL, SETTING_OR_NULL(keystone.project_domain_name), USED),
+    OPT("keystone_authtoken", "trust_id", STR, NULL, NOT_APPLICABLE("the service user's token is scoped to its project")),
+    OPT("keystone_authtoken", "default_domain_id", STR, NULL, SETTING_OR_NULL(keystone.default_domain_id), USED),
+    OPT("keystone_authtoken", "default_domain_name", STR, NULL, SETTING_OR_NULL(keystone.default_domain_name), USED),
+    OPT("keystone_authtoken", "user_id", STR, NULL, SETTING_OR_NULL(keystone.user_id), USED),
+    OPT("keystone_authtoken", "username", STR, NULL, .deprecated = {"keystone_authtoken.user-name", "keystone_authtoken.user_name"}, SETTING_OR_NULL(keystone.username), USED),
+    OPT("keystone_authtoken", "user_domain_id", STR, NULL, SETTING_OR_NULL(keystone.user_domain_id), USED),
+    OPT("keystone_authtoken", "user_domain_name", STR, NULL, SETTING_OR_NULL(keystone.user_domain_name), USED),
+    OPT("keystone_authtoken", "password", STR, NULL, .secret = 1, SETTING_OR_NULL(keystone.password), USED),
+    OPT("ec2authtoken", "auth_uri", STR, NULL, SETTING_OR_NULL(ec2.auth_uri), USED),
+    OPT("ec2authtoken", "multi_cloud", BOOL, "false", SETTING(ec2.multi_cloud), USED),
+    OPT("ec2authtoken", "allowed_auth_uris", LIST, "", SETTING(ec2.allowed_auth_uris), USED),
+    OPT("ec2authtoken", "cert_file", STR, NULL, SETTING_OR_NULL(ec2.cert_file), USED),
+    OPT("ec2authtoken", "key_file", STR, NULL, SETTING_OR_NULL(ec2.key_file), USED),
+    OPT("ec2authtoken", "ca_file", STR, NULL, SETTING_OR_NULL(ec2.ca_file), USED),
+    OPT("ec2authtoken", "insecure", BOOL, "false", SETTING(ec2.insecure), USED),
+    OPT("auth_password", "multi_cloud", BOOL, "false", SETTING(password.multi_cloud), USED),
+    OPT("auth_password", "allowed_auth_uris", LIST, "", SETTING(password.allowed_auth_uris), USED),
+    OPT("oslo_policy", "enforce_scope", BOOL, "false", USED),
+    OPT("oslo_policy", "enforce_new_defaults", BOOL, "false", USED),
+    OPT("oslo_policy", "policy_file", STR, "policy.yaml", .deprecated = {"DEFAULT.policy_file"}, USED),
+    OPT("oslo_policy", "policy_default_rule", STR, "default", .deprecated = {"DEFAULT.policy_default_rule"}, NOT_APPLICABLE("heat-api's policy enforcer uses its own default rule, '!'")),
+    OPT("oslo_policy", "policy_dirs", MULTI, "policy.d", .deprecated = {"DEFAULT.policy_dirs"}, USED),
+    OPT("oslo_middleware", "enable_proxy_headers_parsing", BOOL, "false", SETTING(proxy_headers), USED),
+    OPT("cors", "allowed_origin", LIST, NULL, SETTING(cors.group.allowed_origin), USED),
+    OPT("cors", "allow_credentials", BOOL, "true", SETTING(cors.group.allow_credentials), USED),
+    OPT("cors", "expose_headers", LIST, "X-Auth-Token,X-Subject-Token,X-Service-Token,X-OpenStack-Request-ID", SETTING(cors.group.expose_headers), USED),
+    OPT("cors", "max_age", INT, "3600", SETTING(cors.group.max_age), USED),
+    OPT("cors", "allow_methods", LIST, "GET,PUT,POST,DELETE,PATCH", SETTING(cors.group.allow_methods), USED),
+    OPT("cors", "allow_headers", LIST, "X-Auth-Token,X-Identity-Status,X-Roles,X-Service-Catalog,X-User-Id,X-Tenant-Id,X-OpenStack-Request-ID", SETTING(cors.group.allow_headers), USED),
+    OPT("healthcheck", "path", STR, "/healthcheck", SETTING(healthcheck_path), USED),
+    OPT("healthcheck", "detailed", BOOL, "false", SETTING(healthcheck.detailed), USED),
+    OPT("healthcheck", "backends", LIST, "", SETTING(healthcheck.backends), USED),
+    OPT("healthcheck", "disable_by_file_path", STR, NULL, SETTING(healthcheck.disable_by_file_path), USED),
+    OPT("healthcheck", "disable_by_file_paths", LIST, "", SETTING(healthcheck.disable_by_file_paths), USED),
+    OPT("profiler", "enabled", BOOL, "false", .deprecated = {"profiler.profiler_enabled"}, SETTING(profiler.enabled), USED),
+    OPT("profiler", "hmac_keys", STR, "SECRET_KEY", .secret = 1, SETTING(profiler.hmac_keys), USED),
+    OPT("oslo_messaging_rabbit", "amqp_durable_queues", BOOL, "false", USED),
+    OPT("oslo_messaging_rabbit", "amqp_auto_delete", BOOL, "false", .deprecated = {"DEFAULT.amqp_auto_delete"}, USED),
+    OPT("oslo_messaging_rabbit", "ssl", BOOL, "false", .deprecated = {"oslo_messaging_rabbit.rabbit_use_ssl"}, USED),
+    OPT("oslo_messaging_rabbit", "ssl_version", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_version"}, USED),
+    OPT("oslo_messaging_rabbit", "ssl_key_file", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_keyfile"}, USED),
+    OPT("oslo_messaging_rabbit", "ssl_cert_file", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_certfile"}, USED),
+    OPT("oslo_messaging_rabbit", "ssl_ca_file", STR, "", .deprecated = {"oslo_messaging_rabbit.kombu_ssl_ca_certs"}, USED),
+    OPT("oslo_messaging_rabbit", "ssl_enforce_hostname_verification", BOOL, "false", USED),
+    OPT("oslo_messaging_rabbit", "ssl_enforce_fips_mode", BOOL, "false", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "heartbeat_in_pthread", BOOL, "false", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "kombu_reconnect_delay", FLOAT, "1.0", .min = 0.0, .has_min = 1, .max = 4.5, .has_max = 1, .deprecated = {"DEFAULT.kombu_reconnect_delay"}, USED),
+    OPT("oslo_messaging_rabbit", "kombu_compression", STR, NULL, USED),
+    OPT("oslo_messaging_rabbit", "kombu_missing_consumer_retry_timeout", INT, "60", .deprecated = {"oslo_messaging_rabbit.kombu_reconnect_timeout"}, NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "kombu_failover_strategy", STR, "round-robin", .choices = (const char *const[]){"round-robin", "shuffle", NULL}, USED),
+    OPT("oslo_messaging_rabbit", "rabbit_login_method", STR, "AMQPLAIN", .choices = (const char *const[]){"PLAIN", "AMQPLAIN", "EXTERNAL", "RABBIT-CR-DEMO", NULL}, .deprecated = {"DEFAULT.rabbit_login_method"}, USED),
+    OPT("oslo_messaging_rabbit", "rabbit_retry_interval", INT, "1", USED),
+    OPT("oslo_messaging_rabbit", "rabbit_retry_backoff", INT, "2", .deprecated = {"DEFAULT.rabbit_retry_backoff"}, USED),
+    OPT("oslo_messaging_rabbit", "rabbit_interval_max", INT, "30", USED),
+    OPT("oslo_messaging_rabbit", "rabbit_ha_queues", BOOL, "false", .deprecated = {"DEFAULT.rabbit_ha_queues"}, USED),
+    OPT("oslo_messaging_rabbit", "rabbit_quorum_queue", BOOL, "false", USED),
+    OPT("oslo_messaging_rabbit", "rabbit_quorum_delivery_limit", INT, "0", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "rabbit_quroum_max_memory_length", INT, "0", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "rabbit_quroum_max_memory_bytes", INT, "0", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "rabbit_transient_queues_ttl", INT, "1800", .min = 1, .has_min = 1, USED),
+    OPT("oslo_messaging_rabbit", "rabbit_qos_prefetch_count", INT, "0", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "heartbeat_timeout_threshold", INT, "60", USED),
+    OPT("oslo_messaging_rabbit", "heartbeat_rate", INT, "2", USED),
+    OPT("oslo_messaging_rabbit", "direct_mandatory_flag", BOOL, "true", NOT_APPLICABLE("not implemented by mod_heat's AMQP client")),
+    OPT("oslo_messaging_rabbit", "enable_cancel_on_failover", BOOL, "false", USED),
 };
 #define OPT_COUNT (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -1592,6 +1607,64 @@ int heat_conf_option_field(apr_size_t i, apr_size_t *offset, apr_size_t *size, i
     *size = opt_table[i].field_size;
     *empty_is_null = opt_table[i].empty_null;
     return 1;
+}
+
+int heat_conf_option_use(apr_size_t i, heat_opt_use_t *use, const char **instead)
+{
+    if (i >= OPT_COUNT)
+        return 0;
+    *use = opt_table[i].use;
+    *instead = opt_table[i].instead;
+    return 1;
+}
+
+/* Whether v differs from the option's default, compared as oslo prints both (str()), so that
+ * "8" and "08", or "True" and "yes", are the same value. */
+static int differs_from_default(const heat_conf_t *conf, const heat_opt_def_t *d, const opt_val_t *v)
+{
+    opt_val_t dv;
+    const char *raw = d->hostname ? conf->hostname : d->def;
+
+    if (!v->set)
+        return 0;
+    memset(&dv, 0, sizeof(dv));
+    if (d->type == HEAT_OPT_MULTI) {
+        dv.list = apr_array_make(conf->pool, 1, sizeof(const char *));
+        if (raw)
+            APR_ARRAY_PUSH(dv.list, const char *) = raw;
+        else
+            dv.is_null = 1;
+    } else if (!raw)
+        dv.is_null = 1;
+    else if (convert(conf->pool, d, raw, 1, &dv) != NULL)
+        return 1;
+    if (dv.is_null)
+        dv.list = conf->empty;
+    return strcmp(py_str(conf->pool, d, &dv), v->pystr) != 0;
+}
+
+const apr_array_header_t *heat_conf_unused(const heat_conf_t *conf, apr_pool_t *p)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    apr_size_t i;
+
+    for (i = 0; conf && conf->finalized && i < OPT_COUNT; i++) {
+        const heat_opt_def_t *d = &opt_table[i];
+        const opt_val_t *v = &conf->vals[i];
+        const char *where;
+
+        if ((d->use != HEAT_OPT_REPLACED && d->use != HEAT_OPT_NOT_APPLICABLE) ||
+            !differs_from_default(conf, d, v))
+            continue;
+        where = v->from->line ? apr_psprintf(p, "%s:%d", v->from->where, v->from->line) : v->from->where;
+        APR_ARRAY_PUSH(out, const char *) =
+            d->use == HEAT_OPT_REPLACED
+                ? apr_psprintf(p, "[%s] %s is set (%s) but mod_heat does not use it: "
+                               "use the Apache directive %s instead", d->section, d->name, where, d->instead)
+                : apr_psprintf(p, "[%s] %s is set (%s) but has no effect in mod_heat: %s",
+                               d->section, d->name, where, d->instead);
+    }
+    return out;
 }
 
 const char *heat_conf_raw(const heat_conf_t *conf, const char *section, const char *name)

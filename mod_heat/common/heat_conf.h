@@ -18,6 +18,15 @@
 
 typedef struct heat_conf_t heat_conf_t;
 
+/* What mod_heat does with an option (its row in heat_conf.c's table). */
+typedef enum {
+    HEAT_OPT_UNCLASSIFIED = 0, /* a row without one (the unit tests refuse it) */
+    HEAT_OPT_USED,             /* mod_heat acts on it */
+    HEAT_OPT_ENGINE,           /* heat-engine's: heat-api does not act on it either */
+    HEAT_OPT_REPLACED,         /* an Apache directive does its job */
+    HEAT_OPT_NOT_APPLICABLE    /* nothing in mod_heat does it */
+} heat_opt_use_t;
+
 typedef enum {
     HEAT_OPT_STR,   /* string (oslo StrOpt) */
     HEAT_OPT_BOOL,  /* oslo BoolOpt rules */
@@ -79,6 +88,15 @@ int heat_conf_option(apr_size_t i, const char **section, const char **name,
 /* Entry i's field in heat_settings_t (heat_settings.h), when the row names one: 1 with the
  * field's offset and size, and whether an empty string is stored as NULL; else 0. */
 int heat_conf_option_field(apr_size_t i, apr_size_t *offset, apr_size_t *size, int *empty_is_null);
+
+/* Entry i's disposition, and *instead: the Apache directive (REPLACED) or why it does not
+ * apply (NOT_APPLICABLE), else NULL. 0 past the table's end. */
+int heat_conf_option_use(apr_size_t i, heat_opt_use_t *use, const char **instead);
+
+/* One message (from p) per REPLACED or NOT_APPLICABLE option set to a value other than its
+ * default (compared as oslo prints them), naming the option, where it was set and what takes
+ * its place; values are not shown. After heat_conf_finalize; empty before. */
+const apr_array_header_t *heat_conf_unused(const heat_conf_t *conf, apr_pool_t *p);
 
 /* Raw access to any key, known or not (after interpolation); NULL when absent. Keys are
  * looked up as written (deprecated names are not followed), the winning value being the

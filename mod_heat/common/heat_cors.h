@@ -14,23 +14,10 @@
 #include <apr_tables.h>
 
 #include "heat_conf.h"
+#include "heat_settings_types.h"
 
-/* One configuration block: [cors] itself or a [cors.<name>] subsection. */
-typedef struct {
-    const apr_array_header_t *allowed_origin; /* [cors] allowed_origin (const char *) */
-    int allow_credentials;                    /* [cors] allow_credentials */
-    const apr_array_header_t *expose_headers; /* [cors] expose_headers */
-    apr_int64_t max_age;                      /* [cors] max_age (0: None or 0, no header) */
-    const apr_array_header_t *allow_methods;  /* [cors] allow_methods */
-    const apr_array_header_t *allow_headers;  /* [cors] allow_headers */
-} heat_cors_group_t;
-
-typedef struct {
-    heat_cors_group_t group; /* [cors], filled by the option table's SETTING rows */
-    /* origin (as configured, "*" included) -> const heat_cors_group_t *: the first block that
-     * names an origin wins, as oslo's add_origin skips one already registered */
-    apr_hash_t *origins;
-} heat_cors_conf_t;
+/* heat_cors_group_t and heat_cors_conf_t are heat.conf settings: heat_settings_types.h, where
+ * the option table (heat_conf.c) names their fields. */
 
 /* Builds cc->origins from cc->group and every [cors.<name>] section of c, whose options
  * default to [cors]'s values. NULL, or why a subsection's value is refused (heat-api refuses

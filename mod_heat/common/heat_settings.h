@@ -2,53 +2,41 @@
  * from the parsed heat.conf (heat_conf_t) at startup and read-only afterwards, so children
  * and threads share one copy without locks. A call (heat_call_t) points to its server's.
  *
- * The loader is driven by the option table in heat_conf.c: a row that ends in SETTING(field)
- * or SETTING_OR_NULL(field) fills that field, with the C type its option type gives:
- *
- *     BOOL              int              (0 or 1)
- *     INT, PORT         apr_int64_t      (0 when oslo's value is None)
- *     FLOAT             double
- *     STR, IP           const char *     (SETTING_OR_NULL: "" is stored as NULL)
- *     LIST, MULTI       const apr_array_header_t *   (never NULL)
- *
- * So a new option the request path needs is one row in that table plus its field here
- * (doc/architecture.md, "Add a heat.conf option"). Fields computed from others
- * (noauth, standalone) are derived in heat_settings_load after the table is applied. */
+ * The types are in heat_settings_types.h. The loader is driven by the option table in
+ * heat_conf.c: a row that ends in SETTING(field) or SETTING_OR_NULL(field) fills that field.
+ * So a new option the request path needs is one row in that table plus its field (doc/
+ * architecture.md, "Add a heat.conf option"). The few values that are not one option's value
+ * are computed in heat_settings_derive, after the rows are applied. */
 #ifndef HEAT_SETTINGS_H
 #define HEAT_SETTINGS_H
 
 #include <apr_pools.h>
-#include <apr_tables.h>
 
 #include "heat_conf.h"
-#include "heat_cors.h"
-#include "heat_front.h"
-#include "heat_profiler.h"
+#include "heat_settings_types.h"
 
-typedef struct {
-    int debug;                        /* [DEFAULT] debug: tracebacks in fault bodies */
-    int proxy_headers;                /* [oslo_middleware] enable_proxy_headers_parsing */
-    const char *api_root;             /* [heat_api] heat_api_root (Debian), NULL if unset */
-    const char *healthcheck_path;     /* [healthcheck] path */
-    heat_healthcheck_conf_t healthcheck; /* the rest of [healthcheck] */
-    apr_int64_t max_template_size;    /* [DEFAULT] max_template_size */
-    apr_int64_t max_json_body_size;   /* [DEFAULT] max_json_body_size */
-    apr_int64_t rpc_response_timeout; /* [DEFAULT] rpc_response_timeout, seconds (for messages) */
-    const char *revision;             /* [revision] heat_revision */
-    const char *clients_keystone_uri; /* [clients_keystone] auth_uri, NULL if unset */
-    const char *paste_flavor;         /* [paste_deploy] flavor, NULL if unset */
-    heat_cors_conf_t cors;            /* [cors] and [cors.<name>] (heat_cors.h) */
-    heat_profiler_conf_t profiler;    /* [profiler] enabled, hmac_keys */
-    /* Derived from paste_flavor: heat-api's flavors are the default (Keystone tokens), noauth
-     * (heat's test pipeline: any request is the admin of project "admin", or X-Auth-User /
-     * X-Auth-Project) and standalone (authpassword). */
-    int noauth;
-    int standalone;
-} heat_settings_t;
-
-/* Fills *st from c (after heat_conf_finalize); strings and lists stay owned by c. Returns
- * NULL, or an error (from p) when a row of the option table names a field whose size does not
- * fit its option type (a programming error, caught by the unit tests). */
+/* Fills *st from c (after heat_conf_finalize): the table's rows, then heat_settings_derive,
+ * then heat_cors_settings_finish (whose error it returns: a [cors.<name>] value refused).
+ * Strings and lists stay owned by c. Returns NULL, or an error (from p) when a row of the
+ * option table names a field whose size does not fit its option type (a programming error,
+ * caught by the unit tests). */
 const char *heat_settings_load(heat_settings_t *st, apr_pool_t *p, const heat_conf_t *c);
+
+/* The values no single row gives (called by heat_settings_load; exposed for the tests):
+ *  - noauth / standalone: [paste_deploy] flavor is exactly "noauth" / "standalone";
+ *    keystone.standalone follows standalone;
+ *  - heat's get_client_option('keystone', name): password.ca_file, cert_file, key_file and
+ *    insecure are [clients_keystone]'s when that option has a value (not None; "" counts as
+ *    a value), else [clients]' (the clients fields);
+ *  - keystone.http_connect_timeout: 0 when unset (None), meaning mod_heat's own connect and
+ *    total timeouts rather than "no time at all". */
+void heat_settings_derive(heat_settings_t *st, const heat_conf_t *c);
+
+/* NULL when heat-api has the pipeline of [paste_deploy] flavor and mod_heat implements it (the
+ * default, standalone, noauth); else why the start is refused: heat-api refuses a flavor
+ * whose pipeline heat-api-<flavor> is not in its api-paste.ini with "Unable to load
+ * heat-api-<flavor> from configuration file <api_paste_config>.", and mod_heat does not run
+ * the custombackend pipeline (an engine call per request) it does not implement. */
+const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c);
 
 #endif

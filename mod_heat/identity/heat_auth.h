@@ -94,18 +94,7 @@ int heat_auth_token(heat_auth_t *auth, const heat_auth_request_t *req,
 
 /* ---- authurl and authpassword ------------------------------------------------------------ */
 
-typedef struct {
-    int multi_cloud;                             /* [auth_password] multi_cloud (false) */
-    const apr_array_header_t *allowed_auth_uris; /* const char *: [auth_password]
-                                                    allowed_auth_uris; NULL: none */
-    /* heat's config.get_ssl_options('keystone'), the Session of the authurl discovery and of
-     * authpassword: [clients_keystone] ca_file, cert_file, key_file, insecure, each falling
-     * back to [clients] when unset. The key is only used together with a certificate. */
-    const char *ca_file;
-    const char *cert_file;
-    const char *key_file;
-    int insecure;
-} heat_auth_password_settings_t;
+/* heat_auth_password_settings_t: common/heat_settings_types.h. */
 
 /* Call once in child_init (copies s). Until called: multi_cloud off, and the
  * [keystone_authtoken] transport settings. */
@@ -146,17 +135,7 @@ int heat_auth_password(heat_auth_t *auth, const heat_auth_request_t *req, const 
 
 /* ---- ec2authtoken (heat-api-cfn) ---------------------------------------------------------- */
 
-/* [ec2authtoken] (heat_conf.c declares the options). */
-typedef struct {
-    const char *auth_uri;                        /* NULL: unset (the fallbacks of
-                                                    heat_auth_ec2) */
-    int multi_cloud;
-    const apr_array_header_t *allowed_auth_uris; /* const char *; NULL: none */
-    const char *ca_file;
-    const char *cert_file;
-    const char *key_file;                        /* only used with cert_file */
-    int insecure;
-} heat_auth_ec2_settings_t;
+/* heat_auth_ec2_settings_t: common/heat_settings_types.h. */
 
 /* What ec2token hands on: the data the authtoken step and the context take. */
 typedef struct heat_auth_ec2_result_s {

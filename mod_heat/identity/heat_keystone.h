@@ -29,59 +29,12 @@
 #include <jansson.h>
 
 #include "heat_http.h"
+#include "heat_settings_types.h"
 
 /* ---- settings ([keystone_authtoken]) ---------------------------------------------------- */
 
-typedef struct {
-    /* password plugin (the service's own credentials) */
-    const char *auth_url;            /* required; unversioned (discovery) or .../v3 */
-    const char *username;            /* or user_id */
-    const char *user_id;
-    const char *password;
-    const char *user_domain_name;    /* or user_domain_id */
-    const char *user_domain_id;
-    const char *project_name;        /* or project_id */
-    const char *project_id;
-    const char *project_domain_name; /* or project_domain_id */
-    const char *project_domain_id;
-    const char *default_domain_id;   /* fallback for user/project domain (keystoneauth generic) */
-    const char *default_domain_name;
-
-    /* where user tokens are validated */
-    const char *interface;           /* catalog interface; NULL: "internal" */
-    const char *region_name;         /* catalog region filter; NULL: any */
-    const char *identity_uri;        /* mod_heat override: the identity v3 URL to validate
-                                        against, instead of the catalog; NULL normally */
-
-    /* auth_token middleware */
-    const char *www_authenticate_uri;
-    const char *auth_uri;            /* deprecated name of www_authenticate_uri */
-    int include_service_catalog;     /* 1 (default) or 0: ?nocatalog */
-    int token_cache_time;            /* seconds (300); <= 0: valid tokens are not cached */
-    /* MAC or ENCRYPT (any case): cache entries are keyed and protected as keystonemiddleware
-     * does (heat_tokencrypt.h); NULL or "None": plain entries under a SHA-256 key */
-    const char *memcache_security_strategy;
-    const char *memcache_secret_key; /* required with a strategy; never logged */
-    const char *enforce_token_bind;  /* NULL: "permissive" */
-    const apr_array_header_t *service_token_roles; /* const char *; NULL: {"service"} */
-    int service_token_roles_required;
-    const char *service_type;        /* for application-credential access rules */
-
-    /* transport */
-    const char *cafile;
-    const char *certfile;
-    const char *keyfile;
-    int insecure;
-    int http_connect_timeout;        /* seconds, 0: unset (mod_heat's defaults: 10 s connect,
-                                        30 s total); set: both the connect and total timeout */
-    int http_request_max_retries;    /* connection retries (3), 0.5 s back-off doubling */
-    apr_size_t max_response_size;    /* 0: 4 MiB */
-
-    /* heat-api's standalone flavor ([paste_deploy] flavor = standalone): users authenticate
-     * with heat_keystone_password_auth, so no service credentials are needed: auth_url and
-     * username may be unset (the service-token calls then answer HEAT_KS_UNAVAILABLE). */
-    int standalone;
-} heat_keystone_settings_t;
+/* heat_keystone_settings_t is one of heat.conf's settings (common/heat_settings_types.h), loaded
+ * from the option table's rows with the rest of heat_settings_t. */
 
 /* Fills s with keystonemiddleware's defaults (include_service_catalog 1, token_cache_time
  * 300, http_request_max_retries 3, everything else NULL/0). */

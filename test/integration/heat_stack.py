@@ -368,7 +368,13 @@ class StackHttpd(HttpdServer):
             self.ports = dict(fixed_ports)
             self.write_conf()
 
+    # The stack's heat.conf also serves the Python heat-api: its [heat_api] / [heat_api_cfn] server
+    # options and api_paste_config are warned about at every start (HEAT1000), as intended.
+    STARTUP_WARNINGS = (r'HEAT1000: heat\.conf: \[(heat_api|heat_api_cfn)\] (bind_host|bind_port|workers) '
+                        r'|HEAT1000: heat\.conf: \[paste_deploy\] api_paste_config ')
+
     def start(self, timeout=30):
+        self.log.expect(self.STARTUP_WARNINGS)
         taken = [(api, port) for api, port in self.ports.items() if port_answers(port) or listeners(port)]
         if taken:
             holders = subprocess.run(['ss', '-ltnp'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\

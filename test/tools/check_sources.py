@@ -5,6 +5,9 @@
    header: it is built into libheat.a, which the unit tests and fuzz targets link without httpd.
 2. No include cycle between the core's folders (mod_heat/<folder>/): a folder may use another's
    headers only if that one does not use its own, directly or through others.
+2b. No include cycle between files anywhere in mod_heat/ (core and glue). A file and its header
+   count as one (x.c keeps what x.h declares), so x.c including y.h while y.c (or y.h)
+   includes x.h is a cycle too: the two would be one module in two halves.
 3. Every log call at warning level or worse carries a HEATnnnn id, and no id (at any level) is
    used by two calls, so an operator's grep finds the one line that wrote it.
 
@@ -71,14 +74,35 @@ def call_text(text, start):
     return text[start:]
 
 
-def header_index(paths):
-    """Header basename -> the folder that holds it (headers are included by basename or path)."""
+def header_index(paths, key=None):
+    """Header path (relative to mod_heat/) or basename -> key(header): by default the folder
+    that holds it (headers are included by basename or path)."""
+    key = key or folder
     index = {}
     for path in paths:
         if path.endswith('.h'):
-            index[os.path.relpath(path, SRC)] = folder(path)
-            index.setdefault(os.path.basename(path), folder(path))
+            index[os.path.relpath(path, SRC)] = key(path)
+            index.setdefault(os.path.basename(path), key(path))
     return index
+
+
+def file_node(path):
+    """x.c and x.h of one folder are one node: 'common/heat_conf'."""
+    return os.path.splitext(os.path.relpath(path, SRC))[0]
+
+
+def all_cycles(graph, limit=20):
+    """One cycle per knot of the graph (an edge of each found cycle is dropped and the
+    search repeated), so that every independent cycle is reported."""
+    graph = {k: set(v) for k, v in graph.items()}
+    found = []
+    while len(found) < limit:
+        cycle = find_cycle(graph)
+        if not cycle:
+            break
+        found.append(cycle)
+        graph[cycle[-2]].discard(cycle[-1])
+    return found
 
 
 def find_cycle(graph):
@@ -110,7 +134,9 @@ def find_cycle(graph):
 def check(paths):
     problems = []
     headers = header_index(paths)
+    nodes = header_index(paths, file_node)
     graph = {}
+    files = {}
     ids = {}
     for path in paths:
         rel = os.path.relpath(path, TOP)
@@ -124,6 +150,9 @@ def check(paths):
             target = headers.get(name) or headers.get(base) if kind == '"' else None
             if target and not is_glue(path) and target != folder(path):
                 graph.setdefault(folder(path), set()).add(target)
+            node = (nodes.get(name) or nodes.get(base)) if kind == '"' else None
+            if node and node != file_node(path):
+                files.setdefault(file_node(path), set()).add(node)
         for m in LOG_CALL.finditer(text):
             call = call_text(text, m.end() - 1)
             line = text.count('\n', 0, m.start()) + 1
@@ -140,6 +169,8 @@ def check(paths):
     cycle = find_cycle(graph)
     if cycle:
         problems.append('include cycle between core folders: %s' % ' -> '.join(cycle))
+    for cycle in all_cycles(files):
+        problems.append('include cycle between files: %s' % ' -> '.join(cycle))
     return problems
 
 
@@ -159,6 +190,11 @@ def self_test():
                  'void i(void) { heat_log(HEAT_LOG_DEBUG, "debug needs none"); }\n'
                  'void j(void) { AUTH_LOG(r, HEAT_LOG_INFO, "HEAT0002: one"); }\n'
                  'void k(void) { AUTH_LOG(r, HEAT_LOG_DEBUG, "HEAT0002: two"); }\n',
+        # a file cycle inside one folder, through a .c and its header
+        'c/m.h': '#include "n.h"\n', 'c/n.h': '', 'c/n.c': '#include "n.h"\n#include "m.h"\n',
+        # the glue too; a .c including its own header and a leaf .c are no cycle
+        'mod_heat_x.h': '#include "mod_heat_y.h"\n', 'mod_heat_y.h': '', 'mod_heat_y.c': '#include "mod_heat_x.h"\n',
+        'mod_heat_z.c': '#include "mod_heat_x.h"\n#include "c/m.h"\n',
     }
     with tempfile.TemporaryDirectory() as d:
         for name, text in files.items():
@@ -174,7 +210,10 @@ def self_test():
                 'b/b.c:2: a warning-or-worse log call without a HEATnnnn id',
                 'HEAT0001 is used by 2 log calls',
                 'HEAT0002 is used by 2 log calls',
-                'include cycle between core folders: a -> b -> a']
+                'include cycle between core folders: a -> b -> a',
+                'include cycle between files: a/a -> b/b -> a/a',
+                'include cycle between files: c/m -> c/n -> c/m',
+                'include cycle between files: mod_heat_x -> mod_heat_y -> mod_heat_x']
     missing = [e for e in expected if not any(e in f for f in found)]
     extra = [f for f in found if not any(e in f for e in expected)]
     if missing or extra:
@@ -192,8 +231,8 @@ def main():
         print('check-sources: ' + p)
     if problems:
         return 1
-    print('check-sources: %d files: no httpd header in the core, no folder include cycle, '
-          'log ids unique' % len(paths))
+    print('check-sources: %d files: no httpd header in the core, no folder or file include '
+          'cycle, log ids unique' % len(paths))
     return 0
 
 

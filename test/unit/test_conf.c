@@ -1317,6 +1317,99 @@ START_TEST(test_golden)
 }
 END_TEST
 
+/* Every row says what mod_heat does with its option; a directive or a reason goes with
+ * REPLACED and NOT_APPLICABLE, and with nothing else. */
+START_TEST(test_every_option_has_a_disposition)
+{
+    const char *section, *name, *instead;
+    heat_opt_use_t use;
+    apr_size_t i;
+
+    for (i = 0; heat_conf_option(i, &section, &name, NULL); i++) {
+        ck_assert_int_eq(heat_conf_option_use(i, &use, &instead), 1);
+        ck_assert_msg(use != HEAT_OPT_UNCLASSIFIED, "[%s] %s has no disposition", section, name);
+        if (use == HEAT_OPT_REPLACED || use == HEAT_OPT_NOT_APPLICABLE)
+            ck_assert_msg(instead && *instead, "[%s] %s: what takes its place?", section, name);
+        else
+            ck_assert_ptr_null(instead);
+    }
+    ck_assert_int_eq(heat_conf_option_use(i, &use, &instead), 0);
+}
+END_TEST
+
+/* heat_conf_unused: one message per option that is replaced or not applicable and set to a
+ * value other than its default (as oslo prints it); used and heat-engine's options, and
+ * values equal to the default however written, give none. */
+START_TEST(test_unused_options)
+{
+    heat_conf_t *c = load_ok("[DEFAULT]\n"
+                             "debug = true\n"
+                             "heat_metadata_server_url = http://h:8000\n"
+                             "log_file = /var/log/heat/heat-api.log\n"
+                             "[heat_api]\n"
+                             "workers = 8\n"
+                             "bind_port = 08004\n"
+                             "[heat_api_cfn]\n"
+                             "workers = 1\n"
+                             "[eventlet_opts]\n"
+                             "wsgi_keep_alive = yes\n"
+                             "[oslo_policy]\n"
+                             "policy_default_rule = @\n"
+                             "[noauth]\n"
+                             "token_response = /etc/heat/SECRET-token.json\n");
+    const apr_array_header_t *msgs = heat_conf_unused(c, heat_test_pool);
+    const char *all = "";
+    int i;
+
+    for (i = 0; i < msgs->nelts; i++)
+        all = apr_pstrcat(heat_test_pool, all, APR_ARRAY_IDX(msgs, i, const char *), "\n", NULL);
+    ck_assert_msg(msgs->nelts == 4, "%s", all);
+    ck_assert_str_eq(APR_ARRAY_IDX(msgs, 0, const char *),
+                     apr_psprintf(heat_test_pool, "[DEFAULT] log_file is set (%s:4) but mod_heat does "
+                                  "not use it: use the Apache directive ErrorLog instead", last_path));
+    ck_assert_str_eq(APR_ARRAY_IDX(msgs, 1, const char *),
+                     apr_psprintf(heat_test_pool, "[heat_api] workers is set (%s:6) but mod_heat does "
+                                  "not use it: use the Apache directive StartServers instead", last_path));
+    ck_assert_msg(strstr(all, "[oslo_policy] policy_default_rule is set (") != NULL, "%s", all);
+    ck_assert_msg(strstr(all, "[noauth] token_response is set (") != NULL, "%s", all);
+    ck_assert_msg(strstr(all, "SECRET-token") == NULL, "a value was shown: %s", all);
+
+    c = load_ok("[DEFAULT]\ndebug = true\n");
+    ck_assert_int_eq(heat_conf_unused(c, heat_test_pool)->nelts, 0);
+}
+END_TEST
+
+/* The README's option list is the table: every row, in order, with its disposition. */
+START_TEST(test_readme_option_list)
+{
+    apr_size_t len, i;
+    char *text = heat_test_read_file(heat_test_golden("../../README"), &len);
+    const char *start = strstr(text, "heat.conf option list:\n\n");
+    const char *section, *name, *instead, *got = "", *want = "";
+    heat_opt_use_t use;
+    char *end;
+
+    ck_assert_ptr_nonnull(start);
+    start += strlen("heat.conf option list:\n\n");
+    end = strstr(start, "\n\n");
+    ck_assert_ptr_nonnull(end);
+    got = apr_pstrmemdup(heat_test_pool, start, (apr_size_t)(end - start) + 1);
+    for (i = 0; heat_conf_option(i, &section, &name, NULL); i++) {
+        const char *what = "used";
+
+        heat_conf_option_use(i, &use, &instead);
+        if (use == HEAT_OPT_ENGINE)
+            what = "not applicable: heat-engine's option";
+        else if (use == HEAT_OPT_REPLACED)
+            what = apr_pstrcat(heat_test_pool, "replaced by ", instead, NULL);
+        else if (use == HEAT_OPT_NOT_APPLICABLE)
+            what = apr_pstrcat(heat_test_pool, "not applicable: ", instead, NULL);
+        want = apr_pstrcat(heat_test_pool, want, "    [", section, "] ", name, ": ", what, "\n", NULL);
+    }
+    ck_assert_str_eq(got, want);
+}
+END_TEST
+
 Suite *heat_test_conf_suite(void)
 {
     Suite *s = suite_create("conf");
@@ -1325,6 +1418,9 @@ Suite *heat_test_conf_suite(void)
     tcase_add_checked_fixture(tc, heat_test_pool_setup, heat_test_pool_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_parse_assignments);
+    tcase_add_test(tc, test_every_option_has_a_disposition);
+    tcase_add_test(tc, test_unused_options);
+    tcase_add_test(tc, test_readme_option_list);
     tcase_add_test(tc, test_parse_quotes);
     tcase_add_test(tc, test_parse_continuation);
     tcase_add_test(tc, test_parse_repeated);

@@ -9,7 +9,8 @@ Run it with Debian's interpreter, which has the OpenStack libraries:
     /usr/bin/python3 test/golden/conf/capture.py            # every case below this folder
     /usr/bin/python3 test/golden/conf/capture.py CASE...    # some cases
     /usr/bin/python3 test/golden/conf/capture.py --c-table  # the option table for heat_conf.c
-                                                            # (keeping its SETTING(...) columns)
+                                                            # (keeping its SETTING(...) and
+                                                            # disposition columns)
 
 A case is a folder with `heat.conf`, optionally `conf.d/` (read like --config-dir, after the
 file) and optionally `options` (one "section name" per line; default: every option of
@@ -43,7 +44,7 @@ TABLE = [
         'heat_metadata_server_url', 'heat_waitcondition_server_url',
         'region_name_for_services', 'enable_stack_adopt', 'enable_stack_abandon',
         'deferred_auth_method', 'max_resources_per_stack', 'max_stacks_per_tenant',
-        'hidden_stack_tags', 'heat_stack_user_role']),
+        'hidden_stack_tags', 'heat_stack_user_role', 'log_file', 'log_dir', 'use_syslog']),
     ('heat_api', [
         'bind_host', 'bind_port', 'backlog', 'cert_file', 'key_file', 'workers',
         'max_header_line', 'tcp_keepidle', 'heat_api_root']),
@@ -216,7 +217,9 @@ def c_string(s):
 
 # A row's SETTING(field) / SETTING_OR_NULL(field): which heat_settings_t field the option fills
 # is mod_heat's choice, not oslo's, so --c-table takes it from the table as it is.
-SETTING_RE = re.compile(r'^\s*OPT\("([^"]+)", "([^"]+)",.*, (SETTING(?:_OR_NULL)?\([\w.]+\))\),$', re.M)
+# mod_heat's own columns at the end of a row: the field it fills and its disposition
+SETTING_RE = re.compile(r'^\s*OPT\("([^"]+)", "([^"]+)",.*?, ((?:SETTING(?:_OR_NULL)?\([\w.]+\), )?'
+                        r'(?:USED|ENGINE|REPLACED\("[^"]*"\)|NOT_APPLICABLE\("(?:[^"\\]|\\.)*"\)))\),$', re.M)
 
 
 def current_settings():
