@@ -15,13 +15,15 @@ FUZZ="clang libclang-rt-14-dev"
 TEST="python3-pytest python3-requests curl awscli python3-botocore memcached openssl stunnel4"
 # The Python heat-api and heat-api-cfn are the reference the integration tests compare with.
 REFERENCE="heat-api heat-api-cfn"
+# The "before" deployments of the migration tests: heat-api under mod_wsgi and under uwsgi.
+MIGRATION="libapache2-mod-wsgi-py3 uwsgi uwsgi-plugin-python3"
 # The real backing stack test/stack/stack.sh brings up on loopback: MariaDB, RabbitMQ, Keystone
 # (served by uwsgi), heat-engine, and the clients used to check it. util-linux gives setpriv,
 # setsid and flock, procps ps; python3-amqp and python3-requests are what stack-helper.py uses.
 STACK="mariadb-server python3-pymysql rabbitmq-server keystone heat-engine heat-api heat-api-cfn
 python3-openstackclient python3-heatclient uwsgi uwsgi-plugin-python3 python3-amqp python3-requests
 util-linux procps mariadb-client curl"
-PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $STACK"
+PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $STACK"
 
 missing=""
 for pkg in $PACKAGES; do

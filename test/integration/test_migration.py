@@ -1,0 +1,274 @@
+"""doc/migration.md, run: each of the three Python deployments of heat-api is built from the
+samples in test/integration/migration/ in a throwaway copy of /etc/apache2 (test_packaging's
+DebianCopy: a2enmod, a2ensite and apache2ctl honour APACHE_CONFDIR), really run on the real stack
+(Python heat-api under mod_wsgi, or in uwsgi behind mod_proxy_http or mod_proxy_uwsgi), then the
+guide's steps are applied with the same commands, `apache2ctl -t` must pass, `apache2ctl
+graceful` moves the running Apache to mod_heat, and the versions document and an authenticated
+stack list are compared before and after.
+
+Ports are kernel-chosen, loopback only. The processes started here (our Apache, uwsgi) are
+stopped by their PIDs; uwsgi runs in its own session and dies on SIGTERM (die-on-term).
+"""
+
+import json
+import os
+import pwd
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from heat_client import request
+from heat_env import APACHE2CTL, TOP, free_port, port_answers, tail
+from heat_httpd import ErrorLog, ExternalHttpd
+from heat_stack import StackErrorLog
+from test_packaging import DebianCopy
+
+pytestmark = pytest.mark.real_stack
+
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'migration')
+GUIDE = os.path.join(TOP, 'doc', 'migration.md')
+UWSGI = '/usr/bin/uwsgi'
+NO_SUCH_STACK = 's7d-migration-no-such-stack'
+
+
+def fill(sample, subs):
+    with open(os.path.join(SAMPLES, sample)) as f:
+        text = f.read()
+    # "Listen <port>" would bind every address: loopback only here
+    text = re.sub(r'^Listen %PUBLICPORT%$', 'Listen 127.0.0.1:%PUBLICPORT%', text, flags=re.M)
+    for key, value in subs.items():
+        text = text.replace('%' + key + '%', str(value))
+    assert not re.search(r'%[A-Z_]+%', text), text
+    return text
+
+
+def guide_block(marker):
+    """The first ```apache block of doc/migration.md that contains marker: the test applies the
+    guide's own text."""
+    with open(GUIDE) as f:
+        blocks = re.findall(r'```apache\n(.*?)```', f.read(), re.S)
+    found = [b for b in blocks if marker in b]
+    assert found, 'no ```apache block with %r in %s' % (marker, GUIDE)
+    return found[0]
+
+
+class Deployment:
+    """One Debian-style Apache copy with its "before" deployment, then the guide's steps."""
+
+    def __init__(self, kind, real_stack):
+        self.kind = kind
+        self.stack = real_stack
+        self.copy = DebianCopy('migration-' + kind)
+        self.copy.make_install()
+        cd = self.copy.confdir
+        # start from a clean machine: only Debian's default site, no Heat or WSGI module enabled
+        for sub in ('sites-enabled', 'mods-enabled'):
+            for name in os.listdir(os.path.join(cd, sub)):
+                if sub == 'sites-enabled' and name != '000-default.conf' or \
+                        re.match(r'(heat|wsgi|proxy)', name):
+                    os.unlink(os.path.join(cd, sub, name))
+        self.site = 'mod-heat-api' if os.path.exists(os.path.join(cd, 'sites-available', 'mod-heat-api.conf')) \
+            else 'heat-api'
+        self.ports = {'default': free_port()}
+        self.copy.edit('ports.conf', (r'^Listen 80$', 'Listen 127.0.0.1:%d' % self.ports['default']),
+                       (r'^(\s*)Listen 443$', r'\1Listen 127.0.0.1:%d' % free_port()))
+        self.uwsgi = None
+        self.server = None
+
+    def run(self, *cmd):
+        rc, out = self.copy.run(*cmd)
+        assert rc == 0, '%s failed (%d):\n%s' % (' '.join(cmd), rc, out)
+        return out
+
+    def write(self, rel, text):
+        with open(os.path.join(self.copy.confdir, rel), 'w') as f:
+            f.write(text)
+
+    # -- before -------------------------------------------------------------------------------
+
+    def build_before(self):
+        subs = {'API_WORKERS': 1, 'USER': 'heat', 'HEAT_CONF': self.stack.heat_conf,
+                'LOG_DIR': self.copy.dirs['log']}
+        if self.kind == 'mod_wsgi':
+            # Under mod_wsgi heat-wsgi-api reads /etc/heat/heat.conf; this one points it at the
+            # stack's, as an operator's --config-file would, and runs the shipped script.
+            bindir = os.path.join(self.copy.top, 'bin')
+            os.makedirs(bindir)
+            os.chmod(bindir, 0o755)
+            with open(os.path.join(bindir, 'heat-wsgi-api'), 'w') as f:
+                f.write('import sys\nsys.argv = ["heat-wsgi-api", "--config-file", %r]\n'
+                        'with open("/usr/bin/heat-wsgi-api") as f:\n'
+                        '    exec(compile(f.read(), "/usr/bin/heat-wsgi-api", "exec"))\n' % self.stack.heat_conf)
+            self.ports['api'] = free_port()
+            subs.update(PUBLICPORT=self.ports['api'], HEAT_BIN_DIR=bindir)
+            self.before_site = 'heat-api' if self.site != 'heat-api' else 'heat-wsgi-api'
+            self.write('sites-available/%s.conf' % self.before_site, fill('mod_wsgi-heat-api.conf', subs))
+            self.run('/usr/sbin/a2enmod', 'wsgi')
+            self.port, self.prefix = self.ports['api'], ''
+        else:
+            if self.kind == 'uwsgi_http':
+                subs['UWSGI_PORT'] = self.uwsgi_port = free_port()
+                mods = ('proxy', 'proxy_http')
+            else:
+                # the socket's directory belongs to the service user (devstack's /var/run/uwsgi)
+                sockdir = os.path.join(self.copy.top, 'uwsgi')
+                os.makedirs(sockdir)
+                os.chmod(sockdir, 0o755)
+                pw = pwd.getpwnam('heat')
+                os.chown(sockdir, pw.pw_uid, pw.pw_gid)
+                subs['SOCKET'] = os.path.join(sockdir, 'heat-wsgi-api.socket')
+                mods = ('proxy', 'proxy_uwsgi', 'env')
+            sample = self.kind.replace('_', '-')
+            ini = os.path.join(self.copy.top, 'heat-api-uwsgi.ini')
+            with open(ini, 'w') as f:
+                f.write(fill(sample + '-heat-api.ini', subs))
+            self.before_site = 'heat-wsgi-api'
+            self.write('sites-available/heat-wsgi-api.conf', fill(sample + '-heat-api.conf', subs))
+            self.run('/usr/sbin/a2enmod', *mods)
+            self.start_uwsgi(ini)
+            self.port, self.prefix = self.ports['default'], '/heat-api'
+        self.run('/usr/sbin/a2ensite', self.before_site)
+        out = self.run(APACHE2CTL, '-t')
+        assert 'Syntax OK' in out
+
+    def start_uwsgi(self, ini):
+        self.uwsgi_log = os.path.join(self.copy.dirs['log'], 'uwsgi.log')
+        with open(self.uwsgi_log, 'wb') as out:
+            self.uwsgi = subprocess.Popen([UWSGI, '--ini', ini], stdin=subprocess.DEVNULL, stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True,
+                                          cwd=self.copy.top)
+
+    def stop_uwsgi(self):
+        if self.uwsgi is None:
+            return
+        proc, self.uwsgi = self.uwsgi, None
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)     # our own child
+            proc.wait()
+            raise AssertionError('uwsgi did not stop on SIGTERM:\n' + tail(self.uwsgi_log))
+
+    def start_apache(self, httpd_factory):
+        c = self.copy
+        self.server = httpd_factory('migration-' + self.kind, cls=ExternalHttpd, root=c.confdir,
+                                    conf_path=os.path.join(c.confdir, 'apache2.conf'),
+                                    pid_path=c.vars['APACHE_PID_FILE'],
+                                    error_log=os.path.join(c.dirs['log'], 'error.log'),
+                                    ports=self.ports, env=c.vars)
+        self.server.log = StackErrorLog(self.server.log.path)
+        self.server.log.expect(r'AH00558')      # Debian's config has no ServerName
+        self.server.persistent = False
+        self.stack.dependents.append(self.server)
+        self.server.start(timeout=60)
+
+    def wait_python(self, timeout=300):
+        """Python heat-api loads for a while after Apache (mod_wsgi daemon, uwsgi workers)."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                r = request(self.port, 'GET', self.prefix + '/', headers=[('Accept', 'application/json')])
+                if r.status == 300:
+                    return
+            except OSError:
+                r = None
+            if self.uwsgi is not None and self.uwsgi.poll() is not None:
+                raise AssertionError('uwsgi exited:\n' + tail(self.uwsgi_log))
+            if time.time() > deadline:
+                raise AssertionError('Python heat-api not ready after %ds (last: %s)\n%s'
+                                     % (timeout, r and r.dump(), tail(self.server.log.path)))
+            time.sleep(1)
+
+    # -- after: the guide's steps ---------------------------------------------------------------
+
+    def migrate(self):
+        self.run('/usr/sbin/a2enmod', 'heat')
+        self.copy.edit('mods-available/heat.conf', (r'^(\s*HeatConfigFile) /etc/heat/heat.conf',
+                                                    r'\1 ' + self.stack.heat_conf))
+        self.run('/usr/sbin/a2dissite', self.before_site)
+        if self.kind == 'mod_wsgi':
+            # the mod_heat site in place of the mod_wsgi vhost, on the port that vhost used
+            port = self.ports['api']
+            self.copy.edit('sites-available/%s.conf' % self.site,
+                           (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % port),
+                           (r'<VirtualHost \*:8004>', '<VirtualHost *:%d>' % port))
+            self.run('/usr/sbin/a2ensite', self.site)
+            self.run('/usr/sbin/a2dismod', 'wsgi')
+        else:
+            self.write('sites-available/heat-api-prefix.conf', guide_block('<Location /heat-api>'))
+            self.run('/usr/sbin/a2ensite', 'heat-api-prefix')
+        out = self.run(APACHE2CTL, '-t')
+        assert 'Syntax OK' in out
+        start_pos = self.server.log.size()
+        parent = self.server.pid()
+        self.run(APACHE2CTL, 'graceful')
+        deadline = time.time() + 120
+        while sum('resuming normal operations' in l for l in self.server.log.lines_since(start_pos)) < 1:
+            assert time.time() < deadline, 'graceful not done:\n' + tail(self.server.log.path)
+            time.sleep(0.2)
+        assert self.server.pid() == parent and self.server.running
+        # the gentler order: uwsgi goes once Apache no longer sends it anything
+        self.stop_uwsgi()
+
+    def close(self):
+        self.stop_uwsgi()
+
+
+@pytest.fixture
+def deployment(request, httpd_factory, real_stack):
+    d = Deployment(request.param, real_stack)
+    yield d
+    d.close()
+
+
+def answers(d, token, project):
+    """What a client sees: the versions document, a stack list filtered on a name nobody uses
+    (stable while other sessions create stacks), and the unfiltered list's status."""
+    h = [('Accept', 'application/json'), ('X-Auth-Token', token)]
+    base = d.prefix + '/v1/%s/stacks' % project
+    out = {}
+    # /heat-api, not /heat-api/: for the latter mod_proxy_uwsgi passes SCRIPT_NAME=/heat-api/ and
+    # heat-api's link becomes .../heat-api//v1/ (mod_heat's is .../heat-api/v1/ for both)
+    for key, path in (('versions', d.prefix or '/'), ('filtered', base + '?name=' + NO_SUCH_STACK),
+                      ('list', base)):
+        r = request(d.port, 'GET', path, headers=h, timeout=120)
+        out[key] = (r.status, r.header('Content-Type'), json.loads(r.body) if r.body else None)
+    return out
+
+
+@pytest.mark.parametrize('deployment', ['mod_wsgi', 'uwsgi_http', 'uwsgi_socket'], indirect=True)
+def test_migration(deployment, httpd_factory, real_stack):
+    d = deployment
+    token, project = real_stack.token('demo')
+    d.build_before()
+    d.start_apache(httpd_factory)
+    d.wait_python()
+    before = answers(d, token, project)
+    assert before['filtered'][:2] == (200, 'application/json'), before
+    assert before['list'][0] == 200, before
+
+    d.migrate()
+    after = answers(d, token, project)
+    # mod_heat answers now: its links carry the address the client used (and the mount point)
+    href = 'http://127.0.0.1:%d%s/v1/' % (d.port, d.prefix)
+    assert after['versions'] == (300, 'application/json', {'versions': [
+        {'id': 'v1.0', 'status': 'CURRENT', 'links': [{'rel': 'self', 'href': href}]}]}), after
+    assert after['filtered'] == (200, 'application/json', {'stacks': []}), after
+    assert after['list'][:2] == (200, 'application/json') and isinstance(after['list'][2]['stacks'], list)
+    assert after['filtered'] == before['filtered']
+    if d.kind == 'uwsgi_http':
+        # behind mod_proxy_http uwsgi saw neither the prefix nor the client's Host
+        assert before['versions'][2]['versions'][0]['links'][0]['href'] == \
+            'http://127.0.0.1:%d/v1/' % d.uwsgi_port, before
+        assert before['versions'][:2] == after['versions'][:2]
+    else:
+        assert after['versions'] == before['versions']
+    if d.kind == 'mod_wsgi':
+        # the mod_heat site's own error log: nothing unexpected, no secret
+        vlog = StackErrorLog(os.path.join(d.copy.dirs['log'], 'heat_api.log'))
+        assert not vlog.problems([l for l in vlog.lines_since() if '[heat:' in l]), tail(vlog.path)
