@@ -202,6 +202,11 @@ class Deployment:
         else:
             self.write('sites-available/heat-api-prefix.conf', guide_block('<Location /heat-api>'))
             self.run('/usr/sbin/a2ensite', 'heat-api-prefix')
+        self.graceful()
+        # the gentler order: uwsgi goes once Apache no longer sends it anything
+        self.stop_uwsgi()
+
+    def graceful(self):
         out = self.run(APACHE2CTL, '-t')
         assert 'Syntax OK' in out
         start_pos = self.server.log.size()
@@ -212,8 +217,18 @@ class Deployment:
             assert time.time() < deadline, 'graceful not done:\n' + tail(self.server.log.path)
             time.sleep(0.2)
         assert self.server.pid() == parent and self.server.running
-        # the gentler order: uwsgi goes once Apache no longer sends it anything
-        self.stop_uwsgi()
+
+    def rollback(self):
+        """The guide's "Rolling back": the Python service first, then the sites and modules."""
+        if self.kind != 'mod_wsgi':
+            self.start_uwsgi(os.path.join(self.copy.top, 'heat-api-uwsgi.ini'))
+            self.run('/usr/sbin/a2dissite', 'heat-api-prefix')
+        else:
+            self.run('/usr/sbin/a2dissite', self.site)
+            self.run('/usr/sbin/a2enmod', 'wsgi')
+        self.run('/usr/sbin/a2ensite', self.before_site)
+        self.run('/usr/sbin/a2dismod', 'heat')
+        self.graceful()
 
     def close(self):
         self.stop_uwsgi()
@@ -268,6 +283,12 @@ def test_migration(deployment, httpd_factory, real_stack):
         assert before['versions'][:2] == after['versions'][:2]
     else:
         assert after['versions'] == before['versions']
+    # and back, as the guide says: the Python deployment answers as before
+    d.rollback()
+    d.wait_python()
+    again = answers(d, token, project)
+    assert again['versions'] == before['versions'] and again['filtered'] == before['filtered'], again
+    assert again['list'][0] == 200, again
     if d.kind == 'mod_wsgi':
         # the mod_heat site's own error log: nothing unexpected, no secret
         vlog = StackErrorLog(os.path.join(d.copy.dirs['log'], 'heat_api.log'))
