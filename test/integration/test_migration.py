@@ -3,8 +3,9 @@ samples in test/integration/migration/ in a throwaway copy of /etc/apache2 (test
 DebianCopy: a2enmod, a2ensite and apache2ctl honour APACHE_CONFDIR), really run on the real stack
 (Python heat-api under mod_wsgi, or in uwsgi behind mod_proxy_http or mod_proxy_uwsgi), then the
 guide's steps are applied with the same commands, `apache2ctl -t` must pass, `apache2ctl
-graceful` moves the running Apache to mod_heat, and the versions document and an authenticated
-stack list are compared before and after.
+graceful` moves the running Apache to mod_heat, and both APIs' answers (versions documents, an
+authenticated stack list, CFN ListStacks and DescribeStacks) are compared before and after, and
+again after the guide's rollback.
 
 Ports are kernel-chosen, loopback only. The processes started here (our Apache, uwsgi) are
 stopped by their PIDs; uwsgi runs in its own session and dies on SIGTERM (die-on-term).
@@ -32,6 +33,7 @@ SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'migration')
 GUIDE = os.path.join(TOP, 'doc', 'migration.md')
 UWSGI = '/usr/bin/uwsgi'
 NO_SUCH_STACK = 's7d-migration-no-such-stack'
+API_NAMES = {'api': 'heat-api', 'cfn': 'heat-api-cfn'}
 
 
 def fill(sample, subs):
@@ -75,8 +77,11 @@ class Deployment:
         self.ports = {'default': free_port()}
         self.copy.edit('ports.conf', (r'^Listen 80$', 'Listen 127.0.0.1:%d' % self.ports['default']),
                        (r'^(\s*)Listen 443$', r'\1Listen 127.0.0.1:%d' % free_port()))
-        self.uwsgi = None
+        self.uwsgi = {}
         self.server = None
+
+    def mod_site(self, api):
+        return self.site + ('-cfn' if api == 'cfn' else '')
 
     def run(self, *cmd):
         rc, out = self.copy.run(*cmd)
@@ -92,67 +97,80 @@ class Deployment:
     def build_before(self):
         subs = {'API_WORKERS': 1, 'USER': 'heat', 'HEAT_CONF': self.stack.heat_conf,
                 'LOG_DIR': self.copy.dirs['log']}
+        self.uwsgi = {}
         if self.kind == 'mod_wsgi':
-            # Under mod_wsgi heat-wsgi-api reads /etc/heat/heat.conf; this one points it at the
-            # stack's, as an operator's --config-file would, and runs the shipped script.
+            # Under mod_wsgi heat-wsgi-api reads /etc/heat/heat.conf; these point it at the
+            # stack's, as an operator's --config-file would, and run the shipped scripts.
             bindir = os.path.join(self.copy.top, 'bin')
             os.makedirs(bindir)
             os.chmod(bindir, 0o755)
-            with open(os.path.join(bindir, 'heat-wsgi-api'), 'w') as f:
-                f.write('import sys\nsys.argv = ["heat-wsgi-api", "--config-file", %r]\n'
-                        'with open("/usr/bin/heat-wsgi-api") as f:\n'
-                        '    exec(compile(f.read(), "/usr/bin/heat-wsgi-api", "exec"))\n' % self.stack.heat_conf)
-            self.ports['api'] = free_port()
-            subs.update(PUBLICPORT=self.ports['api'], HEAT_BIN_DIR=bindir)
-            self.before_site = 'heat-api' if self.site != 'heat-api' else 'heat-wsgi-api'
-            self.write('sites-available/%s.conf' % self.before_site, fill('mod_wsgi-heat-api.conf', subs))
+            for script in ('heat-wsgi-api', 'heat-wsgi-api-cfn'):
+                with open(os.path.join(bindir, script), 'w') as f:
+                    f.write('import sys\nsys.argv = [%r, "--config-file", %r]\n'
+                            'with open("/usr/bin/%s") as f:\n'
+                            '    exec(compile(f.read(), "/usr/bin/%s", "exec"))\n'
+                            % (script, self.stack.heat_conf, script, script))
+            self.before_sites = {}
+            for api, name in API_NAMES.items():
+                self.ports[api] = free_port()
+                # the mod_heat sites were named like Heat's before they became mod-heat-*
+                site = name if self.mod_site(api) != name else name.replace('heat-api', 'heat-wsgi-api')
+                self.before_sites[api] = site
+                self.write('sites-available/%s.conf' % site,
+                           fill('mod_wsgi-%s.conf' % name, dict(subs, PUBLICPORT=self.ports[api],
+                                                                HEAT_BIN_DIR=bindir)))
             self.run('/usr/sbin/a2enmod', 'wsgi')
-            self.port, self.prefix = self.ports['api'], ''
+            self.where = {api: (self.ports[api], '') for api in API_NAMES}
         else:
             if self.kind == 'uwsgi_http':
                 subs['UWSGI_PORT'] = self.uwsgi_port = free_port()
+                subs['UWSGI_CFN_PORT'] = self.uwsgi_cfn_port = free_port()
                 mods = ('proxy', 'proxy_http')
             else:
-                # the socket's directory belongs to the service user (devstack's /var/run/uwsgi)
+                # the sockets' directory belongs to the service user (devstack's /var/run/uwsgi)
                 sockdir = os.path.join(self.copy.top, 'uwsgi')
                 os.makedirs(sockdir)
                 os.chmod(sockdir, 0o755)
                 pw = pwd.getpwnam('heat')
                 os.chown(sockdir, pw.pw_uid, pw.pw_gid)
                 subs['SOCKET'] = os.path.join(sockdir, 'heat-wsgi-api.socket')
+                subs['CFN_SOCKET'] = os.path.join(sockdir, 'heat-wsgi-api-cfn.socket')
                 mods = ('proxy', 'proxy_uwsgi', 'env')
             sample = self.kind.replace('_', '-')
-            ini = os.path.join(self.copy.top, 'heat-api-uwsgi.ini')
-            with open(ini, 'w') as f:
-                f.write(fill(sample + '-heat-api.ini', subs))
-            self.before_site = 'heat-wsgi-api'
-            self.write('sites-available/heat-wsgi-api.conf', fill(sample + '-heat-api.conf', subs))
+            self.before_sites = {}
+            for api, name in API_NAMES.items():
+                ini = os.path.join(self.copy.top, '%s-uwsgi.ini' % name)
+                with open(ini, 'w') as f:
+                    f.write(fill('%s-%s.ini' % (sample, name), subs))
+                self.before_sites[api] = name.replace('heat-api', 'heat-wsgi-api')
+                self.write('sites-available/%s.conf' % self.before_sites[api],
+                           fill('%s-%s.conf' % (sample, name), subs))
+                self.start_uwsgi(api, ini)
             self.run('/usr/sbin/a2enmod', *mods)
-            self.start_uwsgi(ini)
-            self.port, self.prefix = self.ports['default'], '/heat-api'
-        self.run('/usr/sbin/a2ensite', self.before_site)
+            self.where = {api: (self.ports['default'], '/' + name) for api, name in API_NAMES.items()}
+        self.run('/usr/sbin/a2ensite', *self.before_sites.values())
         out = self.run(APACHE2CTL, '-t')
         assert 'Syntax OK' in out
 
-    def start_uwsgi(self, ini):
-        self.uwsgi_log = os.path.join(self.copy.dirs['log'], 'uwsgi.log')
-        with open(self.uwsgi_log, 'wb') as out:
-            self.uwsgi = subprocess.Popen([UWSGI, '--ini', ini], stdin=subprocess.DEVNULL, stdout=out,
-                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                          cwd=self.copy.top)
+    def start_uwsgi(self, api, ini):
+        log = os.path.join(self.copy.dirs['log'], 'uwsgi-%s.log' % api)
+        with open(log, 'wb') as out:
+            self.uwsgi[api] = (subprocess.Popen([UWSGI, '--ini', ini], stdin=subprocess.DEVNULL, stdout=out,
+                                                stderr=subprocess.STDOUT, start_new_session=True,
+                                                cwd=self.copy.top), log)
 
     def stop_uwsgi(self):
-        if self.uwsgi is None:
-            return
-        proc, self.uwsgi = self.uwsgi, None
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)     # our own child
-            proc.wait()
-            raise AssertionError('uwsgi did not stop on SIGTERM:\n' + tail(self.uwsgi_log))
+        procs, self.uwsgi = self.uwsgi or {}, {}
+        for proc, log in procs.values():
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGTERM)
+        for proc, log in procs.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)     # our own child
+                proc.wait()
+                raise AssertionError('uwsgi did not stop on SIGTERM:\n' + tail(log))
 
     def start_apache(self, httpd_factory):
         c = self.copy
@@ -170,19 +188,21 @@ class Deployment:
     def wait_python(self, timeout=300):
         """Python heat-api loads for a while after Apache (mod_wsgi daemon, uwsgi workers)."""
         deadline = time.time() + timeout
-        while True:
-            try:
-                r = request(self.port, 'GET', self.prefix + '/', headers=[('Accept', 'application/json')])
-                if r.status == 300:
-                    return
-            except OSError:
-                r = None
-            if self.uwsgi is not None and self.uwsgi.poll() is not None:
-                raise AssertionError('uwsgi exited:\n' + tail(self.uwsgi_log))
-            if time.time() > deadline:
-                raise AssertionError('Python heat-api not ready after %ds (last: %s)\n%s'
-                                     % (timeout, r and r.dump(), tail(self.server.log.path)))
-            time.sleep(1)
+        for api, (port, prefix) in self.where.items():
+            while True:
+                try:
+                    r = request(port, 'GET', prefix + '/', headers=[('Accept', 'application/json')])
+                    if r.status == 300:
+                        break
+                except OSError:
+                    r = None
+                for proc, log in self.uwsgi.values():
+                    if proc.poll() is not None:
+                        raise AssertionError('uwsgi exited:\n' + tail(log))
+                if time.time() > deadline:
+                    raise AssertionError('Python %s not ready after %ds (last: %s)\n%s'
+                                         % (api, timeout, r and r.dump(), tail(self.server.log.path)))
+                time.sleep(1)
 
     # -- after: the guide's steps ---------------------------------------------------------------
 
@@ -190,14 +210,14 @@ class Deployment:
         self.run('/usr/sbin/a2enmod', 'heat')
         self.copy.edit('mods-available/heat.conf', (r'^(\s*HeatConfigFile) /etc/heat/heat.conf',
                                                     r'\1 ' + self.stack.heat_conf))
-        self.run('/usr/sbin/a2dissite', self.before_site)
+        self.run('/usr/sbin/a2dissite', *self.before_sites.values())
         if self.kind == 'mod_wsgi':
-            # the mod_heat site in place of the mod_wsgi vhost, on the port that vhost used
-            port = self.ports['api']
-            self.copy.edit('sites-available/%s.conf' % self.site,
-                           (r'^Listen 8004$', 'Listen 127.0.0.1:%d' % port),
-                           (r'<VirtualHost \*:8004>', '<VirtualHost *:%d>' % port))
-            self.run('/usr/sbin/a2ensite', self.site)
+            # the mod_heat sites in place of the mod_wsgi vhosts, on the ports those used
+            for api, default in (('api', 8004), ('cfn', 8000)):
+                self.copy.edit('sites-available/%s.conf' % self.mod_site(api),
+                               (r'^Listen %d$' % default, 'Listen 127.0.0.1:%d' % self.ports[api]),
+                               (r'<VirtualHost \*:%d>' % default, '<VirtualHost *:%d>' % self.ports[api]))
+            self.run('/usr/sbin/a2ensite', self.mod_site('api'), self.mod_site('cfn'))
             self.run('/usr/sbin/a2dismod', 'wsgi')
         else:
             self.write('sites-available/heat-api-prefix.conf', guide_block('<Location /heat-api>'))
@@ -219,14 +239,15 @@ class Deployment:
         assert self.server.pid() == parent and self.server.running
 
     def rollback(self):
-        """The guide's "Rolling back": the Python service first, then the sites and modules."""
+        """The guide's "Rolling back": the Python services first, then the sites and modules."""
         if self.kind != 'mod_wsgi':
-            self.start_uwsgi(os.path.join(self.copy.top, 'heat-api-uwsgi.ini'))
+            for api, name in API_NAMES.items():
+                self.start_uwsgi(api, os.path.join(self.copy.top, '%s-uwsgi.ini' % name))
             self.run('/usr/sbin/a2dissite', 'heat-api-prefix')
         else:
-            self.run('/usr/sbin/a2dissite', self.site)
+            self.run('/usr/sbin/a2dissite', self.mod_site('api'), self.mod_site('cfn'))
             self.run('/usr/sbin/a2enmod', 'wsgi')
-        self.run('/usr/sbin/a2ensite', self.before_site)
+        self.run('/usr/sbin/a2ensite', *self.before_sites.values())
         self.run('/usr/sbin/a2dismod', 'heat')
         self.graceful()
 
@@ -241,18 +262,35 @@ def deployment(request, httpd_factory, real_stack):
     d.close()
 
 
+REQUEST_ID_RE = re.compile(rb'req-[0-9a-f-]{36}')
+
+
 def answers(d, token, project):
-    """What a client sees: the versions document, a stack list filtered on a name nobody uses
-    (stable while other sessions create stacks), and the unfiltered list's status."""
-    h = [('Accept', 'application/json'), ('X-Auth-Token', token)]
-    base = d.prefix + '/v1/%s/stacks' % project
+    """What a client sees: the versions documents, a stack list filtered on a name nobody uses
+    (stable while other sessions create stacks), the unfiltered list's status; for the CFN API
+    (X-Auth-User + X-Auth-Token) ListStacks' status and a DescribeStacks of no stack."""
     out = {}
+    h = [('Accept', 'application/json'), ('X-Auth-Token', token)]
+    port, prefix = d.where['api']
+    base = prefix + '/v1/%s/stacks' % project
     # /heat-api, not /heat-api/: for the latter mod_proxy_uwsgi passes SCRIPT_NAME=/heat-api/ and
     # heat-api's link becomes .../heat-api//v1/ (mod_heat's is .../heat-api/v1/ for both)
-    for key, path in (('versions', d.prefix or '/'), ('filtered', base + '?name=' + NO_SUCH_STACK),
+    for key, path in (('versions', prefix or '/'), ('filtered', base + '?name=' + NO_SUCH_STACK),
                       ('list', base)):
-        r = request(d.port, 'GET', path, headers=h, timeout=120)
+        r = request(port, 'GET', path, headers=h, timeout=120)
         out[key] = (r.status, r.header('Content-Type'), json.loads(r.body) if r.body else None)
+    port, prefix = d.where['cfn']
+    h = [('X-Auth-User', 'demo'), ('X-Auth-Token', token)]
+    r = request(port, 'GET', prefix or '/', headers=[('Accept', 'application/json')], timeout=120)
+    out['cfn-versions'] = (r.status, r.header('Content-Type'), json.loads(r.body))
+    r = request(port, 'GET', prefix + '/v1/?Action=ListStacks', headers=h, timeout=120)
+    out['cfn-list'] = (r.status, r.header('Content-Type'), b'<ListStacksResult>' in r.body)
+    r = request(port, 'GET', prefix + '/v1/?Action=DescribeStacks&StackName=' + NO_SUCH_STACK, headers=h,
+                timeout=120)
+    # heat-api-cfn appends the engine's traceback to the message unless debug is on (mod_heat does
+    # not: doc/differences.md)
+    body = re.sub(rb'\nTraceback .*?(</Message>)', rb'\1', REQUEST_ID_RE.sub(b'req-X', r.body), flags=re.S)
+    out['cfn-describe'] = (r.status, r.header('Content-Type'), body)
     return out
 
 
@@ -265,31 +303,37 @@ def test_migration(deployment, httpd_factory, real_stack):
     d.wait_python()
     before = answers(d, token, project)
     assert before['filtered'][:2] == (200, 'application/json'), before
-    assert before['list'][0] == 200, before
+    assert before['list'][0] == 200 and before['cfn-list'][0] == 200, before
 
     d.migrate()
     after = answers(d, token, project)
     # mod_heat answers now: its links carry the address the client used (and the mount point)
-    href = 'http://127.0.0.1:%d%s/v1/' % (d.port, d.prefix)
-    assert after['versions'] == (300, 'application/json', {'versions': [
-        {'id': 'v1.0', 'status': 'CURRENT', 'links': [{'rel': 'self', 'href': href}]}]}), after
+    for api, key in (('api', 'versions'), ('cfn', 'cfn-versions')):
+        href = 'http://127.0.0.1:%d%s/v1/' % d.where[api]
+        assert after[key] == (300, 'application/json', {'versions': [
+            {'id': 'v1.0', 'status': 'CURRENT', 'links': [{'rel': 'self', 'href': href}]}]}), after
     assert after['filtered'] == (200, 'application/json', {'stacks': []}), after
     assert after['list'][:2] == (200, 'application/json') and isinstance(after['list'][2]['stacks'], list)
     assert after['filtered'] == before['filtered']
+    assert after['cfn-list'] == before['cfn-list'] == (200, 'application/xml; charset=UTF-8', True), (before, after)
+    assert after['cfn-describe'] == before['cfn-describe'], (before, after)
     if d.kind == 'uwsgi_http':
         # behind mod_proxy_http uwsgi saw neither the prefix nor the client's Host
-        assert before['versions'][2]['versions'][0]['links'][0]['href'] == \
-            'http://127.0.0.1:%d/v1/' % d.uwsgi_port, before
-        assert before['versions'][:2] == after['versions'][:2]
+        for key, port in (('versions', d.uwsgi_port), ('cfn-versions', d.uwsgi_cfn_port)):
+            assert before[key][2]['versions'][0]['links'][0]['href'] == 'http://127.0.0.1:%d/v1/' % port, before
+            assert before[key][:2] == after[key][:2]
     else:
-        assert after['versions'] == before['versions']
+        assert after['versions'] == before['versions'] and after['cfn-versions'] == before['cfn-versions']
+
     # and back, as the guide says: the Python deployment answers as before
     d.rollback()
     d.wait_python()
     again = answers(d, token, project)
-    assert again['versions'] == before['versions'] and again['filtered'] == before['filtered'], again
+    for key in ('versions', 'filtered', 'cfn-versions', 'cfn-list', 'cfn-describe'):
+        assert again[key] == before[key], (key, again, before)
     assert again['list'][0] == 200, again
     if d.kind == 'mod_wsgi':
-        # the mod_heat site's own error log: nothing unexpected, no secret
-        vlog = StackErrorLog(os.path.join(d.copy.dirs['log'], 'heat_api.log'))
-        assert not vlog.problems([l for l in vlog.lines_since() if '[heat:' in l]), tail(vlog.path)
+        # the mod_heat sites' own error logs: nothing unexpected, no secret
+        for name in ('heat_api.log', 'heat_api_cfn.log'):
+            vlog = StackErrorLog(os.path.join(d.copy.dirs['log'], name))
+            assert not vlog.problems([l for l in vlog.lines_since() if '[heat:' in l]), tail(vlog.path)
