@@ -72,8 +72,8 @@ class Deployment:
                 if sub == 'sites-enabled' and name != '000-default.conf' or \
                         re.match(r'(heat|wsgi|proxy)', name):
                     os.unlink(os.path.join(cd, sub, name))
-        self.site = 'mod-heat-api' if os.path.exists(os.path.join(cd, 'sites-available', 'mod-heat-api.conf')) \
-            else 'heat-api'
+        # the sample sites' names (heat-api.conf before they were named heat-api-mod_heat.conf)
+        self.renamed = os.path.exists(os.path.join(cd, 'sites-available', 'heat-api-mod_heat.conf'))
         self.ports = {'default': free_port()}
         self.copy.edit('ports.conf', (r'^Listen 80$', 'Listen 127.0.0.1:%d' % self.ports['default']),
                        (r'^(\s*)Listen 443$', r'\1Listen 127.0.0.1:%d' % free_port()))
@@ -81,7 +81,7 @@ class Deployment:
         self.server = None
 
     def mod_site(self, api):
-        return self.site + ('-cfn' if api == 'cfn' else '')
+        return API_NAMES[api] + ('-mod_heat' if self.renamed else '')
 
     def run(self, *cmd):
         rc, out = self.copy.run(*cmd)
