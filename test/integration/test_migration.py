@@ -208,8 +208,9 @@ class Deployment:
 
     def migrate(self):
         self.run('/usr/sbin/a2enmod', 'heat')
-        self.copy.edit('mods-available/heat.conf', (r'^(\s*HeatConfigFile) /etc/heat/heat.conf',
-                                                    r'\1 ' + self.stack.heat_conf))
+        # the same heat.conf as the Python services read (the shipped line may be commented out)
+        self.copy.edit('mods-available/heat.conf', (r'^(\s*)#?(HeatConfigFile) /etc/heat/heat.conf',
+                                                    r'\1\2 ' + self.stack.heat_conf))
         self.run('/usr/sbin/a2dissite', *self.before_sites.values())
         if self.kind == 'mod_wsgi':
             # the mod_heat sites in place of the mod_wsgi vhosts, on the ports those used
