@@ -33,6 +33,7 @@ static int heat_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
 {
     heat_log_set_callback(heat_log_to_httpd, s);
     heat_log_set_level_check(heat_log_level_enabled);
+    heat_dir_conf_mounts(pconf, s);
     return heat_config_check(pconf, plog, ptemp, s);
 }
 

@@ -71,6 +71,8 @@ extern const command_rec heat_cmds[];
 void *heat_server_conf_create(apr_pool_t *p, server_rec *s);
 void *heat_server_conf_merge(apr_pool_t *p, void *base, void *add);
 void *heat_dir_conf_create(apr_pool_t *p, char *dir);
+/* check_config: gives every <Location> that sets a handler its mount point. */
+void heat_dir_conf_mounts(apr_pool_t *p, server_rec *s);
 /* check_config hook: compiles the route tables and loads heat.conf for every server; an
  * error stops startup and `apachectl -t`. */
 /* Whether vs uses the module config of a server before it in the list (a virtual host without

@@ -47,6 +47,31 @@ void *heat_dir_conf_create(apr_pool_t *p, char *dir)
     return conf;
 }
 
+/* Apache creates a module's per-directory config only for sections holding one of its
+ * directives, and every Heat directive is server-wide: a <Location /prefix> holding only
+ * SetHandler would inherit the vhost's empty mount point. So every <Location> that sets a
+ * handler gets one here, with its path; the merge (add wins) then takes the mount point from
+ * the innermost section that set the handler, not from a nested section that only adds, say,
+ * headers. A <LocationMatch> has no literal prefix and mounts at the root, as the vhost does. */
+void heat_dir_conf_mounts(apr_pool_t *p, server_rec *s)
+{
+    server_rec *vs;
+    int i;
+
+    for (vs = s; vs; vs = vs->next) {
+        core_server_config *csc = ap_get_core_module_config(vs->module_config);
+        ap_conf_vector_t **sections = (ap_conf_vector_t **)csc->sec_url->elts;
+
+        for (i = 0; i < csc->sec_url->nelts; i++) {
+            core_dir_config *cd = ap_get_core_module_config(sections[i]);
+            if (!cd || !cd->expr_handler || ap_get_module_config(sections[i], &heat_module))
+                continue;
+            ap_set_module_config(sections[i], &heat_module,
+                                 heat_dir_conf_create(p, cd->r ? NULL : cd->d));
+        }
+    }
+}
+
 static const char *directive_origin(cmd_parms *cmd)
 {
     return apr_psprintf(cmd->pool, "%s at %s:%d", cmd->cmd->name,
