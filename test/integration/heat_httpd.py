@@ -79,6 +79,9 @@ SECRET_PATTERNS = [re.compile(p, re.I) for p in (
 )] + [re.compile(re.escape(s)) for s in SECRETS + (SECRET_TOKEN,)]
 
 
+SHUTDOWN_RACE_RE = re.compile(r'AH03092: \w*lingering_close: apr_pollset_add failure')
+
+
 class ErrorLog:
     """The error log as an oracle: lines at level warn or worse that the test did not declare
     expected, and any line that looks like it holds a secret, are failures."""
@@ -87,6 +90,7 @@ class ErrorLog:
         self.path = path
         self.pos = 0
         self.expected = []
+        self.shutdown_races = set()    # lines of httpd's own races while it stops (see stop())
 
     def size(self):
         try:
@@ -122,7 +126,7 @@ class ErrorLog:
                     bad.append('secret in log (%s): %s' % (p.pattern, line))
                     break
             m = LOG_LINE_RE.match(line)
-            if m and m.group('level') in BAD_LEVELS:
+            if m and m.group('level') in BAD_LEVELS and line not in self.shutdown_races:
                 if not any(e.search(line) for e in self.expected):
                     bad.append('unexpected %s: %s' % (m.group('level'), line))
         return bad
@@ -364,6 +368,7 @@ class HttpdServer:
             raise RuntimeError('PID file of %s says %d, but we started %d; not signalling %d'
                                % (self.name, file_pid, pid, file_pid))
         kids = children_of(pid)
+        stop_pos = self.log.size()
         if proc.poll() is None:
             os.kill(pid, signal.SIGTERM)
         try:
@@ -374,6 +379,12 @@ class HttpdServer:
             raise RuntimeError('httpd %s did not stop within %ds after SIGTERM' % (self.name, timeout))
         if not wait_gone(kids, timeout):
             raise RuntimeError('children %s of httpd %s still alive after it stopped' % (kids, self.name))
+        # mpm_event's own race: a connection still in lingering close when the child's pollset is
+        # torn down by the stop logs AH03092 "apr_pollset_add failure" (EBADF). Only after our
+        # SIGTERM, so it says nothing of mod_heat; anywhere else it still fails the test.
+        for line in self.log.lines_since(stop_pos):
+            if SHUTDOWN_RACE_RE.search(line):
+                self.log.shutdown_races.add(line)
 
     def restart(self):
         self.stop()
