@@ -61,6 +61,10 @@ SOAK_SAMPLE=${BENCH_SOAK_SAMPLE:-10}        # seconds between memory samples
 SOAK_CREATE=${BENCH_SOAK_CREATE_PERIOD:-5}  # a stack created and deleted every N s (0: none)
 SOAK_ROUTES=${BENCH_SOAK_ROUTES:-}          # only these wrk routes (default: all)
 SOAK_MAX_GROWTH=${BENCH_SOAK_MAX_GROWTH:-2} # percent per child
+SOAK_FILL_MAX=${BENCH_SOAK_FILL_MAX:-480}    # at most this long, fill the token cache first (0: no)
+# glibc arenas of Apache in the soak, as README "Limits" recommends (empty: glibc's default, one
+# per thread up to 8 x cores)
+SOAK_ARENAS=${BENCH_MALLOC_ARENA_MAX-2}
 STACK_MODE=${BENCH_STACK:-shared}
 KEEP_STACK=${BENCH_KEEP_STACK:-0}
 case $STACK_MODE in
@@ -298,7 +302,8 @@ for v in BENCH_QUICK BENCH_DURATION BENCH_RUNS BENCH_WARMUP BENCH_THREADS BENCH_
     BENCH_STARTUP_TRIES BENCH_CASES BENCH_APACHE_PROCS BENCH_APACHE_THREADS BENCH_PORT \
     BENCH_PY_WORKERS BENCH_PY_STARTUP BENCH_STACK BENCH_KEEP_STACK BENCH_STACK_DIR BENCH_SOAK \
     BENCH_SOAK_SECONDS BENCH_SOAK_WARMUP BENCH_SOAK_CONNS BENCH_SOAK_SAMPLE \
-    BENCH_SOAK_CREATE_PERIOD BENCH_SOAK_ROUTES BENCH_SOAK_MAX_GROWTH; do
+    BENCH_SOAK_CREATE_PERIOD BENCH_SOAK_ROUTES BENCH_SOAK_MAX_GROWTH BENCH_SOAK_FILL_MAX \
+    BENCH_MALLOC_ARENA_MAX; do
     if [ -n "${!v:-}" ]; then CMD="$v='${!v}' $CMD"; fi
 done
 
@@ -306,13 +311,15 @@ if [ "$SOAK" = 1 ]; then
     [ "${1:-}" = soak ] && CMD="$CMD soak"
     say "soak: mod_heat on 127.0.0.1:$PORT ($APACHE_PROCS x $APACHE_THREADS; heat-api-cfn also on /v1/), $SOAK_SECONDS s; output in $OUT"
     rc=0
+    if [ -n "$SOAK_ARENAS" ]; then export MALLOC_ARENA_MAX=$SOAK_ARENAS; else unset MALLOC_ARENA_MAX; fi
     "$PY" "$HERE/soak.py" \
         --stack-json "$STACK_DIR/stack.json" --stack-dir "$STACK_DIR" --out "$OUT" \
         --httpd "$HTTPD" --httpd-conf "$APACHE_CONF" --httpd-pidfile "$APACHE_PID" --port "$PORT" \
         --apache-desc "Apache event MPM :$PORT, $APACHE_PROCS x $APACHE_THREADS threads" \
         --seconds "$SOAK_SECONDS" --warmup "$SOAK_WARMUP" --threads "$THREADS" --conns "$SOAK_CONNS" \
         --timeout "$WRK_TIMEOUT" --sample "$SOAK_SAMPLE" --create-period "$SOAK_CREATE" \
-        --max-growth "$SOAK_MAX_GROWTH" --routes "$SOAK_ROUTES" --command "$CMD" 8>&- || rc=$?
+        --max-growth "$SOAK_MAX_GROWTH" --routes "$SOAK_ROUTES" --fill-max "$SOAK_FILL_MAX" \
+        --command "$CMD" 8>&- || rc=$?
     exit $rc
 fi
 

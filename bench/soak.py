@@ -332,6 +332,10 @@ def main():
     ap.add_argument("--max-growth", type=float, default=2.0, help="per child, percent")
     ap.add_argument("--routes", default="", help="only these wrk routes (default: all)")
     ap.add_argument("--command", default="bench/run.sh soak")
+    ap.add_argument("--fill-max", type=int, default=480,
+                    help="before the soak: at most this many seconds of token cache filling (0: none)")
+    ap.add_argument("--fill-routes", default="cfn-signed badtoken-new",
+                    help="the routes that fill the token cache (a new entry per request)")
     args = ap.parse_args()
     if args.warmup >= args.seconds:
         die("the warm-up must be shorter than the soak")
@@ -370,6 +374,11 @@ def main():
         f"wrk -t{args.threads} -c{args.conns}, routes {' '.join(routes)}, a stack created and "
         f"deleted every {args.create_period:g} s")
 
+    env = dict(os.environ, SOAK_PROJECT=project, SOAK_STACK_ID=stack_id, SOAK_TOKEN=token,
+               SOAK_INVALID=invalid, SOAK_CFN_FILE=cfn_file, SOAK_ROUTES=" ".join(routes))
+    signer.start()
+    fill = fill_token_cache(args, base, env, parent) if args.fill_max > 0 and routes else None
+
     access_log = os.path.join(args.out, "logs", "access.log")
     error_log = os.path.join(args.out, "logs", "error.log")
     log_off = bench.log_size(access_log)
@@ -378,8 +387,6 @@ def main():
     sampler = Sampler(csv_path, parent, args.warmup, args.sample)
     churn = Churn(base, project, token, args.create_period) if args.create_period > 0 else None
 
-    env = dict(os.environ, SOAK_PROJECT=project, SOAK_STACK_ID=stack_id, SOAK_TOKEN=token,
-               SOAK_INVALID=invalid, SOAK_CFN_FILE=cfn_file, SOAK_ROUTES=" ".join(routes))
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.conns}", f"-d{args.seconds}s",
            "--timeout", f"{args.timeout}s", "-s", SOAK_LUA, base]
     if not routes:
@@ -387,7 +394,6 @@ def main():
     t0 = time.monotonic()
     wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            env=env)
-    signer.start()
     if churn:
         churn.start()
     out = []
@@ -444,6 +450,8 @@ def main():
 
     res = verdict(args, routes, sampler.rows, parent, w, acc, churn, errors, left, wall)
     res["access_times"] = acc_times
+    res["fill"] = fill
+    res["malloc_arena_max"] = os.environ.get("MALLOC_ARENA_MAX", "")
     res.update({"date": time.strftime("%F %T %z"), "command": args.command,
                 "apache": args.apache_desc, "csv": csv_path,
                 "machine": {"nproc": os.cpu_count(), "loadavg_end": open("/proc/loadavg").read().split()[:3]}})
@@ -458,6 +466,57 @@ def main():
     print(report)
     log(f"saved {csv_path}, soak-{stamp}.json and soak-{stamp}.txt in {args.out}")
     sys.exit(0 if res["pass"] else 1)
+
+
+def children_shmem(parent):
+    """{child pid: RssShmem KiB}"""
+    out = {}
+    for p, st in bench.read_procs().items():
+        if st["ppid"] == parent and st["state"] != "Z":
+            m = proc_mem(p)
+            if m:
+                out[p] = m[MEM_KEYS.index("rssshmem")]
+    return out
+
+
+def fill_token_cache(args, base, env, parent):
+    """Runs the routes that store a new token cache entry per request until no child's RssShmem
+    grows any more: the shmcb segment (4 MiB by default, shared) is bounded, and until each
+    child has touched all of it its RSS grows by as much, which is no leak. Stops when every
+    child's RssShmem grew less than 64 KiB in the last 30 s (after at least 60 s), or at
+    --fill-max seconds."""
+    routes = args.fill_routes.split()
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.conns}", f"-d{args.fill_max}s",
+           "--timeout", f"{args.timeout}s", "-s", SOAK_LUA, base]
+    wrk = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=dict(env, SOAK_ROUTES=" ".join(routes)))
+    t0 = time.monotonic()
+    start = children_shmem(parent)
+    hist = []  # (t, {pid: shmem})
+    stopped = "the time limit"
+    try:
+        while wrk.poll() is None:
+            time.sleep(args.sample)
+            t = time.monotonic() - t0
+            hist.append((t, children_shmem(parent)))
+            old = [h for h in hist if h[0] <= t - 30]
+            if t >= 60 and old:
+                before, now = old[-1][1], hist[-1][1]
+                if now and all(now[p] - before.get(p, 0) < 64 for p in now):
+                    stopped = "RssShmem steady"
+                    break
+            if t > args.fill_max + args.timeout + 30:
+                break
+    finally:
+        if wrk.poll() is None:
+            wrk.terminate()
+        wrk.wait(30)
+    end = hist[-1][1] if hist else start
+    res = {"seconds": time.monotonic() - t0, "routes": routes, "stopped": stopped,
+           "shmem_start": start, "shmem_end": end}
+    log(f"token cache filled in {res['seconds']:.0f} s ({stopped}): RssShmem per child " +
+        ", ".join(f"{p} {start.get(p, 0) / 1024:.1f} -> {end[p] / 1024:.1f} MiB" for p in sorted(end)))
+    return res
 
 
 def verdict(args, routes, rows, parent, w, acc, churn, errors, left, wall):
@@ -532,7 +591,13 @@ def render(res):
     w(f"{res['apache']}; wrk -t{s['threads']} -c{s['conns']} -d{s['seconds']}s --timeout "
       f"{s['timeout']}s -s bench/soak.lua; warm-up {s['warmup']} s; RSS sampled every "
       f"{s['sample']:g} s; a stack created and deleted every {s['create_period']:g} s")
-    w(f"command: {res['command']}")
+    w(f"command: {res['command']}; MALLOC_ARENA_MAX={res.get('malloc_arena_max') or '(glibc default)'}")
+    f = res.get("fill")
+    if f:
+        w(f"Before the soak, the token cache was filled ({' '.join(f['routes'])}) for {f['seconds']:.0f} s, "
+          f"until {f['stopped']}: RssShmem per child " +
+          ", ".join(f"{p} {f['shmem_start'].get(p, 0) / 1024:.1f} -> {f['shmem_end'][p] / 1024:.1f} MiB"
+                    for p in sorted(f["shmem_end"])))
     w("")
     w(f"Memory per process (MiB; base = the sample at {res['base_t']:.0f} s, the end of the "
       f"warm-up; end = {res['end_t']:.0f} s; RSS = RssAnon + RssFile + RssShmem):")

@@ -16,8 +16,7 @@
 #include <http_core.h>
 #include <util_mutex.h>
 
-#include <apr_thread_proc.h>
-#include <stdlib.h>
+#include "heat_pool.h"
 #include <string.h>
 
 /* socache consumer name: at most 16 characters, used in file names */
@@ -250,31 +249,9 @@ int heat_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return OK;
 }
 
-/* socache retrieves into a caller's buffer as large as the largest entry may be. Each thread
- * keeps one such buffer for its life (freed at thread exit), and a hit is copied into the
- * request pool at its own size, instead of every lookup taking 256 KiB from the pool. */
-static apr_threadkey_t *lookup_buf_key;
-
-static void lookup_buf_free(void *buf)
-{
-    free(buf);
-}
-
-static unsigned char *lookup_buf(void)
-{
-    void *buf = NULL;
-
-    if (!lookup_buf_key || apr_threadkey_private_get(&buf, lookup_buf_key) != APR_SUCCESS)
-        return NULL;
-    if (!buf) {
-        buf = malloc(HEAT_TOKEN_CACHE_MAX_VALUE);
-        if (buf && apr_threadkey_private_set(buf, lookup_buf_key) != APR_SUCCESS) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    return buf;
-}
+/* socache retrieves into a caller's buffer as large as the largest entry may be: each thread
+ * keeps one (heat_pool.h), and a hit is copied into the request pool at its own size. */
+static heat_scratch_t *lookup_scratch;
 
 void heat_cache_child_init(apr_pool_t *pchild, server_rec *s)
 {
@@ -282,9 +259,8 @@ void heat_cache_child_init(apr_pool_t *pchild, server_rec *s)
 
     if (!cache_ready)
         return;
-    rv = apr_threadkey_private_create(&lookup_buf_key, lookup_buf_free, pchild);
+    rv = heat_scratch_create(&lookup_scratch, HEAT_TOKEN_CACHE_MAX_VALUE, pchild);
     if (rv != APR_SUCCESS) {
-        lookup_buf_key = NULL;
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "HEAT0961: no per-thread token cache "
                      "buffer; token cache lookups allocate from the request pool");
     }
@@ -352,26 +328,32 @@ static int retrieve(server_rec *s, apr_pool_t *p, const unsigned char key[32], c
     return -1;
 }
 
+/* heat_scratch_fill_fn over retrieve() */
+typedef struct {
+    server_rec *s;
+    apr_pool_t *p;
+    const unsigned char *key;
+} lookup_baton_t;
+
+static int lookup_fill(void *baton, unsigned char *buf, unsigned int *len)
+{
+    lookup_baton_t *b = baton;
+    return retrieve(b->s, b->p, b->key, SECTION_VALID, buf, len);
+}
+
 int heat_cache_lookup(server_rec *s, apr_pool_t *p, const unsigned char key[32], int negative_ok,
                       const char **body, apr_size_t *len)
 {
-    unsigned char *buf;
+    lookup_baton_t b = {s, p, key};
     unsigned int n;
     unsigned char tiny[8];
 
     *body = NULL;
     *len = 0;
-    if (!cache_ready)
+    if (!cache_ready || !lookup_scratch)
         return 0;
-    buf = lookup_buf();
-    if (!buf)
-        buf = apr_palloc(p, HEAT_TOKEN_CACHE_MAX_VALUE);
-    n = HEAT_TOKEN_CACHE_MAX_VALUE;
-    if (retrieve(s, p, key, SECTION_VALID, buf, &n) == 1) {
-        *body = apr_pstrmemdup(p, (const char *)buf, n); /* NUL-terminated, n + 1 bytes */
-        *len = n;
+    if (heat_scratch_fetch(lookup_scratch, p, lookup_fill, &b, body, len) == 1)
         return 1;
-    }
     if (negative_ok && invalid_ttl > 0) {
         n = sizeof(tiny);
         if (retrieve(s, p, key, SECTION_INVALID, tiny, &n) == 1)

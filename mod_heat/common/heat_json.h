@@ -39,6 +39,9 @@ char *heat_json_dump(apr_pool_t *p, const json_t *json, size_t flags);
 typedef struct {
     apr_size_t limit; /* values and nodes allowed */
     apr_size_t used;
+    /* JSON bytes that YAML aliases added to the request's documents so far (heat_yaml.c: a
+     * template and its environment share HEAT_YAML_MAX_ALIAS_BYTES) */
+    apr_size_t alias_bytes;
 } heat_nodes_t;
 
 /* max_json_body_size / HEAT_NODE_BYTES (the default body size when 0), at least HEAT_NODES_MIN. */

@@ -2,7 +2,10 @@
 #include "heat_pool.h"
 
 #include <apr_allocator.h>
+#include <apr_strings.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
+#include <stdlib.h>
 
 apr_status_t heat_pool_create_shared(apr_pool_t **out, apr_pool_t *parent)
 {
@@ -35,4 +38,60 @@ int heat_pool_is_shared(apr_pool_t *p)
 {
     apr_allocator_t *a = apr_pool_allocator_get(p);
     return a && apr_allocator_mutex_get(a) != NULL;
+}
+
+struct heat_scratch_t {
+    apr_threadkey_t *key;
+    apr_size_t size;
+};
+
+static void scratch_free(void *buf)
+{
+    free(buf);
+}
+
+apr_status_t heat_scratch_create(heat_scratch_t **out, apr_size_t size, apr_pool_t *p)
+{
+    heat_scratch_t *s = apr_pcalloc(p, sizeof(*s));
+    apr_status_t rv = apr_threadkey_private_create(&s->key, scratch_free, p);
+
+    if (rv != APR_SUCCESS)
+        s->key = NULL; /* still usable: every fetch then takes its room from the pool */
+    s->size = size;
+    *out = s;
+    return rv;
+}
+
+static unsigned char *scratch_get(heat_scratch_t *s)
+{
+    void *buf = NULL;
+
+    if (!s->key || apr_threadkey_private_get(&buf, s->key) != APR_SUCCESS)
+        return NULL;
+    if (!buf) {
+        buf = malloc(s->size);
+        if (buf && apr_threadkey_private_set(buf, s->key) != APR_SUCCESS) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    return buf;
+}
+
+int heat_scratch_fetch(heat_scratch_t *s, apr_pool_t *p, heat_scratch_fill_fn *fill, void *baton,
+                       const char **body, apr_size_t *len)
+{
+    unsigned char *buf = scratch_get(s);
+    unsigned int n;
+    int found;
+
+    if (!buf)
+        buf = apr_palloc(p, s->size);
+    n = (unsigned int)s->size;
+    found = fill(baton, buf, &n);
+    if (found == 1) {
+        *body = apr_pstrmemdup(p, (const char *)buf, n); /* n + 1 bytes */
+        *len = n;
+    }
+    return found;
 }

@@ -136,6 +136,15 @@ static void too_many(apr_pool_t *p, const char *what, const char *message, heat_
 
 static void too_large(apr_pool_t *p, const char *what, const heat_yaml_error_t *yerr, heat_pyexc_t *exc)
 {
+    if (yerr->aliases) {
+        /* a deliberate difference: heat-api has no bound on aliases */
+        pyexc_set(exc, "RequestLimitExceeded",
+                  apr_psprintf(p, "Request limit exceeded: YAML aliases expanded in the %s add %" APR_SIZE_T_FMT
+                                  " bytes to this request's template and environment, more than the %" APR_SIZE_T_FMT
+                                  " bytes allowed.",
+                               what, (apr_size_t)yerr->expanded, (apr_size_t)yerr->limit));
+        return;
+    }
     pyexc_set(exc, "RequestLimitExceeded",
               apr_psprintf(p, "Request limit exceeded: %s size with YAML aliases expanded (%" APR_SIZE_T_FMT
                               " bytes) exceeds maximum allowed size (%" APR_SIZE_T_FMT " bytes).",

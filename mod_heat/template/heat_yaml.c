@@ -141,6 +141,7 @@ typedef struct {
     heat_nodes_t *nodes; /* the request's node budget (NULL: not counted) */
     size_t nodes_start;  /* its count before this document */
     unsigned long expansion;
+    size_t alias_bytes; /* JSON bytes the aliases of this document add (an estimate) */
     unsigned long unique;
     /* every container made for a node, with the one reference the constructor holds (released by
      * containers_cleanup); cleared on failure, which breaks reference loops */
@@ -1352,6 +1353,7 @@ static int compose_event(yctx_t *c, compose_t *cs, yaml_event_t *ev)
         /* too much expansion is refused once the whole stream parsed (a syntax error further on
          * is what heat would report); composing goes on cheaply, aliases are pointers */
         c->expansion = weight_add(c->expansion, node->weight);
+        c->alias_bytes = bytes_add(c->alias_bytes, node->bytes);
         compose_attach(c, cs, node);
         return 1;
     }
@@ -2733,6 +2735,7 @@ static int parse_pass(yctx_t *c, ynode_t **root)
 
     c->anchors = apr_hash_make(c->p);
     c->expansion = 0;
+    c->alias_bytes = 0;
     memset(&cs, 0, sizeof cs);
     parser = apr_pcalloc(c->p, sizeof *parser);
     if (!yaml_parser_initialize(parser)) {
@@ -2777,8 +2780,11 @@ static json_t *load(yctx_t *c)
 
     c->nodes_start = c->nodes ? c->nodes->used : 0;
     result = load_pass(c);
-    if (result)
+    if (result) {
         result = heat_json_own(c->base, json_incref(result));
+        if (c->nodes) /* what this document's aliases added, spent from the request's bound */
+            c->nodes->alias_bytes = bytes_add(c->nodes->alias_bytes, c->alias_bytes);
+    }
     else {
         if (c->nodes)
             c->nodes->used = c->nodes_start; /* a refused document spends nothing */
@@ -2809,6 +2815,7 @@ static json_t *load_pass(yctx_t *c)
         c->err->message = NULL;
         c->err->expanded = 0;
         c->err->limit = 0;
+        c->err->aliases = 0;
     }
     if (!check_printable(c))
         return NULL;
@@ -2850,6 +2857,23 @@ static json_t *load_pass(yctx_t *c)
             c->err->limit = c->max_bytes;
         }
         return NULL;
+    }
+    /* and what the aliases of the request's documents add together (with a request's budget;
+     * alone, a document has the bound above) */
+    if (c->nodes) {
+        size_t added = bytes_add(c->nodes->alias_bytes, c->alias_bytes);
+        if (added > HEAT_YAML_MAX_ALIAS_BYTES) {
+            fail(c, HEAT_YAML_TOO_LARGE, "RequestLimitExceeded",
+                 apr_psprintf(c->p, "YAML aliases add %" APR_SIZE_T_FMT " bytes to the request's documents, more "
+                                    "than the %" APR_SIZE_T_FMT " bytes allowed",
+                              (apr_size_t)added, (apr_size_t)HEAT_YAML_MAX_ALIAS_BYTES));
+            if (c->err) {
+                c->err->expanded = added;
+                c->err->limit = HEAT_YAML_MAX_ALIAS_BYTES;
+                c->err->aliases = 1;
+            }
+            return NULL;
+        }
     }
     if (!root)
         return heat_json_own(c->p, json_null()); /* an empty stream: yaml.load() gives None */

@@ -57,6 +57,13 @@
  * The size counts each scalar's bytes plus 4 (quotes, separator) and 4 per collection. */
 #define HEAT_YAML_EXPANSION_FACTOR 8
 #define HEAT_YAML_MAX_EXPANDED_BYTES ((size_t)HEAT_YAML_EXPANSION_FACTOR * 524288)
+/* What aliases may add to the expanded JSON (each alias counts its node's expanded size, the
+ * way parents count their children), per request: the documents loaded with one node budget
+ * (a template and its environment) share it; without a budget it does not apply. heat's default
+ * max_template_size, so that the RPC message, and the memory bound of the README's "Limits",
+ * stay a small multiple of the body limit. Normal alias use (a block of properties repeated a
+ * few times) adds some KiB. */
+#define HEAT_YAML_MAX_ALIAS_BYTES ((size_t)524288)
 
 typedef enum {
     HEAT_YAML_OK = 0,
@@ -66,7 +73,9 @@ typedef enum {
                               for `!!int ''`); heat does not catch these as YAML errors */
     HEAT_YAML_UNSUPPORTED, /* mod_heat refuses the document (see above); message says why */
     HEAT_YAML_TOO_LARGE,   /* expanded by its aliases, the JSON would exceed the byte bound:
-                              expanded and limit say by how much */
+                              expanded and limit say by how much; with aliases set, what the
+                              aliases add exceeds HEAT_YAML_MAX_ALIAS_BYTES (the request's
+                              documents together) */
     HEAT_YAML_TOO_MANY     /* more nodes than the budget left: message "too many nodes (at most <limit>
                               JSON values and YAML nodes per request)", limit set */
 } heat_yaml_status_t;
@@ -78,6 +87,8 @@ typedef struct {
     const char *message; /* str(exc) (for KeyError the repr of the key, as Python prints it) */
     size_t expanded;     /* HEAT_YAML_TOO_LARGE: the expanded size (saturating at SIZE_MAX) */
     size_t limit;        /* HEAT_YAML_TOO_LARGE: the bound */
+    int aliases;         /* HEAT_YAML_TOO_LARGE: the bound on what aliases add (expanded: the
+                            bytes they add to this request's documents) */
 } heat_yaml_error_t;
 
 /* yaml.load(text, Loader=yaml_loader) for a Python str (text is UTF-8; it may contain NUL

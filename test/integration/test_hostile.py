@@ -392,6 +392,59 @@ case('yaml-anchor-flood')(
 case('yaml-env-bomb')(
     lambda ctx: native(ctx, '/validate', {'template': {'heat_template_version': '2018-08-31'},
                                           'environment': big_alias(100, 2000)}, (400,)))
+# ---- YAML aliases at the request's bound (README "Limits": what aliases add to the template and
+# the environment together, HEAT_YAML_MAX_ALIAS_BYTES). Each alias adds its scalar's bytes + 4.
+ALIAS_BYTES = 524288
+
+
+def alias_edge(refs, over):
+    """The scalar size at which refs aliases add just under (over: a few bytes over) the bound."""
+    return ALIAS_BYTES // refs - 4 + (1 if over else 0)
+
+
+def aliased_template(scalar, refs, params=0):
+    """Valid HOT: parameters p0..p<refs> whose defaults alias one scalar; params: parameters
+    without defaults (for an environment's parameter_defaults)."""
+    lines = ['heat_template_version: 2018-08-31', 'parameters:']
+    if refs:
+        lines.append('  p0: {type: string, default: &b "%s"}' % ('x' * scalar))
+        lines += ['  p%d: {type: string, default: *b}' % i for i in range(1, refs + 1)]
+    lines += ['  e%d: {type: string}' % i for i in range(params)]
+    return '\n'.join(lines) + '\n'
+
+
+def aliased_environment(scalar, refs):
+    lines = ['parameter_defaults:', '  e0: &b "%s"' % ('x' * scalar)]
+    lines += ['  e%d: *b' % i for i in range(1, refs + 1)]
+    return '\n'.join(lines) + '\n'
+
+
+ALIAS_REFUSED = b'YAML aliases expanded in the '
+for over in (False, True):
+    word = 'over' if over else 'under'
+    allow = (400,) if over else (200,)
+    extra = {'want': ALIAS_REFUSED} if over else {}
+    case('yaml-alias-bound-template-%s' % word)(
+        lambda ctx, o=over, a=allow, x=extra: dict(
+            native(ctx, '/validate', {'template': aliased_template(alias_edge(5, o), 5)}, a), **x))
+    case('yaml-alias-bound-environment-%s' % word)(
+        lambda ctx, o=over, a=allow, x=extra: dict(
+            native(ctx, '/validate', {'template': aliased_template(0, 0, params=6),
+                                      'environment': aliased_environment(alias_edge(5, o), 5)}, a), **x))
+    case('yaml-alias-bound-create-%s' % word)(
+        lambda ctx, o=over, x=extra: dict(
+            native(ctx, '/stacks/preview', {'stack_name': 'hostile', 'template': aliased_template(alias_edge(5, o), 5)},
+                   (400,) if o else (200, 404)), **x))
+    case('yaml-alias-bound-cfn-%s' % word, 'cfn')(
+        lambda ctx, o=over, a=allow: cfn(ctx, [('Action', 'ValidateTemplate'),
+                                               ('TemplateBody', aliased_template(alias_edge(5, o), 5))], a))
+# each document under the bound, the two together over it (and, with fewer references, under)
+for over in (False, True):
+    case('yaml-alias-bound-shared-%s' % ('over' if over else 'under'))(
+        lambda ctx, o=over: dict(
+            native(ctx, '/validate', {'template': aliased_template(alias_edge(6, o), 3, params=4),
+                                      'environment': aliased_environment(alias_edge(6, o), 3)},
+                   (400,) if o else (200,)), **({'want': ALIAS_REFUSED} if o else {})))
 # the files are sent to the engine as text (the engine parses them, with PyYAML's shared aliases)
 case('yaml-files-bomb')(
     lambda ctx: native(ctx, '/validate', {'template': {'heat_template_version': '2018-08-31',

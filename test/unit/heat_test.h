@@ -28,7 +28,9 @@
     X(pycompat)             \
     X(stats)                \
     X(cors)                 \
-    X(profiler)
+    X(profiler)             \
+    X(runtime)              \
+    X(alias_budget)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));
