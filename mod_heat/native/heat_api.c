@@ -468,3 +468,29 @@ const char *heat_api_slash(apr_pool_t *p, const char *path)
 {
     return *path ? apr_pstrcat(p, "/", path, NULL) : "";
 }
+
+json_t *heat_api_link(heat_call_t *call, const json_t *identity, const char *path, const char *rel)
+{
+    json_t *id = json_pack("{s:O?, s:O?, s:O?, s:s}", "tenant", json_object_get(identity, "tenant"),
+                           "stack_name", json_object_get(identity, "stack_name"), "stack_id",
+                           json_object_get(identity, "stack_id"), "path", path);
+    const char *url = id ? heat_api_stack_url(call, id) : NULL;
+    json_decref(id);
+    return json_pack("{s:s?, s:s}", "href", url, "rel", rel);
+}
+
+int heat_api_resource_state(heat_call_t *call, json_t *out, const char *key, json_t *value,
+                            const json_t *action)
+{
+    if (strcmp(key, "resource_status") == 0 && json_is_string(action) && json_is_string(value)) {
+        json_object_set_new(out, key, json_string(apr_pstrcat(call->p, json_string_value(action), "_",
+                                                              json_string_value(value), NULL)));
+        return 1;
+    }
+    if (strcmp(key, "resource_name") == 0) {
+        json_object_set(out, "logical_resource_id", value);
+        json_object_set(out, key, value);
+        return 1;
+    }
+    return 0;
+}

@@ -144,4 +144,14 @@ int heat_api_fetch_template(void *baton, apr_pool_t *p, const char *url, const c
 const char *heat_api_parent_path(apr_pool_t *p, const char *path);
 const char *heat_api_slash(apr_pool_t *p, const char *path);
 
+/* util.make_link: {"href": the URL of identity's stack (tenant, stack_name, stack_id) at path,
+ * "rel": rel}. A new reference. */
+json_t *heat_api_link(heat_call_t *call, const json_t *identity, const char *path, const char *rel);
+
+/* What format_event and format_resource share: resource_status joined with resource_action
+ * ("CREATE_COMPLETE", hiding the engine's split), resource_name also as logical_resource_id.
+ * 1 if key was one of those and is written to out, 0 to let the caller handle it. */
+int heat_api_resource_state(heat_call_t *call, json_t *out, const char *key, json_t *value,
+                            const json_t *action);
+
 #endif

@@ -22,16 +22,6 @@ static int key_listed(const char *const *keys, const char *key)
     return 0;
 }
 
-static json_t *event_link(heat_call_t *call, const json_t *identity, const char *path, const char *rel)
-{
-    json_t *id = json_pack("{s:O, s:O, s:O, s:s}", "tenant", json_object_get(identity, "tenant"), "stack_name",
-                           json_object_get(identity, "stack_name"), "stack_id",
-                           json_object_get(identity, "stack_id"), "path", path);
-    const char *url = id ? heat_api_stack_url(call, id) : NULL;
-    json_decref(id);
-    return json_pack("{s:s?, s:s}", "href", url, "rel", rel);
-}
-
 /* events.format_event */
 static json_t *format_event(heat_call_t *call, const json_t *event, const char *const *keys)
 {
@@ -49,27 +39,20 @@ static json_t *format_event(heat_call_t *call, const json_t *event, const char *
             const char *slash = path ? strrchr(path, '/') : NULL;
             json_object_set_new(out, "id", json_string(slash ? slash + 1 : ""));
             links = json_array();
-            json_array_append_new(links, event_link(call, value, path ? path : "", "self"));
-            json_array_append_new(links, event_link(call, value, resource_path, "resource"));
-            json_array_append_new(links, event_link(call, value, heat_api_slash(call->p, heat_api_parent_path(call->p, resource_path)), "stack"));
+            json_array_append_new(links, heat_api_link(call, value, path ? path : "", "self"));
+            json_array_append_new(links, heat_api_link(call, value, resource_path, "resource"));
+            json_array_append_new(links, heat_api_link(call, value, heat_api_slash(call->p, heat_api_parent_path(call->p, resource_path)), "stack"));
             json_object_set_new(out, "links", links);
         }
         else if (strcmp(key, "stack_identity") == 0 || strcmp(key, "stack_name") == 0 ||
                  strcmp(key, "resource_action") == 0)
             continue;
-        else if (strcmp(key, "resource_status") == 0 && action)
-            json_object_set_new(out, key, json_string(apr_pstrcat(call->p, json_string_value(action), "_",
-                                                                  json_string_value(value), NULL)));
-        else if (strcmp(key, "resource_name") == 0) {
-            json_object_set(out, "logical_resource_id", value);
-            json_object_set(out, key, value);
-        }
-        else
+        else if (!heat_api_resource_state(call, out, key, value, action))
             json_object_set(out, key, value);
     }
     if (json_is_object(root) && links) {
         const char *root_path = json_string_value(json_object_get(root, "path"));
-        json_array_append_new(links, event_link(call, root, root_path ? root_path : "", "root_stack"));
+        json_array_append_new(links, heat_api_link(call, root, root_path ? root_path : "", "root_stack"));
     }
     return out;
 }

@@ -62,16 +62,6 @@ static const char *py_str(apr_pool_t *p, const json_t *v)
 
 /* ---- view --------------------------------------------------------------------------------- */
 
-static json_t *make_link(heat_call_t *call, const json_t *identity, const char *path, const char *rel)
-{
-    json_t *id = json_pack("{s:O?, s:O?, s:O?, s:s}", "tenant", json_object_get(identity, "tenant"),
-                           "stack_name", json_object_get(identity, "stack_name"), "stack_id",
-                           json_object_get(identity, "stack_id"), "path", path);
-    const char *url = id ? heat_api_stack_url(call, id) : NULL;
-    json_decref(id);
-    return json_pack("{s:s?, s:s}", "href", url, "rel", rel);
-}
-
 /* resources.format_resource: the engine's resource dict as the API shows it (links instead of
  * the identities, action and status joined, metadata dropped). A new reference. */
 static json_t *format_resource(heat_call_t *call, const json_t *resource)
@@ -87,11 +77,11 @@ static json_t *format_resource(heat_call_t *call, const json_t *resource)
             const char *path = json_string_value(json_object_get(value, "path"));
             const json_t *nested = json_object_get(resource, "nested_stack_id");
             json_t *links = json_array();
-            json_array_append_new(links, make_link(call, value, path ? path : "", "self"));
-            json_array_append_new(links, make_link(call, value, heat_api_parent_path(call->p, path ? path : ""), "stack"));
+            json_array_append_new(links, heat_api_link(call, value, path ? path : "", "self"));
+            json_array_append_new(links, heat_api_link(call, value, heat_api_parent_path(call->p, path ? path : ""), "stack"));
             if (json_is_object(nested) && json_object_size(nested)) {
                 const char *npath = json_string_value(json_object_get(nested, "path"));
-                json_array_append_new(links, make_link(call, nested, npath ? npath : "", "nested"));
+                json_array_append_new(links, heat_api_link(call, nested, npath ? npath : "", "nested"));
             }
             json_object_set_new(out, "links", links);
         }
@@ -99,14 +89,7 @@ static json_t *format_resource(heat_call_t *call, const json_t *resource)
                  strcmp(key, "resource_action") == 0 || strcmp(key, "nested_stack_id") == 0 ||
                  strcmp(key, "metadata") == 0)
             continue;
-        else if (strcmp(key, "resource_status") == 0 && json_is_string(action) && json_is_string(value))
-            json_object_set_new(out, key, json_string(apr_pstrcat(call->p, json_string_value(action), "_",
-                                                                  json_string_value(value), NULL)));
-        else if (strcmp(key, "resource_name") == 0) {
-            json_object_set(out, "logical_resource_id", value);
-            json_object_set(out, key, value);
-        }
-        else
+        else if (!heat_api_resource_state(call, out, key, value, action))
             json_object_set(out, key, value);
     }
     return out;
