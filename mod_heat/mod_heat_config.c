@@ -247,14 +247,28 @@ int heat_config_seen_before(server_rec *s, server_rec *vs)
     return 0;
 }
 
+/* Whether any SetHandler of the configuration (server, vhost or section) names handler. */
+static int conftree_sets_handler(apr_pool_t *p, const ap_directive_t *d, const char *handler)
+{
+    for (; d; d = d->next) {
+        const char *args = d->args;
+        if (strcasecmp(d->directive, "SetHandler") == 0 && args &&
+            strcasecmp(ap_getword_conf(p, &args), handler) == 0)
+            return 1;
+        if (conftree_sets_handler(p, d->first_child, handler))
+            return 1;
+    }
+    return 0;
+}
+
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     const heat_routes_t *native = NULL, *cfn = NULL;
     heat_routes_t *built;
     const char *err;
     server_rec *vs;
+    int serves_cfn = conftree_sets_handler(ptemp, ap_conftree, HEAT_HANDLER_CFN);
     (void)plog;
-    (void)ptemp;
 
     /* Route tables are the same for every server: compile them once. */
     if ((err = heat_native_routes_create(pconf, &built))) {
@@ -302,7 +316,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                          "HEAT0003: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (sc->conf && (err = heat_settings_flavor_error(ptemp, &sc->settings, sc->conf))) {
+        if (sc->conf && (err = heat_settings_flavor_error(ptemp, &sc->settings, sc->conf, serves_cfn))) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT1002: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;

@@ -125,10 +125,14 @@ const char *heat_settings_load(heat_settings_t *st, apr_pool_t *p, const heat_co
     return heat_cors_settings_finish(&st->cors, p, c);
 }
 
-const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c)
+const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c,
+                                       int serves_cfn)
 {
     const char *f = st->paste_flavor;
 
+    if (f && strcmp(f, "noauth") == 0 && serves_cfn)
+        return apr_psprintf(p, "[paste_deploy] flavor = noauth: Unable to load heat-api-cfn-noauth from "
+                            "configuration file %s.", heat_conf_str(c, "paste_deploy", "api_paste_config"));
     if (!f || strcmp(f, "standalone") == 0 || strcmp(f, "noauth") == 0)
         return NULL;
     if (strcmp(f, "custombackend") == 0)

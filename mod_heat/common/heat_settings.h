@@ -36,7 +36,10 @@ void heat_settings_derive(heat_settings_t *st, const heat_conf_t *c);
  * default, standalone, noauth); else why the start is refused: heat-api refuses a flavor
  * whose pipeline heat-api-<flavor> is not in its api-paste.ini with "Unable to load
  * heat-api-<flavor> from configuration file <api_paste_config>.", and mod_heat does not run
- * the custombackend pipeline (an engine call per request) it does not implement. */
-const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c);
+ * the custombackend pipeline (an engine call per request) it does not implement. serves_cfn:
+ * whether the CFN API is configured (SetHandler heat-api-cfn): heat-api-cfn has no noauth
+ * pipeline, so it refuses that flavor where heat-api runs it. */
+const char *heat_settings_flavor_error(apr_pool_t *p, const heat_settings_t *st, const heat_conf_t *c,
+                                       int serves_cfn);
 
 #endif

@@ -60,3 +60,17 @@ def test_custombackend_refused(httpd_factory):
     conf = base_heat_conf({'paste_deploy': [('flavor', 'custombackend')]})
     server = httpd_factory('cfg-flavor-custombackend', heat_conf=conf)
     assert_refused(server, [r'HEAT1002: .*heat-api-custombackend pipeline .* not implemented by mod_heat'])
+
+
+def test_noauth_refused_where_cfn_is_served(httpd_factory):
+    """heat-api has a heat-api-noauth pipeline, heat-api-cfn none: with both APIs configured the
+    start is refused with heat-api-cfn's words; the native API alone runs noauth."""
+    conf = base_heat_conf({'paste_deploy': [('flavor', 'noauth'),
+                                            ('api_paste_config', '/etc/heat/api-paste.ini')]})
+    server = httpd_factory('cfg-flavor-noauth-cfn', heat_conf=conf)
+    assert_refused(server, [r'HEAT1002: mod_heat: \[paste_deploy\] flavor = noauth: Unable to load '
+                            r'heat-api-cfn-noauth from configuration file /etc/heat/api-paste\.ini\.'])
+    server = httpd_factory('cfg-flavor-noauth-native', apis=('api',), heat_conf=conf)
+    server.log.expect(r'HEAT1000: heat\.conf: \[paste_deploy\] api_paste_config is set')
+    server.start()
+    assert request(server.ports['api'], 'GET', '/').status == 300

@@ -415,25 +415,37 @@ START_TEST(test_flavor_error)
     const char *err;
 
     ck_assert_ptr_null(heat_settings_load(&st, heat_test_pool, c));
-    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c));
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c, 1));
     c = parse("[paste_deploy]\nflavor = noauth\n", NULL);
     heat_settings_load(&st, heat_test_pool, c);
-    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c));
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c, 0));
     c = parse("[paste_deploy]\nflavor =\n", NULL);
     heat_settings_load(&st, heat_test_pool, c);
-    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c));
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c, 1));
 
     c = parse("[paste_deploy]\nflavor = keystone\napi_paste_config = /etc/heat/api-paste.ini\n", NULL);
     heat_settings_load(&st, heat_test_pool, c);
-    err = heat_settings_flavor_error(heat_test_pool, &st, c);
+    err = heat_settings_flavor_error(heat_test_pool, &st, c, 1);
     ck_assert_ptr_nonnull(err);
     ck_assert_str_eq(err, "[paste_deploy] flavor = keystone: Unable to load heat-api-keystone from "
                           "configuration file /etc/heat/api-paste.ini.");
     c = parse("[paste_deploy]\nflavor = custombackend\n", NULL);
     heat_settings_load(&st, heat_test_pool, c);
-    err = heat_settings_flavor_error(heat_test_pool, &st, c);
+    err = heat_settings_flavor_error(heat_test_pool, &st, c, 1);
     ck_assert_ptr_nonnull(err);
     ck_assert_ptr_nonnull(strstr(err, "heat-api-custombackend pipeline"));
+
+    /* heat-api-cfn has no heat-api-cfn-noauth pipeline: noauth only where CFN is not served */
+    c = parse("[paste_deploy]\nflavor = noauth\napi_paste_config = /etc/heat/api-paste.ini\n", NULL);
+    heat_settings_load(&st, heat_test_pool, c);
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c, 0));
+    err = heat_settings_flavor_error(heat_test_pool, &st, c, 1);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_str_eq(err, "[paste_deploy] flavor = noauth: Unable to load heat-api-cfn-noauth from "
+                          "configuration file /etc/heat/api-paste.ini.");
+    c = parse("[paste_deploy]\nflavor = standalone\n", NULL);
+    heat_settings_load(&st, heat_test_pool, c);
+    ck_assert_ptr_null(heat_settings_flavor_error(heat_test_pool, &st, c, 1));
 }
 END_TEST
 
