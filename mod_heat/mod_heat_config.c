@@ -247,18 +247,45 @@ int heat_config_seen_before(server_rec *s, server_rec *vs)
     return 0;
 }
 
-/* Whether any SetHandler of the configuration (server, vhost or section) names handler. */
-static int conftree_sets_handler(apr_pool_t *p, const ap_directive_t *d, const char *handler)
+/* Where the configuration sets "SetHandler handler": outside any <VirtualHost> (every server
+ * inherits it: *everywhere = 1), or inside the <VirtualHost> sections whose "file:line" are the
+ * keys of the returned table (a server_rec knows the file and line it was defined at). */
+static apr_table_t *vhosts_setting_handler(apr_pool_t *p, const ap_directive_t *d, const char *handler,
+                                           const ap_directive_t *vhost, apr_table_t *found, int *everywhere)
 {
     for (; d; d = d->next) {
         const char *args = d->args;
         if (strcasecmp(d->directive, "SetHandler") == 0 && args &&
-            strcasecmp(ap_getword_conf(p, &args), handler) == 0)
-            return 1;
-        if (conftree_sets_handler(p, d->first_child, handler))
-            return 1;
+            strcasecmp(ap_getword_conf(p, &args), handler) == 0) {
+            if (vhost)
+                apr_table_setn(found, apr_psprintf(p, "%s:%d", vhost->filename, vhost->line_num), "1");
+            else
+                *everywhere = 1;
+        }
+        vhosts_setting_handler(p, d->first_child, handler,
+                               strcasecmp(d->directive, "<VirtualHost") == 0 ? d : vhost, found, everywhere);
     }
-    return 0;
+    return found;
+}
+
+/* The module configs (a vhost without Heat directives shares the main server's) of the servers
+ * that set "SetHandler handler", as a set keyed by the config's address. */
+static apr_hash_t *configs_setting_handler(apr_pool_t *p, server_rec *s, const char *handler)
+{
+    int everywhere = 0;
+    apr_table_t *vhosts = vhosts_setting_handler(p, ap_conftree, handler, NULL, apr_table_make(p, 4),
+                                                 &everywhere);
+    apr_hash_t *configs = apr_hash_make(p);
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next)
+        if (everywhere || (vs->is_virtual && vs->defn_name &&
+                           apr_table_get(vhosts, apr_psprintf(p, "%s:%u", vs->defn_name, vs->defn_line_number)))) {
+            void **key = apr_palloc(p, sizeof(*key));   /* the hash keeps a pointer to the key */
+            *key = ap_get_module_config(vs->module_config, &heat_module);
+            apr_hash_set(configs, key, sizeof(*key), "1");
+        }
+    return configs;
 }
 
 int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -267,7 +294,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
     heat_routes_t *built;
     const char *err;
     server_rec *vs;
-    int serves_cfn = conftree_sets_handler(ptemp, ap_conftree, HEAT_HANDLER_CFN);
+    apr_hash_t *serving_cfn = configs_setting_handler(ptemp, s, HEAT_HANDLER_CFN);
     (void)plog;
 
     /* Route tables are the same for every server: compile them once. */
@@ -290,6 +317,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
 
         if (heat_config_seen_before(s, vs))
             continue;
+        err = NULL;
         sc->native_routes = native;
         sc->cfn_routes = cfn;
         sc->same_as = NULL;
@@ -307,20 +335,21 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
                 break;
             }
         }
-        if (sc->same_as)
-            continue;
-        if ((err = conf_load(pconf, sc, &sc->conf)) == NULL && sc->conf)
+        if (!sc->same_as && (err = conf_load(pconf, sc, &sc->conf)) == NULL && sc->conf)
             err = heat_settings_load(&sc->settings, pconf, sc->conf);
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT0003: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (sc->conf && (err = heat_settings_flavor_error(ptemp, &sc->settings, sc->conf, serves_cfn))) {
+        if (sc->conf && (err = heat_settings_flavor_error(ptemp, &sc->settings, sc->conf,
+                                                          apr_hash_get(serving_cfn, &sc, sizeof(sc)) != NULL))) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT1002: mod_heat: %s", err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (sc->same_as)
+            continue;
         if (!sc->conf) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0006: no heat.conf for this server "
                          "(%s is absent and no Heat directive is set)", HEAT_DEFAULT_CONFIG_FILE);

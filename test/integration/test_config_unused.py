@@ -74,3 +74,12 @@ def test_noauth_refused_where_cfn_is_served(httpd_factory):
     server.log.expect(r'HEAT1000: heat\.conf: \[paste_deploy\] api_paste_config is set')
     server.start()
     assert request(server.ports['api'], 'GET', '/').status == 300
+
+
+def test_noauth_in_the_native_vhost_only(httpd_factory):
+    """The flavor is per server: noauth set in the heat-api vhost alone, the CFN vhost keeping the
+    default pipeline, starts (as heat-api noauth beside a default heat-api-cfn does)."""
+    server = httpd_factory('cfg-flavor-noauth-vhost', heat_conf=base_heat_conf(),
+                           vhost_extra={'api': '    HeatOption paste_deploy flavor noauth\n'}).start()
+    assert request(server.ports['api'], 'GET', '/v1/').status != 401    # no authentication here
+    assert request(server.ports['cfn'], 'GET', '/').status == 300
