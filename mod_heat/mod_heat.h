@@ -28,6 +28,7 @@ extern module AP_MODULE_DECLARE_DATA heat_module;
 #define HEAT_DIRECTIVE_CONFIG_FILE "HeatConfigFile"
 #define HEAT_DIRECTIVE_CONFIG_DIR "HeatConfigDir"
 #define HEAT_DIRECTIVE_OPTION "HeatOption"
+#define HEAT_DIRECTIVE_RELEASE "HeatRelease"
 
 #define HEAT_HANDLER_NATIVE "heat-api"
 #define HEAT_HANDLER_CFN "heat-api-cfn"
@@ -45,6 +46,8 @@ typedef struct heat_server_conf_t {
     const char *config_file;        /* NULL: unset (default HEAT_DEFAULT_CONFIG_FILE) */
     const char *config_dir;         /* NULL: none */
     apr_array_header_t *overrides;  /* heat_option_override_t, in directive order */
+    int release_set;                /* HeatRelease given here (else inherited, else 19) */
+    heat_release_t release;         /* HeatRelease: the heat-api release reproduced */
     /* Filled in check_config: */
     heat_conf_t *conf;              /* NULL when the default file is absent and nothing was configured */
     heat_settings_t settings;       /* what the request path reads, the authentication

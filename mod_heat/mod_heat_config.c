@@ -32,6 +32,8 @@ void *heat_server_conf_merge(apr_pool_t *p, void *base_, void *add_)
     conf->config_dir = add->config_dir ? add->config_dir : base->config_dir;
     /* The main server's HeatOptions apply first, a vhost's own ones after (and so win). */
     conf->overrides = apr_array_append(p, base->overrides, add->overrides);
+    conf->release_set = add->release_set || base->release_set;
+    conf->release = add->release_set ? add->release : base->release;
     return conf;
 }
 
@@ -108,6 +110,17 @@ static const char *heat_cmd_option_set(cmd_parms *cmd, void *dconf, const char *
     return NULL;
 }
 
+static const char *heat_cmd_release_set(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    heat_server_conf_t *conf = ap_get_module_config(cmd->server->module_config, &heat_module);
+    const char *err = heat_release_parse(arg, &conf->release);
+    (void)dconf;
+    if (err)
+        return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name, arg, err);
+    conf->release_set = 1;
+    return NULL;
+}
+
 const command_rec heat_cmds[] = {
     AP_INIT_TAKE1(HEAT_DIRECTIVE_CONFIG_FILE, heat_cmd_config_file_set, NULL, RSRC_CONF,
                   "heat.conf to read (default " HEAT_DEFAULT_CONFIG_FILE ")"),
@@ -115,6 +128,8 @@ const command_rec heat_cmds[] = {
                   "directory of *.conf files read after HeatConfigFile, like --config-dir"),
     AP_INIT_TAKE3(HEAT_DIRECTIVE_OPTION, heat_cmd_option_set, NULL, RSRC_CONF,
                   "<section> <option> <value>: overrides one heat.conf option"),
+    AP_INIT_TAKE1(HEAT_DIRECTIVE_RELEASE, heat_cmd_release_set, NULL, RSRC_CONF,
+                  "19 or 24: the heat-api release whose behaviour is reproduced (default 19)"),
     HEAT_CACHE_COMMANDS,
     {NULL},
 };
@@ -181,7 +196,10 @@ static const char *policy_load(apr_pool_t *p, const heat_server_conf_t *sc, heat
     opts.policy_dirs = heat_conf_list(c, "oslo_policy", "policy_dirs");
     opts.search_dirs = heat_policy_search_dirs(p, dirs, files);
     opts.enforce_scope = heat_conf_bool(c, "oslo_policy", "enforce_scope");
+    opts.enforce_scope_unset = !heat_conf_is_set(c, "oslo_policy", "enforce_scope");
     opts.enforce_new_defaults = heat_conf_bool(c, "oslo_policy", "enforce_new_defaults");
+    opts.enforce_new_defaults_unset = !heat_conf_is_set(c, "oslo_policy", "enforce_new_defaults");
+    opts.release = sc->release;
     return heat_policy_load(out, p, &opts);
 }
 
@@ -225,8 +243,9 @@ static int same_str(const char *a, const char *b)
 static int same_sources(const heat_server_conf_t *a, const heat_server_conf_t *b)
 {
     int i;
+    /* the release picks the policy defaults, so it is part of what is shared */
     if (!same_str(a->config_file, b->config_file) || !same_str(a->config_dir, b->config_dir) ||
-        a->overrides->nelts != b->overrides->nelts)
+        a->release != b->release || a->overrides->nelts != b->overrides->nelts)
         return 0;
     for (i = 0; i < a->overrides->nelts; i++) {
         const heat_option_override_t *x = &APR_ARRAY_IDX(a->overrides, i, heat_option_override_t);
@@ -337,6 +356,7 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
         }
         if (!sc->same_as && (err = conf_load(pconf, sc, &sc->conf)) == NULL && sc->conf)
             err = heat_settings_load(&sc->settings, pconf, sc->conf);
+        sc->settings.release = sc->release;
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "HEAT0003: mod_heat: %s", err);
@@ -375,6 +395,9 @@ int heat_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, se
         if (!sc->settings.noauth && !sc->settings.standalone && !sc->settings.keystone.auth_url)
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, vs, "HEAT0009: [keystone_authtoken] auth_url "
                          "is not set: requests that need a Keystone token will be answered 503");
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, vs, "HEAT1601: reproducing heat-api %s (HeatRelease%s); "
+                     "heat-engine's release is not detectable over RPC", heat_release_name(sc->release),
+                     sc->release_set ? "" : " default");
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, vs, "HEAT0005: read %s%s%s (%d HeatOption)",
                      sc->config_file ? sc->config_file : HEAT_DEFAULT_CONFIG_FILE,
                      sc->config_dir ? " and " : "", sc->config_dir ? sc->config_dir : "",

@@ -571,7 +571,8 @@ int heat_handler(request_rec *r)
     }
 
     /* healthcheck comes first in both pipelines: no request id, no cors rule */
-    if (strcmp(r->uri, st.sc->settings.healthcheck_path) == 0) {
+    if (heat_front_healthcheck_route(r->uri, st.path_info, st.sc->settings.healthcheck_path,
+                                     st.sc->settings.release)) {
         heat_front_healthcheck(r->pool, &st.sc->settings.healthcheck, r->method, st.accept,
                                ap_get_server_port(r), &resp);
         return send_response(&st, &resp);

@@ -119,7 +119,7 @@ static json_t *rpc(cfn_t *c, const char *method, json_t *args, const char *versi
     if (result)
         return result;
     if (remote)
-        heat_cfn_from_remote(c->p, remote, c->call->settings->debug, &code, &detail);
+        heat_cfn_from_remote(c->p, c->call->settings->release, remote, c->call->settings->debug, &code, &detail);
     else {
         code = heat_cfn_engine_code(err.type);
         detail = err.message;

@@ -63,15 +63,15 @@ const char *heat_cfn_engine_code(const char *type)
     return "InternalFailure";
 }
 
-void heat_cfn_from_remote(apr_pool_t *p, const heat_rpc_failure_t *failure, int debug, const char **code,
-                          const char **detail)
+void heat_cfn_from_remote(apr_pool_t *p, heat_release_t release, const heat_rpc_failure_t *failure, int debug,
+                          const char **code, const char **detail)
 {
     heat_result_t rebuilt;
     const char *message = failure->message ? failure->message : "";
 
     /* which class oslo.messaging rebuilds, and whether it is heat's (safe) */
-    heat_result_from_remote(p, failure->cls, failure->module, message, failure->args, failure->kwargs,
-                           failure->traceback, 0, &rebuilt);
+    heat_result_from_remote_in(p, release, failure->cls, failure->module, message, failure->args,
+                               failure->kwargs, failure->traceback, 0, &rebuilt);
     *detail = NULL;
     if (strcmp(rebuilt.type, "RemoteError") == 0) {
         *code = heat_cfn_remote_code("RemoteError");

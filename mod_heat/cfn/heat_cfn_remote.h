@@ -5,6 +5,7 @@
 
 #include <apr_pools.h>
 
+#include "heat_release.h"
 #include "heat_rpc.h"
 
 /* The AWS error (a code of heat_cfn_error()) for an exception class name, "_Remote" suffix
@@ -22,7 +23,9 @@ const char *heat_cfn_remote_code(const char *cls);
  * transport) ServiceUnavailable, anything else InternalFailure. */
 const char *heat_cfn_engine_code(const char *type);
 
-void heat_cfn_from_remote(apr_pool_t *p, const heat_rpc_failure_t *failure, int debug, const char **code,
-                          const char **detail);
+/* The AWS Code (and detail) of an engine exception, rebuilt as the release does
+ * (heat_result_from_remote_in). */
+void heat_cfn_from_remote(apr_pool_t *p, heat_release_t release, const heat_rpc_failure_t *failure, int debug,
+                          const char **code, const char **detail);
 
 #endif

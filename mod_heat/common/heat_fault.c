@@ -61,6 +61,35 @@ int heat_fault_status_of(const char *cls)
     return 500;
 }
 
+/* heat.common.exception classes 24.0.0 added, with their FaultWrapper status there. */
+static const struct {
+    const char *cls;
+    int status;
+} added_in_24[] = {
+    {"CircularDependencyException", 400},
+};
+
+int heat_fault_class_known(const char *cls, heat_release_t release)
+{
+    size_t i;
+    if (release == HEAT_RELEASE_24)
+        return 1;
+    for (i = 0; i < sizeof(added_in_24) / sizeof(added_in_24[0]); i++)
+        if (strcmp(added_in_24[i].cls, cls) == 0)
+            return 0;
+    return 1;
+}
+
+int heat_fault_status_in(const char *cls, heat_release_t release)
+{
+    size_t i;
+    if (release == HEAT_RELEASE_24)
+        for (i = 0; i < sizeof(added_in_24) / sizeof(added_in_24[0]); i++)
+            if (strcmp(added_in_24[i].cls, cls) == 0)
+                return added_in_24[i].status;
+    return heat_fault_status_of(cls);
+}
+
 /* heat/api/aws/exception.py, in its order. */
 static const heat_cfn_error_t cfn_errors[] = {
     {"IncompleteSignature", 400, "Sender", "The request signature does not conform to AWS standards"},

@@ -9,6 +9,8 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
+#include "heat_release.h"
+
 
 /* {"code", "title", "explanation", "error": {"type", "traceback", "message"}}.
  * message NULL leaves "message" out (an "unsafe" exception); traceback NULL gives null. */
@@ -18,6 +20,14 @@ char *heat_fault_json(apr_pool_t *p, int status, const char *type, const char *m
 /* The status heat-api's FaultWrapper gives an exception class of heat.common.exception or a
  * Python builtin; 500 for every class it does not map. */
 int heat_fault_status_of(const char *cls);
+
+/* The same for a release: 24.0.0's FaultWrapper also maps CircularDependencyException
+ * (a class 24.0.0 added) to 400. */
+int heat_fault_status_in(const char *cls, heat_release_t release);
+
+/* Whether heat.common.exception of the release has the class, for the classes one release
+ * added (every other class counts as known). oslo rebuilds an unknown class as RemoteError. */
+int heat_fault_class_known(const char *cls, heat_release_t release);
 
 /* An AWS error of heat/api/aws/exception.py by its class-like code ("InvalidAction",
  * "InvalidParameterValue", "APINotImplemented", ...). */

@@ -195,6 +195,17 @@ void heat_front_proxy_headers(apr_pool_t *p, const char *forwarded, const char *
         view->script_prefix = x_prefix;
 }
 
+int heat_front_healthcheck_route(const char *uri, const char *path_info, const char *path,
+                                 heat_release_t release)
+{
+    static const char mount[] = "/healthcheck";
+    if (release == HEAT_RELEASE_24)
+        /* paste.urlmap: the mount itself or a path below it */
+        return strncmp(path_info, mount, sizeof(mount) - 1) == 0 &&
+               (path_info[sizeof(mount) - 1] == '\0' || path_info[sizeof(mount) - 1] == '/');
+    return path && strcmp(uri, path) == 0;
+}
+
 const char *heat_front_healthcheck_unknown_backend(const heat_healthcheck_conf_t *hc)
 {
     int i;

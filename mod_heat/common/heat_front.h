@@ -62,6 +62,13 @@ typedef struct {
     int detailed;
 } heat_healthcheck_conf_t;
 
+/* Whether a request is the healthcheck's. 19.0.0's pipeline filter answers only its
+ * [healthcheck] path, compared with the whole path (uri); 24.0.0's api-paste.ini mounts the
+ * healthcheck app at /healthcheck below the application (path_info), for that path and every
+ * path under it, whatever [healthcheck] path says. */
+int heat_front_healthcheck_route(const char *uri, const char *path_info, const char *path,
+                                 heat_release_t release);
+
 /* NULL if every backend name is known, else the first unknown one. */
 const char *heat_front_healthcheck_unknown_backend(const heat_healthcheck_conf_t *hc);
 

@@ -176,3 +176,19 @@ void heat_result_from_remote(apr_pool_t *p, const char *cls, const char *module,
     out->status = 500;
     out->type = "RemoteError";
 }
+
+void heat_result_from_remote_in(apr_pool_t *p, heat_release_t release, const char *cls, const char *module,
+                                const char *message, const json_t *args, const json_t *kwargs,
+                                const char *traceback, int debug, heat_result_t *out)
+{
+    heat_result_from_remote(p, cls, module, message, args, kwargs, traceback, debug, out);
+    if (!module || strcmp(module, "heat.common.exception") || !out->type || strcmp(out->type, cls))
+        return;
+    if (!heat_fault_class_known(cls, release)) {
+        out->status = 500;
+        out->type = "RemoteError";
+        out->message = NULL;
+        return;
+    }
+    out->status = heat_fault_status_in(cls, release);
+}

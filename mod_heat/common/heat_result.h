@@ -12,6 +12,8 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
+#include "heat_release.h"
+
 /* The first four fields are an error's and come first, so {status, type, message} initializes
  * one. */
 typedef struct {
@@ -59,5 +61,12 @@ int heat_result_fail(apr_pool_t *p, heat_result_t *res, heat_result_format_t fmt
 void heat_result_from_remote(apr_pool_t *p, const char *cls, const char *module, const char *message,
                             const json_t *args, const json_t *kwargs, const char *traceback,
                             int debug, heat_result_t *out);
+
+/* The same for the configured release: 19.0.0 as above; 24.0.0 also knows the classes it
+ * added (heat_fault_status_in). 19.0.0 rebuilds a class only 24.0.0 has (an engine upgraded
+ * first) as RemoteError. */
+void heat_result_from_remote_in(apr_pool_t *p, heat_release_t release, const char *cls, const char *module,
+                                const char *message, const json_t *args, const json_t *kwargs,
+                                const char *traceback, int debug, heat_result_t *out);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "heat_front.h"
 #include "heat_profiler.h"
+#include "heat_release.h"
 
 /* One cors configuration block: [cors] itself or a [cors.<name>] subsection (heat_cors.h). */
 typedef struct {
@@ -156,6 +157,9 @@ typedef struct {
     heat_auth_password_settings_t password; /* [auth_password], heat's Keystone TLS */
     heat_auth_ec2_settings_t ec2;           /* [ec2authtoken] (heat-api-cfn's signature check) */
     heat_clients_settings_t clients;        /* [clients] (only the fallback above reads it) */
+    /* Not a heat.conf option: the HeatRelease directive, set by the glue after loading
+     * (heat_release.h; 0 = HEAT_RELEASE_19, the default). */
+    heat_release_t release;
 } heat_settings_t;
 
 #endif

@@ -1885,7 +1885,35 @@ struct heat_policy_t {
     int enforce_scope;
     int enforce_new_defaults;
     apr_array_header_t *files;     /* const char *: the files read */
+    heat_release_t release;
+    const heat_policy_default_t *defaults; /* the release's registered defaults */
+    apr_size_t defaults_count;
 };
+
+heat_release_t heat_policy_release(const heat_policy_t *pol)
+{
+    return pol->release;
+}
+
+int heat_policy_enforce_scope(const heat_policy_t *pol)
+{
+    return pol->enforce_scope;
+}
+
+int heat_policy_enforce_new_defaults(const heat_policy_t *pol)
+{
+    return pol->enforce_new_defaults;
+}
+
+const heat_policy_default_t *heat_policy_defaults_of(heat_release_t release, apr_size_t *count)
+{
+    if (release == HEAT_RELEASE_24) {
+        *count = heat_policy_defaults_24_count;
+        return heat_policy_defaults_24;
+    }
+    *count = heat_policy_defaults_count;
+    return heat_policy_defaults;
+}
 
 /* Python's recursion limit ends a rule cycle; inspect.getfullargspec (which oslo calls for
  * every check) reports it as TypeError("unsupported callable"). */
@@ -2564,10 +2592,15 @@ const char *heat_policy_load(heat_policy_t **out, apr_pool_t *p, const heat_poli
     pol->names = apr_array_make(p, 128, sizeof(const char *));
     pol->registered = apr_hash_make(p);
     pol->files = apr_array_make(p, 4, sizeof(const char *));
-    pol->enforce_scope = o ? o->enforce_scope : 0;
-    pol->enforce_new_defaults = o ? o->enforce_new_defaults : 0;
-    for (i = 0; i < heat_policy_defaults_count; i++)
-        apr_hash_set(pol->registered, heat_policy_defaults[i].name, APR_HASH_KEY_STRING, &heat_policy_defaults[i]);
+    pol->release = o ? o->release : HEAT_RELEASE_19;
+    pol->defaults = heat_policy_defaults_of(pol->release, &pol->defaults_count);
+    pol->enforce_scope = !o || o->enforce_scope_unset ? heat_release_policy_enforce_default(pol->release)
+                                                      : o->enforce_scope;
+    pol->enforce_new_defaults = !o || o->enforce_new_defaults_unset
+                                    ? heat_release_policy_enforce_default(pol->release)
+                                    : o->enforce_new_defaults;
+    for (i = 0; i < pol->defaults_count; i++)
+        apr_hash_set(pol->registered, pol->defaults[i].name, APR_HASH_KEY_STRING, &pol->defaults[i]);
     l.pol = pol;
     l.p = tmp;
     l.file_rules = apr_hash_make(tmp);
@@ -2611,8 +2644,8 @@ const char *heat_policy_load(heat_policy_t **out, apr_pool_t *p, const heat_poli
     }
 
     /* registered defaults fill every name the files do not set */
-    for (i = 0; i < heat_policy_defaults_count; i++) {
-        const heat_policy_default_t *d = &heat_policy_defaults[i];
+    for (i = 0; i < pol->defaults_count; i++) {
+        const heat_policy_default_t *d = &pol->defaults[i];
         node_t *check;
         if (apr_hash_get(pol->rules, d->name, APR_HASH_KEY_STRING))
             continue;

@@ -28,6 +28,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
+#include "heat_release.h"
 #include "heat_result.h"
 
 typedef struct heat_policy_t heat_policy_t;
@@ -39,8 +40,13 @@ typedef struct {
     /* Where relative names are looked up, in order (oslo.config find_file); NULL =
      * heat_policy_search_dirs(p, NULL, NULL). Absolute names are used as they are. */
     const apr_array_header_t *search_dirs;
-    int enforce_scope;                     /* [oslo_policy] enforce_scope (false) */
-    int enforce_new_defaults;              /* [oslo_policy] enforce_new_defaults (false) */
+    int enforce_scope;                     /* [oslo_policy] enforce_scope */
+    int enforce_new_defaults;              /* [oslo_policy] enforce_new_defaults */
+    /* heat.conf left them unset: each then takes the release's oslo.policy default
+     * (heat_release_policy_enforce_default: false for 19, true for 24), not the value above. */
+    int enforce_scope_unset;
+    int enforce_new_defaults_unset;
+    heat_release_t release;                /* whose registered defaults (0: 19.0.0) */
 } heat_policy_options_t;
 
 /* oslo.config's find_file order: each --config-dir, the directory of each --config-file (last
@@ -104,8 +110,15 @@ apr_array_header_t *heat_policy_rule_names(const heat_policy_t *pol, apr_pool_t 
 /* The files that were read, in order (for the startup log). */
 const apr_array_header_t *heat_policy_files(const heat_policy_t *pol);
 
-/* heat's registered defaults (heat/policies/[*].py of 19.0.0), in registration order;
- * generated from test/golden/policy/defaults.json by test/golden/policy/gen_defaults.py. */
+/* The release the rules were built for (heat_policy_options_t.release). */
+heat_release_t heat_policy_release(const heat_policy_t *pol);
+/* The [oslo_policy] values in effect (after the release's defaults). */
+int heat_policy_enforce_scope(const heat_policy_t *pol);
+int heat_policy_enforce_new_defaults(const heat_policy_t *pol);
+
+/* heat's registered defaults (heat/policies/[*].py), in registration order: 19.0.0's
+ * generated from test/golden/policy/defaults.json, 24.0.0's from defaults-24.json, by
+ * test/golden/policy/gen_defaults.py. */
 #define HEAT_POLICY_SCOPE_SYSTEM 1
 #define HEAT_POLICY_SCOPE_PROJECT 2
 #define HEAT_POLICY_SCOPE_DOMAIN 4
@@ -119,6 +132,10 @@ typedef struct {
 } heat_policy_default_t;
 extern const heat_policy_default_t heat_policy_defaults[];
 extern const apr_size_t heat_policy_defaults_count;
+extern const heat_policy_default_t heat_policy_defaults_24[];
+extern const apr_size_t heat_policy_defaults_24_count;
+/* The table of a release. */
+const heat_policy_default_t *heat_policy_defaults_of(heat_release_t release, apr_size_t *count);
 
 /* ---- The API-side checks -------------------------------------------------------------- */
 

@@ -110,7 +110,8 @@ void heat_api_reply_http_error(heat_call_t *call, heat_result_t *reply, int stat
 void heat_api_reply_heat_error(heat_call_t *call, heat_result_t *reply, const char *cls,
                                const char *message)
 {
-    heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, heat_fault_status_of(cls), cls, message);
+    heat_result_fail(call->p, reply, HEAT_RESULT_FAULT, NULL, heat_fault_status_in(cls, call->settings->release),
+                     cls, message);
 }
 
 void heat_api_reply_accepted(heat_call_t *call, heat_result_t *reply)
@@ -234,8 +235,9 @@ json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char
         return r.result ? r.result : heat_json_own(call->p, json_null());
     case HEAT_RPC_REMOTE_FAILURE:
         heat_log(HEAT_LOG_INFO, "%s %s: engine raised %s.%s", rid, method, r.failure.module, r.failure.cls);
-        heat_result_from_remote(call->p, r.failure.cls, r.failure.module, r.failure.message, r.failure.args,
-                               r.failure.kwargs, r.failure.traceback, call->settings->debug, err);
+        heat_result_from_remote_in(call->p, call->settings->release, r.failure.cls, r.failure.module,
+                                   r.failure.message, r.failure.args, r.failure.kwargs, r.failure.traceback,
+                                   call->settings->debug, err);
         *remote = apr_pmemdup(call->p, &r.failure, sizeof(r.failure));
         return NULL;
     case HEAT_RPC_TIMEOUT:

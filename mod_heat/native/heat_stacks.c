@@ -11,6 +11,7 @@
 
 #include "heat_identifier.h"
 #include "heat_json.h"
+#include "heat_log.h"
 #include "heat_util.h"
 
 /* ---- views -------------------------------------------------------------------------------- */
@@ -159,6 +160,16 @@ static void index_common(heat_call_t *call, heat_result_t *reply, int use_admin_
         json_object_del(count_args, "marker");
         json_object_del(count_args, "sort_dir");
         count = heat_api_rpc(call, reply, ctx, "count_stacks", count_args, "1.33");
+        /* 19.0.0 catches AttributeError around count_stacks ("Old Engine Version": an
+         * AttributeError the engine raised is rebuilt as a subclass of it) and lists
+         * without the count; 24.0.0 calls it unconditionally */
+        if (!count && call->settings->release == HEAT_RELEASE_19 && reply->type &&
+            !strcmp(reply->type, "AttributeError")) {
+            heat_log(HEAT_LOG_WARNING, "HEAT1600 count_stacks: Old Engine Version: heat-engine raised "
+                     "AttributeError; the stack list has no count");
+            heat_api_reply_json(call, reply, 200, json_incref(result));
+            return;
+        }
         if (!count)
             return;
         json_object_set(result, "count", count);

@@ -49,6 +49,7 @@ def samples(root):
         'HeatOption': ['DEFAULT', 'debug', 'true'],
         'HeatTokenCache': ['shmcb'],
         'HeatInvalidTokenCacheTime': ['10'],
+        'HeatRelease': ['24'],
     }
 
 

@@ -275,16 +275,16 @@ START_TEST(remote_detail_without_debug_is_the_first_line)
     f.kwargs = heat_json_own(heat_test_pool, json_pack("{s:s, s:s}", "entity", "Stack", "name", "nope"));
     f.tb = heat_json_own(heat_test_pool, json_pack("[s]", "Traceback\n"));
     f.traceback = "Traceback\n";
-    heat_cfn_from_remote(heat_test_pool, &f, 0, &code, &detail);
+    heat_cfn_from_remote(heat_test_pool, HEAT_RELEASE_19, &f, 0, &code, &detail);
     ck_assert_str_eq(code, "InvalidParameterValue");
     ck_assert_str_eq(detail, "The Stack (nope) could not be found.");
-    heat_cfn_from_remote(heat_test_pool, &f, 1, &code, &detail);
+    heat_cfn_from_remote(heat_test_pool, HEAT_RELEASE_19, &f, 1, &code, &detail);
     ck_assert_str_eq(detail, "The Stack (nope) could not be found.\nsecond line\nTraceback\n");
 
     /* a builtin is not safe: no detail */
     f.cls = "ValueError";
     f.module = "builtins";
-    heat_cfn_from_remote(heat_test_pool, &f, 1, &code, &detail);
+    heat_cfn_from_remote(heat_test_pool, HEAT_RELEASE_19, &f, 1, &code, &detail);
     ck_assert_str_eq(code, "InvalidParameterValue");
     ck_assert_ptr_null(detail);
 
@@ -292,7 +292,7 @@ START_TEST(remote_detail_without_debug_is_the_first_line)
     f.cls = "EntityNotFound";
     f.module = "heat.common.exception";
     f.args = heat_json_own(heat_test_pool, json_pack("[i, i, i]", 1, 2, 3));
-    heat_cfn_from_remote(heat_test_pool, &f, 1, &code, &detail);
+    heat_cfn_from_remote(heat_test_pool, HEAT_RELEASE_19, &f, 1, &code, &detail);
     ck_assert_str_eq(code, "InternalFailure");
     ck_assert_ptr_null(detail);
 
@@ -300,7 +300,7 @@ START_TEST(remote_detail_without_debug_is_the_first_line)
     f.cls = "StackExists";
     f.module = "somewhere.else";
     f.kwargs = heat_json_own(heat_test_pool, json_object());
-    heat_cfn_from_remote(heat_test_pool, &f, 1, &code, &detail);
+    heat_cfn_from_remote(heat_test_pool, HEAT_RELEASE_19, &f, 1, &code, &detail);
     ck_assert_str_eq(code, "InternalFailure");
     ck_assert_ptr_null(detail);
 }
