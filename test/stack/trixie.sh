@@ -207,7 +207,9 @@ policy24_lines() {
 }
 
 # the policy settings the running 24 services were started with
-policy24_recorded() { sed -n '/^\[oslo_policy\]/,/^\[/p' "$CONF24" 2>/dev/null | grep -v '^\[' || true; }
+policy24_recorded() {
+    sed -n '/^\[oslo_policy\]/,/^\[/p' "$CONF24" 2>/dev/null | grep -E '^(# )?enforce_' || true
+}
 
 db_sync24() {
     local t0 stamp
