@@ -51,6 +51,17 @@ in_root() { # USER CMD...: CMD inside the root as USER, with a clean environment
 # nothing may be mounted below a root that is about to be removed
 root_unmounted() { ! findmnt -rn -o TARGET | grep -q "^$1\(/\|\$\)"; }
 
+# a 24 service runs from $ROOT (not from another root: HEAT_STACK_TRIXIE_ROOT)
+root_in_use() {
+    local s pid want
+    want=$(realpath -m "$ROOT")
+    for s in "${SERVICES24[@]}"; do
+        pid=$(pid_of "$s") || continue
+        [ "$(readlink "/proc/$pid/root")" = "$want" ] && return 0
+    done
+    return 1
+}
+
 build_root() {
     local t0 tmp=$ROOT.tmp
     if [ "$(cat "$ROOT/.mod_heat-stamp" 2>/dev/null)" = "$STAMP" ]; then return 0; fi
@@ -63,7 +74,7 @@ build_root() {
         command -v "$a" > /dev/null || { err "$a not found: run test/stack/install-deps.sh"; exit 1; }
     done
     [ -r "$KEYRING" ] || { err "$KEYRING missing: install debian-archive-keyring"; exit 1; }
-    if any_running "${SERVICES24[@]}"; then err "the 24 stack runs from the old root: $0 stop first"; exit 1; fi
+    if root_in_use; then err "24 services run from $ROOT: $0 stop first"; exit 1; fi
     for d in "$tmp" "$ROOT"; do
         if [ -e "$d" ]; then
             root_unmounted "$d" || { err "something is mounted below $d"; exit 1; }
