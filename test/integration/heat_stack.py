@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -31,7 +32,7 @@ import pytest
 import requests
 
 from heat_client import TRANSPORT_HEADERS
-from heat_env import MODULE_SO, REQUEST_ID_RE, TOP, listeners, pid_alive, port_answers, tail
+from heat_env import MODULE_SO, REQUEST_ID_RE, TOP, free_port, gen_dir, listeners, pid_alive, port_answers, tail
 from heat_httpd import ErrorLog, HttpdServer
 
 STACK_SH = os.path.join(TOP, 'test', 'stack', 'stack.sh')
@@ -395,6 +396,75 @@ class RealStack24(RealStack):
         healthy, _, out = self.status()
         if not healthy:
             raise StackError('the stack is not healthy after a restart:\n' + out)
+
+
+class Python24Api:
+    """One more Python heat-api or heat-api-cfn 24.0.0, run from the 24 stack's root on a kernel
+    port with extra heat.conf settings on top of the stack's (e.g. {'oslo_policy':
+    {'enforce_new_defaults': 'false'}}), for the policy tests of both sets of defaults without
+    restarting the shared services. Stopped by its PID (stop(), or at the end of the session)."""
+
+    def __init__(self, stack, name, api='heat-api', settings=None):
+        assert api in ('heat-api', 'heat-api-cfn')
+        self.stack, self.api = stack, api
+        self.port = free_port()
+        self.proc = None
+        root = stack.facts['root']
+        self.conf_in = '/etc/heat/mod_heat-tests/%s-%d.conf' % (name, os.getpid())
+        self.conf = root + self.conf_in
+        self.log_path = os.path.join(gen_dir('python24-' + name), 'console.log')
+        sections = {k: dict(v) for k, v in (settings or {}).items()}
+        section = 'heat_api' if api == 'heat-api' else 'heat_api_cfn'
+        sections.setdefault(section, {}).update(bind_host='127.0.0.1', bind_port=str(self.port), workers='1')
+        if api == 'heat-api-cfn':
+            # through the stack's ec2tokens shim, as its own heat-api-cfn (see trixie.sh)
+            sections.setdefault('ec2authtoken', {})['auth_uri'] = \
+                'http://127.0.0.1:%d/v3' % stack.facts['python_api']['ec2_shim_port']
+        os.makedirs(os.path.dirname(self.conf), exist_ok=True)
+        with open(self.conf, 'w') as f:
+            f.write('# written by heat_stack.Python24Api, read after /etc/heat/heat.conf\n')
+            for sec, kv in sections.items():
+                f.write('[%s]\n' % sec + ''.join('%s = %s\n' % item for item in kv.items()))
+        os.chmod(self.conf, 0o644)
+        stack.dependents.append(self)
+
+    def start(self, timeout=120):
+        cmd = ['chroot', self.stack.facts['root'], '/usr/bin/setpriv', '--reuid=heat', '--regid=heat',
+               '--init-groups', '--reset-env', '/usr/bin/env', 'HOME=/var/lib/heat', 'LC_ALL=C.UTF-8',
+               'PATH=' + CLEAN_PATH, '/usr/bin/' + self.api,
+               '--config-file', '/etc/heat/heat.conf', '--config-file', self.conf_in]
+        log = open(self.log_path, 'ab')
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        finally:
+            log.close()
+        deadline = time.time() + timeout
+        while not port_answers(self.port):
+            if self.proc.poll() is not None or time.time() > deadline:
+                problem = 'exited (%s)' % self.proc.returncode if self.proc.poll() is not None else \
+                    'no answer after %d s' % timeout
+                self.stop()
+                raise StackError('%s 24 with %s: %s\n%s' % (self.api, self.conf, problem, tail(self.log_path)))
+            time.sleep(0.25)
+        return self
+
+    def stop(self, timeout=30):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout)
+        self.proc = None
+        if os.path.exists(self.conf):
+            os.unlink(self.conf)
+
+    def url(self, project=None):
+        if self.api == 'heat-api-cfn':
+            return 'http://127.0.0.1:%d/v1/' % self.port
+        return 'http://127.0.0.1:%d/v1/%s' % (self.port, project)
 
 
 def make_real_stack(release=RELEASE):

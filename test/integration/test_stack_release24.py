@@ -88,22 +88,48 @@ def test_openstack_cli_reaches_mod_heat_24(real_stack_24, stack_httpd_24):
     assert want(lines), lines
 
 
-def test_python_cfn_24_policy_defaults(real_stack_24):
-    """heat-api-cfn 24 checks its policies with no target: under trixie's oslo.policy defaults
-    (enforce_new_defaults) a signed DescribeStacks is refused after the signature is accepted;
-    with enforce_new_defaults off, the deprecated rules let it through."""
-    facts = real_stack_24.facts
-    port = facts['python_api']['cfn_port']
-    cred = facts['users']['demo']
+def cfn_describe_stacks(port, cred):
+    """A SignatureVersion 2 signed DescribeStacks to a CFN API on port."""
     params = {'Action': 'DescribeStacks', 'AWSAccessKeyId': cred['ec2_access'],
               'SignatureMethod': 'HmacSHA256', 'SignatureVersion': '2', 'Version': '2010-05-15',
               'Timestamp': datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')}
     host = '127.0.0.1:%d' % port
     params['Signature'] = Ec2Signer(cred['ec2_secret']).generate(
         {'host': host, 'verb': 'GET', 'path': '/v1/', 'params': params})
-    r = requests.get('http://%s/v1/' % host, params=params, timeout=60)
+    return requests.get('http://%s/v1/' % host, params=params, timeout=60)
+
+
+def test_python_cfn_24_policy_defaults(real_stack_24):
+    """heat-api-cfn 24 checks its policies with no target: under trixie's oslo.policy defaults
+    (enforce_new_defaults) a signed DescribeStacks is refused after the signature is accepted."""
+    facts = real_stack_24.facts
+    r = cfn_describe_stacks(facts['python_api']['cfn_port'], facts['users']['demo'])
     if facts['oslo_policy']['enforce_new_defaults'] is False:
         assert r.status_code == 200, r.text
     else:
         assert r.status_code == 403, r.text
         assert '<Code>AccessDenied</Code>' in r.text, r.text
+
+
+@pytest.mark.parametrize('new_defaults,scope', [('false', 'false'), ('false', 'true'), ('true', 'false')])
+def test_python_24_policy_variants(real_stack_24, new_defaults, scope):
+    """Python24Api: heat-api-cfn 24 and heat-api 24 with other [oslo_policy] settings beside the
+    shared ones. Without enforce_new_defaults the deprecated rules (deny_stack_user) let the CFN
+    request through; with it, the empty target refuses it whatever enforce_scope says."""
+    settings = {'oslo_policy': {'enforce_new_defaults': new_defaults, 'enforce_scope': scope}}
+    tag = 'nd%s-sc%s' % (new_defaults, scope)
+    cfn = heat_stack.Python24Api(real_stack_24, 'cfn-' + tag, 'heat-api-cfn', settings).start()
+    api = heat_stack.Python24Api(real_stack_24, 'api-' + tag, 'heat-api', settings).start()
+    try:
+        r = cfn_describe_stacks(cfn.port, real_stack_24.facts['users']['demo'])
+        if new_defaults == 'false':
+            assert r.status_code == 200, r.text
+            assert '<DescribeStacksResult>' in r.text, r.text
+        else:
+            assert r.status_code == 403 and '<Code>AccessDenied</Code>' in r.text, r.text
+        token, project = real_stack_24.token('demo')
+        r = requests.get(api.url(project) + '/stacks', headers={'X-Auth-Token': token}, timeout=60)
+        assert r.status_code == 200, r.text
+    finally:
+        cfn.stop()
+        api.stop()
