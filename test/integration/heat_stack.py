@@ -73,6 +73,7 @@ class RealStack:
         self.started_py = False         # the session started the Python heat-api (+ cfn, shim)
         self.dependents = []            # httpds to stop before the stack goes down
         self.orchestration_url = None   # set: `openstack` goes there, not where the catalog points
+        self.oslo_policy = {}           # [oslo_policy] settings of this session's reference and mod_heat
         self._tokens = {}
 
     # -- stack.sh ---------------------------------------------------------------------------
@@ -391,6 +392,26 @@ class RealStack24(RealStack):
         self.started_24 = rc24 != 0
         return [m for flag, m in ((self.started_core, '.started-core'), (self.started_24, '.started-24')) if flag]
 
+    def up(self):
+        """HEAT24_TEST_OSLO_POLICY='enforce_new_defaults=false enforce_scope=false' (say): the
+        session's Python reference is a heat-api and heat-api-cfn 24 of its own with those
+        [oslo_policy] settings (Python24Api) and stack_server gives mod_heat the same ones, so the
+        suites run under either set of policy defaults without restarting the shared services."""
+        super().up()
+        spec = os.environ.get('HEAT24_TEST_OSLO_POLICY', '').split()
+        if spec:
+            bad = [item for item in spec if not re.match(r'^enforce_(new_defaults|scope)=(true|false)$', item)]
+            if bad:
+                raise StackError('HEAT24_TEST_OSLO_POLICY: enforce_new_defaults=true|false and/or '
+                                 'enforce_scope=true|false, not %s' % bad)
+            self.oslo_policy = dict(item.split('=', 1) for item in spec)
+            api = Python24Api(self, 'session-api', 'heat-api', {'oslo_policy': self.oslo_policy}).start()
+            cfn = Python24Api(self, 'session-cfn', 'heat-api-cfn', {'oslo_policy': self.oslo_policy}).start()
+            self.facts['python_api'].update(
+                api_port=api.port, api_url='http://127.0.0.1:%d/v1/%%(tenant_id)s' % api.port,
+                cfn_port=cfn.port, cfn_url='http://127.0.0.1:%d/v1' % cfn.port)
+        return self
+
     def restore(self):
         self.sh('start', timeout=600, script=TRIXIE_SH)
         healthy, _, out = self.status()
@@ -546,6 +567,8 @@ def stack_server(httpd_factory, real_stack, name, **kwargs):
     directive = 'HeatConfigFile "%s"' % real_stack.heat_conf
     if release_directive(real_stack.release):
         directive += '\n' + release_directive(real_stack.release)
+    for key, value in sorted(real_stack.oslo_policy.items()):
+        directive += '\nHeatOption oslo_policy %s %s' % (key, value)
     server = httpd_factory(name, cls=StackHttpd, heat_conf_directive=directive, **kwargs)
     server.persistent = True
     real_stack.dependents.append(server)
