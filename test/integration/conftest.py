@@ -11,6 +11,12 @@ Fixtures:
                      stopped at the end only if this session started it
     stack_httpd      (session) mod_heat with the stack's heat.conf on 127.0.0.1:8004 / :8000, where the
                      stack's Keystone catalog points (test_stack_*.py)
+    real_stack_24    (session) test/stack/trixie.sh's heat 24.0.0 stack (heat_stack.RealStack24): its
+                     engine and Python heat-api / heat-api-cfn 24.0.0 on the same MariaDB, RabbitMQ, Keystone
+    stack_httpd_24   (session) mod_heat for release 24 with that stack's heat.conf, on kernel ports
+                     (`openstack` is pointed at it with a token: the catalog names :8004)
+    With HEAT_RELEASE=24 in the environment, real_stack and stack_httpd are the 24 ones: the
+    differential and life cycle suites then run against heat 24.0.0.
     hc_disable_file  (session) the [healthcheck] disable_by_file_path both "opts" variants watch
 
 After every test the error log of every running httpd is checked (heat_httpd.ErrorLog): a line at
@@ -96,9 +102,8 @@ def reference(hc_disable_file):
     refs.stop()
 
 
-@pytest.fixture(scope='session')
-def real_stack():
-    stack = heat_stack.RealStack()
+def _stack_up(release):
+    stack = heat_stack.make_real_stack(release)
     try:
         stack.up()
         problem = None
@@ -107,12 +112,43 @@ def real_stack():
     if problem:
         stack.down()
         pytest.fail(problem, pytrace=False)
+    return stack
+
+
+@pytest.fixture(scope='session')
+def real_stack_24(request):
+    if heat_stack.RELEASE == '24':
+        return request.getfixturevalue('real_stack')
+    stack = _stack_up('24')
+    request.addfinalizer(stack.down)
+    return stack
+
+
+@pytest.fixture(scope='session')
+def real_stack():
+    stack = _stack_up(heat_stack.RELEASE)
     yield stack
     stack.down()
 
 
+def _stack_httpd_24(httpd_factory, stack):
+    # kernel ports: 8004/8000 (where the shared catalog points) belong to the 19 runs
+    server = heat_stack.stack_server(httpd_factory, stack, 'stack24')
+    stack.orchestration_url = 'http://127.0.0.1:%d/v1/%%(tenant_id)s' % server.ports['api']
+    return server
+
+
+@pytest.fixture(scope='session')
+def stack_httpd_24(request, httpd_factory, real_stack_24):
+    if heat_stack.RELEASE == '24':
+        return request.getfixturevalue('stack_httpd')
+    return _stack_httpd_24(httpd_factory, real_stack_24)
+
+
 @pytest.fixture(scope='session')
 def stack_httpd(httpd_factory, real_stack):
+    if real_stack.release == '24':
+        return _stack_httpd_24(httpd_factory, real_stack)
     return heat_stack.stack_server(httpd_factory, real_stack, 'stack',
                                    fixed_ports={'api': real_stack.api_port, 'cfn': real_stack.cfn_port})
 

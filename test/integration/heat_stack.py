@@ -7,6 +7,9 @@ httpd that serves mod_heat where the stack's Keystone catalog points (127.0.0.1:
                     (the last of several concurrent sessions does);
                     facts from stack.json; Keystone tokens over REST; `openstack` CLI runs;
                     stop-service / restore for the outage tests
+    RealStack24     the same for trixie.sh's heat 24.0.0 stack (engine, Python heat-api and
+                    heat-api-cfn 24.0.0 on the same MariaDB, RabbitMQ and Keystone); facts from
+                    stack24.json. HEAT_RELEASE=24 makes real_stack / stack_httpd this one
     StackHttpd      an HttpdServer on fixed ports (fails clearly when a port is taken)
     StackErrorLog   the error-log oracle, plus the stack's passwords and every token issued here
     stack_server    starts a StackHttpd through the harness's httpd_factory
@@ -21,6 +24,7 @@ import fcntl
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -28,10 +32,13 @@ import pytest
 import requests
 
 from heat_client import TRANSPORT_HEADERS
-from heat_env import REQUEST_ID_RE, TOP, listeners, pid_alive, port_answers, tail
+from heat_env import MODULE_SO, REQUEST_ID_RE, TOP, free_port, gen_dir, listeners, pid_alive, port_answers, tail
 from heat_httpd import ErrorLog, HttpdServer
 
 STACK_SH = os.path.join(TOP, 'test', 'stack', 'stack.sh')
+TRIXIE_SH = os.path.join(TOP, 'test', 'stack', 'trixie.sh')
+# The heat release the real-stack tests run against: 19 (stack.sh's engine) or 24 (trixie.sh's)
+RELEASE = os.environ.get('HEAT_RELEASE', '19')
 STATE = os.environ.get('HEAT_STACK_DIR', '/var/tmp/mod_heat-stack')
 LEASES = os.path.join(STATE, 'test-sessions')
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'stack_templates')
@@ -47,28 +54,38 @@ class StackError(RuntimeError):
     pass
 
 
+# RealStack objects of this process that are up: the session's lease file lives while any is
+# (a session may use both releases).
+_UP_IN_PROCESS = []
+
+
 class RealStack:
     """The stack of test/stack/stack.sh, brought up once per session."""
 
     PY_SERVICES = ('ec2-shim', 'heat-api', 'heat-api-cfn')
+    SERVICES_24 = ('heat24-engine', 'heat24-ec2-shim', 'heat24-api', 'heat24-api-cfn')
+    release = '19'
+    facts_file = 'stack.json'
 
     def __init__(self):
         self.facts = None
         self.started_core = False       # the session started MariaDB/RabbitMQ/Keystone/heat-engine
         self.started_py = False         # the session started the Python heat-api (+ cfn, shim)
         self.dependents = []            # httpds to stop before the stack goes down
+        self.orchestration_url = None   # set: `openstack` goes there, not where the catalog points
+        self.oslo_policy = {}           # [oslo_policy] settings of this session's reference and mod_heat
         self._tokens = {}
 
     # -- stack.sh ---------------------------------------------------------------------------
 
-    def sh(self, *args, timeout=300, check=True):
+    def sh(self, *args, timeout=300, check=True, script=STACK_SH):
         env = dict(os.environ, PATH=CLEAN_PATH, LC_ALL='C.UTF-8')
-        p = subprocess.run([STACK_SH] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        p = subprocess.run([script] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout, env=env)
         out = p.stdout.decode('utf-8', 'replace')
         if check and p.returncode != 0:
-            raise StackError('test/stack/stack.sh %s failed (exit %d):\n%s'
-                             % (' '.join(args), p.returncode, out))
+            raise StackError('test/stack/%s %s failed (exit %d):\n%s'
+                             % (os.path.basename(script), ' '.join(args), p.returncode, out))
         return p.returncode, out
 
     def status(self):
@@ -111,18 +128,22 @@ class RealStack:
         try:
             with open(os.path.join(LEASES, str(os.getpid())), 'w') as f:
                 f.write('%d\n' % os.getpid())
-            healthy, running, _ = self.status()
-            py_before = all(running.get(s) for s in self.PY_SERVICES)
-            self.sh('start', '--with-python-api', timeout=600)
-            self.started_core = not healthy
-            self.started_py = not py_before
-            for flag, marker in ((self.started_core, '.started-core'), (self.started_py, '.started-py')):
-                if flag:
-                    open(os.path.join(LEASES, marker), 'w').close()
+            _UP_IN_PROCESS.append(self)
+            for marker in self._start():
+                open(os.path.join(LEASES, marker), 'w').close()
         finally:
             os.close(fd)
         self.load_facts()
         return self
+
+    def _start(self):
+        """Starts what is missing (under the lock); returns the markers of what it started."""
+        healthy, running, _ = self.status()
+        py_before = all(running.get(s) for s in self.PY_SERVICES)
+        self.sh('start', '--with-python-api', timeout=600)
+        self.started_core = not healthy
+        self.started_py = not py_before
+        return [m for flag, m in ((self.started_core, '.started-core'), (self.started_py, '.started-py')) if flag]
 
     def down(self):
         errors = []
@@ -133,17 +154,23 @@ class RealStack:
                 errors.append(str(e))
         fd = self._lock()
         try:
+            if self in _UP_IN_PROCESS:
+                _UP_IN_PROCESS.remove(self)
             lease = os.path.join(LEASES, str(os.getpid()))
-            if os.path.exists(lease):
+            if not _UP_IN_PROCESS and os.path.exists(lease):
                 os.unlink(lease)
-            if not self._live_leases():
+            if not _UP_IN_PROCESS and not self._live_leases():
                 core = os.path.exists(os.path.join(LEASES, '.started-core'))
                 py = os.path.exists(os.path.join(LEASES, '.started-py'))
+                h24 = os.path.exists(os.path.join(LEASES, '.started-24'))
                 if core:
-                    self.sh('stop', timeout=300, check=False)
-                elif py:
-                    self.sh('stop-service', *self.PY_SERVICES, timeout=120, check=False)
-                for marker in ('.started-core', '.started-py'):
+                    self.sh('stop', timeout=300, check=False)       # the 24 services too
+                else:
+                    if py:
+                        self.sh('stop-service', *self.PY_SERVICES, timeout=120, check=False)
+                    if h24:
+                        self.sh('stop', timeout=120, check=False, script=TRIXIE_SH)
+                for marker in ('.started-core', '.started-py', '.started-24'):
                     if os.path.exists(os.path.join(LEASES, marker)):
                         os.unlink(os.path.join(LEASES, marker))
         finally:
@@ -152,7 +179,7 @@ class RealStack:
             raise StackError('\n'.join(errors))
 
     def load_facts(self):
-        with open(os.path.join(STATE, 'stack.json')) as f:
+        with open(os.path.join(STATE, self.facts_file)) as f:
             self.facts = json.load(f)
         for u in self.facts['users'].values():
             if u.get('password') and u['password'] not in STACK_SECRETS:
@@ -228,6 +255,13 @@ class RealStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
         env['PATH'] = CLEAN_PATH
         env['LC_ALL'] = 'C.UTF-8'
+        if self.orchestration_url:
+            # The catalog names the 19 stack's mod_heat: a token and a fixed endpoint instead
+            # (keystoneauth's admin_token plugin answers every endpoint lookup with OS_ENDPOINT).
+            token, project = self.token(user)
+            env.update(OS_AUTH_TYPE='admin_token', OS_TOKEN=token,
+                       OS_ENDPOINT=self.orchestration_url % {'tenant_id': project})
+            return env
         with open(os.path.join(STATE, 'openrc-%s' % user)) as f:
             for line in f:
                 m = re.match(r"^export (OS_\w+)='(.*)'$", line.strip())
@@ -337,6 +371,142 @@ class RealStack:
             self.wait_stack(user, path[len('/stacks/'):], ('DELETE_COMPLETE',))
 
 
+class RealStack24(RealStack):
+    """test/stack/trixie.sh's heat 24.0.0 stack (its own engine, database and RabbitMQ vhost;
+    stack.sh's Keystone), with its Python heat-api and heat-api-cfn 24.0.0 as the reference.
+    `trixie.sh start` builds the Debian 13 root on first use (minutes) and starts stack.sh's
+    core services when they are down."""
+
+    release = '24'
+    facts_file = 'stack24.json'
+
+    def __init__(self):
+        super().__init__()
+        self.started_24 = False
+
+    def _start(self):
+        healthy, _, _ = self.status()
+        rc24, _ = self.sh('status', check=False, timeout=60, script=TRIXIE_SH)
+        self.sh('start', timeout=3600, script=TRIXIE_SH)
+        self.started_core = not healthy
+        self.started_24 = rc24 != 0
+        return [m for flag, m in ((self.started_core, '.started-core'), (self.started_24, '.started-24')) if flag]
+
+    def up(self):
+        """HEAT24_TEST_OSLO_POLICY='enforce_new_defaults=false enforce_scope=false' (say): the
+        session's Python reference is a heat-api and heat-api-cfn 24 of its own with those
+        [oslo_policy] settings (Python24Api) and stack_server gives mod_heat the same ones, so the
+        suites run under either set of policy defaults without restarting the shared services."""
+        super().up()
+        spec = os.environ.get('HEAT24_TEST_OSLO_POLICY', '').split()
+        if spec:
+            bad = [item for item in spec if not re.match(r'^enforce_(new_defaults|scope)=(true|false)$', item)]
+            if bad:
+                raise StackError('HEAT24_TEST_OSLO_POLICY: enforce_new_defaults=true|false and/or '
+                                 'enforce_scope=true|false, not %s' % bad)
+            self.oslo_policy = dict(item.split('=', 1) for item in spec)
+            api = Python24Api(self, 'session-api', 'heat-api', {'oslo_policy': self.oslo_policy}).start()
+            cfn = Python24Api(self, 'session-cfn', 'heat-api-cfn', {'oslo_policy': self.oslo_policy}).start()
+            self.facts['python_api'].update(
+                api_port=api.port, api_url='http://127.0.0.1:%d/v1/%%(tenant_id)s' % api.port,
+                cfn_port=cfn.port, cfn_url='http://127.0.0.1:%d/v1' % cfn.port)
+        return self
+
+    def restore(self):
+        self.sh('start', timeout=600, script=TRIXIE_SH)
+        healthy, _, out = self.status()
+        if not healthy:
+            raise StackError('the stack is not healthy after a restart:\n' + out)
+
+
+class Python24Api:
+    """One more Python heat-api or heat-api-cfn 24.0.0, run from the 24 stack's root on a kernel
+    port with extra heat.conf settings on top of the stack's (e.g. {'oslo_policy':
+    {'enforce_new_defaults': 'false'}}), for the policy tests of both sets of defaults without
+    restarting the shared services. Stopped by its PID (stop(), or at the end of the session)."""
+
+    def __init__(self, stack, name, api='heat-api', settings=None):
+        assert api in ('heat-api', 'heat-api-cfn')
+        self.stack, self.api = stack, api
+        self.port = free_port()
+        self.proc = None
+        root = stack.facts['root']
+        self.conf_in = '/etc/heat/mod_heat-tests/%s-%d.conf' % (name, os.getpid())
+        self.conf = root + self.conf_in
+        self.log_path = os.path.join(gen_dir('python24-' + name), 'console.log')
+        sections = {k: dict(v) for k, v in (settings or {}).items()}
+        section = 'heat_api' if api == 'heat-api' else 'heat_api_cfn'
+        sections.setdefault(section, {}).update(bind_host='127.0.0.1', bind_port=str(self.port), workers='1')
+        if api == 'heat-api-cfn':
+            # through the stack's ec2tokens shim, as its own heat-api-cfn (see trixie.sh)
+            sections.setdefault('ec2authtoken', {})['auth_uri'] = \
+                'http://127.0.0.1:%d/v3' % stack.facts['python_api']['ec2_shim_port']
+        os.makedirs(os.path.dirname(self.conf), exist_ok=True)
+        with open(self.conf, 'w') as f:
+            f.write('# written by heat_stack.Python24Api, read after /etc/heat/heat.conf\n')
+            for sec, kv in sections.items():
+                f.write('[%s]\n' % sec + ''.join('%s = %s\n' % item for item in kv.items()))
+        os.chmod(self.conf, 0o644)
+        stack.dependents.append(self)
+
+    def start(self, timeout=120):
+        cmd = ['chroot', self.stack.facts['root'], '/usr/bin/setpriv', '--reuid=heat', '--regid=heat',
+               '--init-groups', '--reset-env', '/usr/bin/env', 'HOME=/var/lib/heat', 'LC_ALL=C.UTF-8',
+               'PATH=' + CLEAN_PATH, '/usr/bin/' + self.api,
+               '--config-file', '/etc/heat/heat.conf', '--config-file', self.conf_in]
+        log = open(self.log_path, 'ab')
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        finally:
+            log.close()
+        deadline = time.time() + timeout
+        while not port_answers(self.port):
+            if self.proc.poll() is not None or time.time() > deadline:
+                problem = 'exited (%s)' % self.proc.returncode if self.proc.poll() is not None else \
+                    'no answer after %d s' % timeout
+                self.stop()
+                raise StackError('%s 24 with %s: %s\n%s' % (self.api, self.conf, problem, tail(self.log_path)))
+            time.sleep(0.25)
+        return self
+
+    def stop(self, timeout=30):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout)
+        self.proc = None
+        if os.path.exists(self.conf):
+            os.unlink(self.conf)
+
+    def url(self, project=None):
+        if self.api == 'heat-api-cfn':
+            return 'http://127.0.0.1:%d/v1/' % self.port
+        return 'http://127.0.0.1:%d/v1/%s' % (self.port, project)
+
+
+def make_real_stack(release=RELEASE):
+    if release == '19':
+        return RealStack()
+    if release == '24':
+        return RealStack24()
+    raise StackError('HEAT_RELEASE=%s: the real stack exists for releases 19 and 24' % release)
+
+
+def release_directive(release):
+    """The httpd directive that makes mod_heat behave as heat-api <release>; '' for 19 (the
+    default) and for a module built before the directive existed (then the 24 suites show the
+    differences of the 19 behaviour)."""
+    if release == '19':
+        return ''
+    with open(MODULE_SO, 'rb') as f:
+        known = b'HeatRelease' in f.read()
+    return 'HeatRelease %s' % release if known else ''
+
+
 def read_template(name):
     with open(os.path.join(TEMPLATES, name)) as f:
         return f.read()
@@ -392,10 +562,15 @@ class StackHttpd(HttpdServer):
 
 
 def stack_server(httpd_factory, real_stack, name, **kwargs):
-    """An httpd (StackHttpd) serving mod_heat with the stack's heat.conf; it is stopped before the
-    stack is (when the session stops the stack). Fails the test clearly when it cannot start."""
-    server = httpd_factory(name, cls=StackHttpd, heat_conf_directive='HeatConfigFile "%s"' % real_stack.heat_conf,
-                           **kwargs)
+    """An httpd (StackHttpd) serving mod_heat with the stack's heat.conf (and, for the 24 stack,
+    configured for that release); it is stopped before the stack is (when the session stops the
+    stack). Fails the test clearly when it cannot start."""
+    directive = 'HeatConfigFile "%s"' % real_stack.heat_conf
+    if release_directive(real_stack.release):
+        directive += '\n' + release_directive(real_stack.release)
+    for key, value in sorted(real_stack.oslo_policy.items()):
+        directive += '\nHeatOption oslo_policy %s %s' % (key, value)
+    server = httpd_factory(name, cls=StackHttpd, heat_conf_directive=directive, **kwargs)
     server.persistent = True
     real_stack.dependents.append(server)
     try:

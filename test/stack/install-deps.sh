@@ -29,7 +29,10 @@ util-linux procps mariadb-client curl"
 # dh_apache2 (debhelper, apache2-dev), lintian to check the .deb, rpmbuild (Debian's rpm) for the spec
 # and cpio to unpack the RPM.
 PACKAGING="dpkg-dev debhelper fakeroot lintian rpm cpio"
-PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $STACK $PACKAGING"
+# test/stack/trixie.sh's heat 24.0.0 stack: debootstrap makes its Debian 13 root, with trixie's
+# archive keys from debian-archive-keyring; findmnt (util-linux) guards its removal.
+TRIXIE="debootstrap debian-archive-keyring"
+PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $STACK $PACKAGING $TRIXIE"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -107,6 +107,11 @@ expect_cmd() {
         heat-api) echo "/usr/bin/heat-api " ;;
         heat-api-cfn) echo /usr/bin/heat-api-cfn ;;
         ec2-shim) echo ec2-shim ;;
+        # the heat 24.0.0 stack of trixie.sh (run by chroot into its Debian 13 root)
+        heat24-engine) echo heat-engine ;;
+        heat24-api) echo "/usr/bin/heat-api " ;;
+        heat24-api-cfn) echo /usr/bin/heat-api-cfn ;;
+        heat24-ec2-shim) echo ec2-shim ;;
     esac
 }
 
@@ -783,6 +788,8 @@ cmd_stop() {
     lock
     # heat-engine needs ~10 s on SIGTERM (each of its RPC servers polls its queue with up to 5 s
     # timeouts before it notices the stop); it is given 30 s before SIGKILL
+    # trixie.sh's 24 services first: they use this stack's RabbitMQ, MariaDB and Keystone
+    stop_wave 30 heat24-api heat24-api-cfn heat24-ec2-shim heat24-engine
     stop_wave 30 heat-api heat-api-cfn ec2-shim heat-engine keystone
     stop_wave 30 rabbitmq mariadb
     stop_wave 10 epmd
@@ -854,14 +861,35 @@ cmd_env() {
 
 usage() {
     echo "usage: $0 start [--with-python-api] | stop | status | env | stop-service SERVICE..." >&2
+    echo "       $0 start|stop|status|env --release 24   (the heat 24.0.0 stack: trixie.sh)" >&2
     exit 2
 }
 
-case ${1:-} in
-    start) shift; cmd_start "$@" ;;
-    stop) cmd_stop ;;
-    stop-service) shift; cmd_stop_service "$@" ;;
-    status) cmd_status ;;
-    env) cmd_env ;;
-    *) usage ;;
-esac
+# trixie.sh sources this file for its functions: then nothing runs here
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    # --release 24: the heat 24.0.0 stack of trixie.sh (19, the default, is this script's own)
+    case " $* " in *" --release "*)
+        rel=""
+        args=()
+        while [ $# -gt 0 ]; do
+            case $1 in
+                --release) rel=${2:-}; shift 2 || usage ;;
+                *) args+=("$1"); shift ;;
+            esac
+        done
+        case $rel in
+            19) set -- "${args[@]}" ;;
+            24) exec "$HERE/trixie.sh" "${args[@]}" ;;
+            *) err "unknown release '$rel' (19 or 24)"; exit 2 ;;
+        esac
+        ;;
+    esac
+    case ${1:-} in
+        start) shift; cmd_start "$@" ;;
+        stop) cmd_stop ;;
+        stop-service) shift; cmd_stop_service "$@" ;;
+        status) cmd_status ;;
+        env) cmd_env ;;
+        *) usage ;;
+    esac
+fi
