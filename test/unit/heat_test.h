@@ -30,7 +30,8 @@
     X(cors)                 \
     X(profiler)             \
     X(runtime)              \
-    X(alias_budget)
+    X(alias_budget)         \
+    X(outage)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));
