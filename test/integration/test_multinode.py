@@ -373,3 +373,12 @@ def test_engine_stopped_under_load(env, token):
     assert fig['failed_not_in_flight'] == 0, fig
     multinode.start(['engine-1'])
     env.check_logs()
+
+
+def test_guide_shows_the_samples_the_test_uses():
+    """doc/multinode.md shows the HAProxy, heat.conf and httpd.conf templates of multinode.py
+    verbatim, so the guide cannot drift from what these tests run."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'doc', 'multinode.md')) as f:
+        guide = f.read()
+    for name in ('HAPROXY_CFG', 'HEAT_CONF', 'HTTPD_CONF'):
+        assert '```\n' + getattr(multinode, name) + '```\n' in guide, '%s is not in doc/multinode.md' % name
