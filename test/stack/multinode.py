@@ -52,6 +52,8 @@ NODES = {'a': 'mhA@localhost', 'b': 'mhB@localhost'}
 # start order; stop goes the other way
 SERVICES = ('epmd', 'rabbit-a', 'rabbit-b', 'memcached', 'keystone-proxy', 'engine-1', 'engine-2',
             'node-a', 'node-b', 'haproxy')
+# the engines' database in the stack's MariaDB (the tests use one of their own)
+DATABASE = os.environ.get('HEAT_MULTINODE_DB', 'heat_multinode')
 CLEAN_ENV = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'LANG': 'C.UTF-8'}
 
 
@@ -115,7 +117,7 @@ def new_facts():
         return new_facts()
     facts = {'state_dir': STATE, 'ports': ports, 'rabbit_nodes': NODES,
              'memcache_secret_key': secrets.token_hex(16), 'erlang_cookie': secrets.token_hex(16).upper(),
-             'database': 'heat_multinode'}
+             'database': DATABASE}
     os.makedirs(STATE, exist_ok=True)
     with open(path('multinode.json'), 'w') as f:
         json.dump(facts, f, indent=2, sort_keys=True)
@@ -396,9 +398,8 @@ def write_heat_conf(facts, stack):
 
 
 def sync_db(facts, stack):
-    marker = path('db-synced')
-    if os.path.exists(marker):
-        return
+    """Creates and migrates the engines' database; idempotent (a few seconds), so it also
+    follows a stack whose MariaDB was made anew."""
     sql = ("CREATE DATABASE IF NOT EXISTS {db} CHARACTER SET utf8mb4; "
            "GRANT ALL PRIVILEGES ON {db}.* TO 'heat'@'127.0.0.1';").format(db=facts['database'])
     subprocess.run(['mariadb', '--no-defaults', '--socket=' + stack['mariadb']['socket'], '-uroot', '-e', sql],
@@ -409,7 +410,6 @@ def sync_db(facts, stack):
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise MultinodeError('heat-manage db_sync: %s' % r.stderr[-2000:])
-    open(marker, 'w').close()
     say('database %s synced (%.1f s)' % (facts['database'], time.time() - t0))
 
 
@@ -682,6 +682,7 @@ def start(services=None):
     os.makedirs(STATE, exist_ok=True)
     os.chmod(STATE, 0o755)
     facts = load_facts() or new_facts()
+    facts['database'] = DATABASE
     stack = stack_facts()
     write_heat_conf(facts, stack)
     want = set(services or SERVICES)
@@ -691,12 +692,14 @@ def start(services=None):
         'rabbit-b': lambda: start_rabbit(facts, 'b'),
         'memcached': lambda: start_memcached(facts),
         'keystone-proxy': lambda: start_keystone_proxy(facts, stack),
-        'engine-1': lambda: (sync_db(facts, stack), start_engine(facts, 1)),
-        'engine-2': lambda: (sync_db(facts, stack), start_engine(facts, 2)),
+        'engine-1': lambda: start_engine(facts, 1),
+        'engine-2': lambda: start_engine(facts, 2),
         'node-a': lambda: start_node(facts, 'a'),
         'node-b': lambda: start_node(facts, 'b'),
         'haproxy': lambda: start_haproxy(facts),
     }
+    if want & {'engine-1', 'engine-2'} and not (pid_of('engine-1') and pid_of('engine-2')):
+        sync_db(facts, stack)
     for name in SERVICES:
         if name in want:
             steps[name]()
