@@ -16,6 +16,7 @@
 #include <http_core.h>
 #include <util_mutex.h>
 
+#include "heat_outage.h"
 #include "heat_pool.h"
 #include <string.h>
 
@@ -32,6 +33,11 @@ static int cache_disabled;              /* HeatTokenCache none */
 static int cache_ready;                 /* post_config succeeded */
 static apr_global_mutex_t *cache_mutex;
 static int invalid_ttl = HEAT_INVALID_TOKEN_CACHE_TIME_DEFAULT;
+/* A cache that fails (memcached stopped) is left alone until a store, tried once per interval,
+ * succeeds again: tokens go to Keystone meanwhile, and the outage is logged once per child,
+ * neither by us nor by the socache provider per request. */
+#define HEAT_CACHE_RETRY apr_time_from_sec(30)
+static heat_outage_t cache_outage;
 
 static apr_status_t remove_lock(void *unused)
 {
@@ -308,6 +314,25 @@ static void make_id(unsigned char id[33], const unsigned char key[32], char sect
     id[32] = (unsigned char)section;
 }
 
+static void cache_failed(server_rec *s, apr_status_t rv, const char *what)
+{
+    if (heat_outage_failed(&cache_outage, apr_time_now(), HEAT_CACHE_RETRY))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "HEAT1500: token cache (%s) %s failed: "
+                     "tokens are validated with Keystone until it answers again (tried every "
+                     "%d s; logged once per outage)", cache_provider_name, what,
+                     (int)apr_time_sec(HEAT_CACHE_RETRY));
+    else
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s, "HEAT1502: token cache (%s) %s failed again",
+                     cache_provider_name, what);
+}
+
+static void cache_answered(server_rec *s)
+{
+    if (heat_outage_ok(&cache_outage))
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "HEAT1501: token cache (%s) answers again",
+                     cache_provider_name);
+}
+
 /* One retrieve; returns 1 (found), 0 (not found) or -1 (error). */
 static int retrieve(server_rec *s, apr_pool_t *p, const unsigned char key[32], char section,
                     unsigned char *buf, unsigned int *len)
@@ -315,16 +340,21 @@ static int retrieve(server_rec *s, apr_pool_t *p, const unsigned char key[32], c
     unsigned char id[33];
     apr_status_t rv;
 
+    /* during an outage only a store probes (a lookup cannot tell a miss from a dead server) */
+    if (heat_outage_down(&cache_outage))
+        return 0;
     make_id(id, key, section);
     if (!cache_lock(s))
         return -1;
     rv = cache_provider->retrieve(cache_instance, s, id, sizeof(id), buf, len, p);
     cache_unlock(s);
-    if (rv == APR_SUCCESS)
+    if (rv == APR_SUCCESS) {
+        cache_answered(s);
         return 1;
+    }
     if (APR_STATUS_IS_NOTFOUND(rv))
         return 0;
-    ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "HEAT0210: token cache lookup failed");
+    cache_failed(s, rv, "lookup");
     return -1;
 }
 
@@ -387,13 +417,16 @@ void heat_cache_store(server_rec *s, apr_pool_t *p, const unsigned char key[32],
         expiry = apr_time_now() + apr_time_from_sec(invalid_ttl);
         make_id(id, key, SECTION_INVALID);
     }
+    if (!heat_outage_try(&cache_outage, apr_time_now(), HEAT_CACHE_RETRY))
+        return;
     if (!cache_lock(s))
         return;
     rv = cache_provider->store(cache_instance, s, id, sizeof(id), expiry,
                                body ? (unsigned char *)body : marker,
                                body ? (unsigned int)len : (unsigned int)sizeof(marker), p);
     cache_unlock(s);
-    if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
-                     "HEAT0212: failed to store a %s token in the cache", body ? "valid" : "invalid");
+    if (rv == APR_SUCCESS)
+        cache_answered(s);
+    else
+        cache_failed(s, rv, body ? "store of a valid token" : "store of an invalid token");
 }

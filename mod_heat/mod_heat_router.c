@@ -573,8 +573,10 @@ int heat_handler(request_rec *r)
     /* healthcheck comes first in both pipelines: no request id, no cors rule */
     if (heat_front_healthcheck_route(r->uri, st.path_info, st.sc->settings.healthcheck_path,
                                      st.sc->settings.release)) {
+        /* disable_by_files_ports keys on WSGI's SERVER_PORT, the port the request came in on:
+         * ap_get_server_port gives 80 to a load balancer's check without a port in Host */
         heat_front_healthcheck(r->pool, &st.sc->settings.healthcheck, r->method, st.accept,
-                               ap_get_server_port(r), &resp);
+                               r->connection->local_addr->port, &resp);
         return send_response(&st, &resp);
     }
 

@@ -12,9 +12,10 @@ FUZZ="clang libclang-rt-14-dev"
 # awscli and python3-botocore: the real AWS clients the CFN tests sign requests with;
 # memcached: the shared token cache's integration test; openssl makes the CAs and certificates
 # of test_tls.py, stunnel4 its TLS terminators in front of the stack's Keystone and RabbitMQ;
-# python3-prometheus-client: its parser reads the heat-metrics handler's output (test_metrics.py).
+# python3-prometheus-client: its parser reads the heat-metrics handler's output (test_metrics.py);
+# haproxy: the load balancer in front of the two mod_heat nodes of test/stack/multinode.py.
 TEST="python3-pytest python3-requests curl awscli python3-botocore memcached openssl stunnel4
-python3-prometheus-client"
+python3-prometheus-client haproxy"
 # The Python heat-api and heat-api-cfn are the reference the integration tests compare with.
 REFERENCE="heat-api heat-api-cfn"
 # The "before" deployments of the migration tests: heat-api under mod_wsgi and under uwsgi.

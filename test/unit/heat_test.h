@@ -31,7 +31,8 @@
     X(profiler)             \
     X(runtime)              \
     X(alias_budget)         \
-    X(release)
+    X(release)              \
+    X(outage)
 
 /* Weak, so that main.c can report a listed suite that is not linked. */
 #define HEAT_TEST_DECLARE(name) Suite *heat_test_##name##_suite(void) __attribute__((weak));
