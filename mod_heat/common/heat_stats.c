@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HEAT_STATS_MAGIC 0x48535431u /* "HST1": changes when the slot layout does */
+#define HEAT_STATS_MAGIC 0x48535432u /* "HST2": changes when the slot layout does */
 
 struct heat_stats_t {
     apr_uint32_t magic;
