@@ -419,9 +419,12 @@ static char *envelope(apr_pool_t *p, const char *inner, apr_size_t *len)
     return out;
 }
 
-const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
-                                   json_t *args, const char *version, const heat_rpc_ids_t *ids,
-                                   char **body)
+/* measured: the caller has measured args and context under HEAT_RPC_MAX_MESSAGE already
+ * (rpc_send), so the message is at most a few hundred bytes over it and measuring it again
+ * would only dump the whole message once more (a sixth of a token-cached stack list's
+ * instructions); the exact check of the body below still refuses it. */
+static const char *message_build(apr_pool_t *p, const json_t *context, const char *method, json_t *args,
+                                 const char *version, const heat_rpc_ids_t *ids, int measured, char **body)
 {
     json_t *msg;
     apr_pool_t *tmp;
@@ -467,7 +470,8 @@ const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const c
      * reference): an oversize message is refused without building it. jansson's writer with
      * these flags writes what json.dumps writes, give or take a few bytes; the body is checked
      * exactly below. */
-    if (json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
+    if (!measured
+        && json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
         return heat_rpc_too_large;
     /* the inner text is needed only until the envelope is written: a pool of its own */
     if (apr_pool_create(&tmp, p) != APR_SUCCESS)
@@ -478,6 +482,13 @@ const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const c
     if (n > HEAT_RPC_MAX_MESSAGE)
         return heat_rpc_too_large;
     return NULL;
+}
+
+const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
+                                   json_t *args, const char *version, const heat_rpc_ids_t *ids,
+                                   char **body)
+{
+    return message_build(p, context, method, args, version, ids, 0, body);
 }
 
 static const char *json_str(apr_pool_t *p, const json_t *o, const char *key)
@@ -961,7 +972,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
     reply->msg_id = ids.msg_id;
     /* a cast waits for nothing: its waiter just drops whatever the queue holds */
     heat_rpc_waiter_init(&w, p, call ? ids.msg_id : NULL, &rc->dedup);
-    if ((err = heat_rpc_message_build(p, context, method, args, version, &ids, &body)) != NULL) {
+    if ((err = message_build(p, context, method, args, version, &ids, 1, &body)) != NULL) {
         if (err == heat_rpc_too_large)
             fail_too_large(p, reply, method, err);
         else
