@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HEAT_STATS_MAGIC 0x48535431u /* "HST1": changes when the slot layout does */
+#define HEAT_STATS_MAGIC 0x48535432u /* "HST2": changes when the slot layout does */
 
 struct heat_stats_t {
     apr_uint32_t magic;
@@ -40,7 +40,7 @@ const heat_stats_desc_t heat_stats_counter_desc[HEAT_STAT_COUNTERS] = {
     REQ_NATIVE("1xx"), REQ_NATIVE("2xx"), REQ_NATIVE("3xx"), REQ_NATIVE("4xx"), REQ_NATIVE("5xx"),
     REQ_CFN("1xx"), REQ_CFN("2xx"), REQ_CFN("3xx"), REQ_CFN("4xx"), REQ_CFN("5xx"),
     RPC("Ok", "ok"), RPC("Error", "error"), RPC("Timeout", "timeout"),
-    RPC("Unreachable", "unreachable"),
+    RPC("Unreachable", "unreachable"), RPC("Busy", "busy"),
     {"BrokerConnects", "heat_rpc_broker_connects_total", NULL,
      "AMQP connections opened to the broker"},
     {"BrokerReconnects", "heat_rpc_broker_reconnects_total", NULL,
@@ -353,7 +353,7 @@ void heat_stats_rpc(apr_pool_t *p, const char *method, int outcome, apr_interval
     void *data = NULL;
     rpc_note_t *n;
 
-    if (outcome >= 0 && outcome <= 3)
+    if (outcome >= 0 && outcome <= 4)
         heat_stats_count(HEAT_STAT_RPC_OK + outcome);
     heat_stats_observe(HEAT_HIST_RPC, elapsed);
     if (!p || !method)

@@ -28,6 +28,7 @@ typedef enum {
     HEAT_STAT_RPC_ERROR,       /* the engine answered with an exception */
     HEAT_STAT_RPC_TIMEOUT,     /* no answer in rpc_response_timeout */
     HEAT_STAT_RPC_UNREACHABLE, /* no broker, or the message could not be sent */
+    HEAT_STAT_RPC_BUSY,        /* no pooled connection free in time: answered 503 (overload) */
     HEAT_STAT_BROKER_CONNECTS,   /* AMQP connections opened */
     HEAT_STAT_BROKER_RECONNECTS, /* of those, opened again after the connection was used */
     HEAT_STAT_CACHE_HIT,
@@ -132,7 +133,7 @@ void heat_stats_broker_connect(int used_before);
 void heat_stats_keystone(apr_interval_time_t elapsed, int answered);
 
 /* One RPC call or cast of a request: counted by outcome (heat_rpc_outcome_t's order: ok,
- * remote failure, timeout, unreachable) and timed; method and time are also kept in p for
+ * remote failure, timeout, unreachable, busy) and timed; method and time are also kept in p for
  * the access log (heat_stats_rpc_summary). */
 void heat_stats_rpc(apr_pool_t *p, const char *method, int outcome, apr_interval_time_t elapsed);
 /* The RPC methods a request called (comma-separated, in order) and their total time; 0 when

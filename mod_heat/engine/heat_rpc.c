@@ -13,6 +13,7 @@
 
 #include <amqp_ssl_socket.h>
 
+#include <apr_atomic.h>
 #include <apr_reslist.h>
 #include <apr_strings.h>
 #include <apr_general.h>
@@ -338,6 +339,7 @@ const char *heat_rpc_conf_make(apr_pool_t *p, const heat_rpc_settings_t *in, hea
     conf->timeout = apr_time_from_sec(s.rpc_response_timeout);
     conf->pool_max = s.rpc_conn_pool_size;
     conf->pool_ttl = apr_time_from_sec(s.conn_pool_ttl);
+    conf->pool_wait = conf->timeout < HEAT_RPC_POOL_WAIT ? conf->timeout : HEAT_RPC_POOL_WAIT;
     *out = conf;
     return NULL;
 #undef OPT_NAME
@@ -417,9 +419,12 @@ static char *envelope(apr_pool_t *p, const char *inner, apr_size_t *len)
     return out;
 }
 
-const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
-                                   json_t *args, const char *version, const heat_rpc_ids_t *ids,
-                                   char **body)
+/* measured: the caller has measured args and context under HEAT_RPC_MAX_MESSAGE already
+ * (rpc_send), so the message is at most a few hundred bytes over it and measuring it again
+ * would only dump the whole message once more (a sixth of a token-cached stack list's
+ * instructions); the exact check of the body below still refuses it. */
+static const char *message_build(apr_pool_t *p, const json_t *context, const char *method, json_t *args,
+                                 const char *version, const heat_rpc_ids_t *ids, int measured, char **body)
 {
     json_t *msg;
     apr_pool_t *tmp;
@@ -465,7 +470,8 @@ const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const c
      * reference): an oversize message is refused without building it. jansson's writer with
      * these flags writes what json.dumps writes, give or take a few bytes; the body is checked
      * exactly below. */
-    if (json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
+    if (!measured
+        && json_dump_callback(msg, count_until_cap, &n, JSON_ENSURE_ASCII | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER))
         return heat_rpc_too_large;
     /* the inner text is needed only until the envelope is written: a pool of its own */
     if (apr_pool_create(&tmp, p) != APR_SUCCESS)
@@ -476,6 +482,13 @@ const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const c
     if (n > HEAT_RPC_MAX_MESSAGE)
         return heat_rpc_too_large;
     return NULL;
+}
+
+const char *heat_rpc_message_build(apr_pool_t *p, const json_t *context, const char *method,
+                                   json_t *args, const char *version, const heat_rpc_ids_t *ids,
+                                   char **body)
+{
+    return message_build(p, context, method, args, version, ids, 0, body);
 }
 
 static const char *json_str(apr_pool_t *p, const json_t *o, const char *key)
@@ -705,6 +718,9 @@ struct heat_rpc_pool_t {
     apr_thread_cond_t *cond;
     int stopping;
     apr_interval_time_t period;
+    /* overload reports (busy_log): requests answered busy since the last one, and its time */
+    volatile apr_uint32_t busy_count;
+    volatile apr_uint32_t busy_logged_at; /* apr_time_sec, 0: never */
 };
 
 /* What the reslist hands out: a connection and its reply queue's de-duplication memory. */
@@ -811,8 +827,8 @@ apr_status_t heat_rpc_pool_create(apr_pool_t *pchild, const heat_rpc_conf_t *con
                             rpc_conn_construct, rpc_conn_destruct, rp, rp->rl_pool);
     if (rv != APR_SUCCESS)
         return rv;
-    /* with every connection busy, a caller waits at most one RPC timeout for one */
-    apr_reslist_timeout_set(rp->rl, conf->timeout);
+    /* with every connection busy, a caller waits at most pool_wait for one (see HEAT_RPC_POOL_WAIT) */
+    apr_reslist_timeout_set(rp->rl, conf->pool_wait > 0 ? conf->pool_wait : conf->timeout);
     if (ttl) {
         rp->period = ttl / 2 > apr_time_from_sec(1) ? ttl / 2 : apr_time_from_sec(1);
         if ((rv = apr_thread_mutex_create(&rp->lock, APR_THREAD_MUTEX_DEFAULT, pchild)) != APR_SUCCESS
@@ -830,6 +846,27 @@ apr_status_t heat_rpc_pool_create(apr_pool_t *pchild, const heat_rpc_conf_t *con
              conf->pool_max, conf->amqp.redacted_url, conf->amqp.exchange, conf->topic,
              (apr_time_t)apr_time_sec(ttl));
     return APR_SUCCESS;
+}
+
+/* Under overload every request beyond the pool would log the same line: one warning per
+ * HEAT_RPC_BUSY_LOG_PERIOD and process instead, with the count. */
+#define HEAT_RPC_BUSY_LOG_PERIOD 10
+static void busy_log(heat_rpc_pool_t *rp, const char *method)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t last = apr_atomic_read32(&rp->busy_logged_at);
+    apr_uint32_t n;
+
+    apr_atomic_inc32(&rp->busy_count);
+    if (last && now - last < HEAT_RPC_BUSY_LOG_PERIOD)
+        return;
+    if (apr_atomic_cas32(&rp->busy_logged_at, now, last) != last)
+        return; /* another thread reports */
+    n = apr_atomic_xchg32(&rp->busy_count, 0);
+    heat_log(HEAT_LOG_WARNING, "HEAT1550: RPC pool busy: %u request(s) (the last: %s) found all %d AMQP connections "
+                               "of this process taken for %" APR_TIME_T_FMT " ms and were answered 503; heat-engine "
+                               "is slower than the load (rpc_conn_pool_size, ThreadsPerChild: README \"MPM settings\")",
+             n, method, rp->conf->pool_max, (apr_time_t)apr_time_as_msec(rp->conf->pool_wait));
 }
 
 static heat_rpc_outcome_t fail(heat_rpc_reply_t *reply, heat_rpc_outcome_t outcome, const char *error)
@@ -897,13 +934,22 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
     rv = apr_reslist_acquire(rp->rl, &res);
     if (rv != APR_SUCCESS) {
         json_decref(args);
-        heat_log(HEAT_LOG_ERR, "HEAT0521: RPC %s %s: no AMQP connection available (rpc_conn_pool_size %d): %d",
-                 what, method, conf->pool_max, rv);
-        fail(reply, APR_STATUS_IS_TIMEUP(rv) || rv == APR_EAGAIN ? HEAT_RPC_TIMEOUT
-                                                                  : HEAT_RPC_UNREACHABLE,
-             apr_psprintf(p, "no AMQP connection available in this process "
-                             "(rpc_conn_pool_size %d)",
-                          conf->pool_max));
+        if (APR_STATUS_IS_TIMEUP(rv) || rv == APR_EAGAIN) {
+            /* overload: answered at once, logged once in a while (busy_log), not per request */
+            fail(reply, HEAT_RPC_BUSY,
+                 apr_psprintf(p, "no connection to the message broker was free in this process within %"
+                                 APR_TIME_T_FMT " ms (rpc_conn_pool_size %d)",
+                              (apr_time_t)apr_time_as_msec(apr_time_now() - start), conf->pool_max));
+            busy_log(rp, method);
+        }
+        else {
+            heat_log(HEAT_LOG_ERR, "HEAT0521: RPC %s %s: no AMQP connection available (rpc_conn_pool_size %d): %d",
+                     what, method, conf->pool_max, rv);
+            fail(reply, HEAT_RPC_UNREACHABLE,
+                 apr_psprintf(p, "no AMQP connection available in this process "
+                                 "(rpc_conn_pool_size %d)",
+                              conf->pool_max));
+        }
         heat_stats_rpc(p, method, reply->outcome, apr_time_now() - start);
         return reply->outcome;
     }
@@ -926,7 +972,7 @@ static heat_rpc_outcome_t rpc_send(heat_rpc_pool_t *rp, apr_pool_t *p, const jso
     reply->msg_id = ids.msg_id;
     /* a cast waits for nothing: its waiter just drops whatever the queue holds */
     heat_rpc_waiter_init(&w, p, call ? ids.msg_id : NULL, &rc->dedup);
-    if ((err = heat_rpc_message_build(p, context, method, args, version, &ids, &body)) != NULL) {
+    if ((err = message_build(p, context, method, args, version, &ids, 1, &body)) != NULL) {
         if (err == heat_rpc_too_large)
             fail_too_large(p, reply, method, err);
         else
@@ -1029,6 +1075,7 @@ out:
                  reply->outcome == HEAT_RPC_OK ? "ok"
                  : reply->outcome == HEAT_RPC_REMOTE_FAILURE ? "remote failure "
                  : reply->outcome == HEAT_RPC_TIMEOUT ? "timeout"
+                 : reply->outcome == HEAT_RPC_BUSY   ? "busy"
                                                       : "unreachable",
                  reply->outcome == HEAT_RPC_REMOTE_FAILURE ? reply->failure.module : "",
                  reply->outcome == HEAT_RPC_REMOTE_FAILURE

@@ -76,7 +76,14 @@ typedef struct {
     apr_interval_time_t timeout;  /* rpc_response_timeout */
     int pool_max;
     apr_interval_time_t pool_ttl;
+    apr_interval_time_t pool_wait; /* longest wait for a free pooled connection (HEAT_RPC_POOL_WAIT) */
 } heat_rpc_conf_t;
+
+/* With all rpc_conn_pool_size connections of a process taken, a request waits this long (or
+ * rpc_response_timeout, if shorter) for one and then gets HEAT_RPC_BUSY: heat-engine is slower
+ * than the load, and a longer wait would only hold an Apache worker (mpm_event closes kept-alive
+ * connections when it has no idle worker) and push answers past the clients' timeouts. */
+#define HEAT_RPC_POOL_WAIT apr_time_from_sec(2)
 
 /* Validates the settings and the transport_url (applying the URL's query overrides like
  * oslo's ConfigOptsProxy). NULL, or an error naming the option, e.g.
@@ -104,9 +111,11 @@ typedef enum {
     HEAT_RPC_REMOTE_FAILURE, /* the engine raised: failure holds the decoded exception */
     HEAT_RPC_TIMEOUT,        /* no reply in time (oslo's MessagingTimeout), including when
                               * the connection died after the request was sent */
-    HEAT_RPC_UNREACHABLE     /* nothing was sent: no broker reachable (fast: every host is
+    HEAT_RPC_UNREACHABLE,    /* nothing was sent: no broker reachable (fast: every host is
                               * tried once, then attempts fail at once for a growing window),
                               * or the request was invalid */
+    HEAT_RPC_BUSY            /* nothing was sent: every pooled connection of the process stayed
+                              * taken for conf->pool_wait (overload: the APIs answer 503) */
 } heat_rpc_outcome_t;
 
 /* An engine exception as it travels (oslo serialize_remote_exception). */

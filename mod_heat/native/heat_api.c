@@ -188,6 +188,12 @@ static const struct {
     const char *message; /* NULL: says which method timed out after how long (engine_error) */
 } engine_errors[] = {
     {HEAT_RPC_TIMEOUT, 500, "MessagingTimeout", NULL},
+    /* overload: no pooled connection free in time (heat_rpc.h, HEAT_RPC_POOL_WAIT); heat-api
+     * would queue the request instead. A prompt 503 the client may retry, never a reset. */
+    {HEAT_RPC_BUSY, 503, "HTTPServiceUnavailable",
+     "heat-engine is busy: every connection to the message broker in this process stayed taken "
+     "(rpc_conn_pool_size). Try again later."},
+    /* last: the default */
     {HEAT_RPC_UNREACHABLE, 503, "MessagingUnavailable",
      "The message broker cannot be reached; heat-engine was not asked."},
 };
@@ -245,6 +251,10 @@ json_t *heat_api_engine(heat_call_t *call, const heat_context_t *ctx, const char
         heat_log(HEAT_LOG_DEBUG, "%s %s: no reply from heat-engine in time (%s)", rid, method,
                  r.error ? r.error : "timeout");
         engine_error(call, HEAT_RPC_TIMEOUT, method, err);
+        return NULL;
+    case HEAT_RPC_BUSY:
+        heat_log(HEAT_LOG_DEBUG, "%s %s: %s", rid, method, r.error ? r.error : "busy");
+        engine_error(call, HEAT_RPC_BUSY, method, err);
         return NULL;
     case HEAT_RPC_UNREACHABLE:
     default:

@@ -39,6 +39,36 @@ static heat_body_status_t decode(apr_pool_t *p, const char *text, size_t len, js
 /* the validate request of the report: a template key with an escaped NUL */
 static const char nul_key_body[] = "{\"template\": {\"heat_template_version\": \"2018-08-31\", \"a\\u0000b\": 1}}";
 
+/* The dump writes runs of plain characters in one append: the same text as json.dumps
+ * (ensure_ascii) for strings where runs, escapes and non-ASCII characters alternate, at a run's
+ * start, middle and end (expected strings written by Python's json.dumps). */
+START_TEST(dump_string_runs_as_json_dumps)
+{
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *out;
+    } cases[] = {
+        {"", 0, "[\"\"]"},
+        {"plain text, no escape", 21, "[\"plain text, no escape\"]"},
+        {"\"", 1, "[\"\\\"\"]"},
+        {"a\"b\\c", 5, "[\"a\\\"b\\\\c\"]"},
+        {"line\nnext\ttab\r\b\f", 16, "[\"line\\nnext\\ttab\\r\\b\\f\"]"},
+        {"caf\xc3\xa9 \xe2\x82\xac" "5", 10, "[\"caf\\u00e9 \\u20ac5\"]"},
+        {"\xf0\x9f\x98\x80" "end", 7, "[\"\\ud83d\\ude00end\"]"},
+        {"a\0b\x7f~", 5, "[\"a\\u0000b\\u007f~\"]"},
+        {"\x01 ~ \x1f", 5, "[\"\\u0001 ~ \\u001f\"]"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *v = heat_json_own(heat_test_pool, json_pack("[s%]", cases[i].in, cases[i].len));
+        ck_assert_ptr_nonnull(v);
+        ck_assert_str_eq(heat_json_dump(heat_test_pool, v, 0), cases[i].out);
+    }
+}
+END_TEST
+
 START_TEST(nul_key_round_trip)
 {
     json_t *body, *tpl, *args;
@@ -364,6 +394,7 @@ Suite *heat_test_body_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, heat_test_pool_setup, heat_test_pool_teardown);
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, dump_string_runs_as_json_dumps);
     tcase_add_test(tc, nul_key_round_trip);
     tcase_add_test(tc, nul_key_sort_order);
     tcase_add_test(tc, nul_in_string_value_kept);

@@ -231,6 +231,9 @@ START_TEST(engine_trouble_answers)
     run(&rq, &stub, &reply);
     expect(&reply, "500 InternalFailure", "application/xml; charset=UTF-8",
            "internal error:heat-engine did not answer list_stacks in time (60 s).");
+    stub.outcome = HEAT_RPC_BUSY;
+    run(&rq, &stub, &reply);
+    expect(&reply, "503 ServiceUnavailable", "application/xml; charset=UTF-8", "heat-engine is busy");
     stub.outcome = HEAT_RPC_UNREACHABLE;
     run(&rq, &stub, &reply);
     expect(&reply, "503 ServiceUnavailable", "application/xml; charset=UTF-8", "<Code>ServiceUnavailable</Code>");
@@ -250,6 +253,9 @@ START_TEST(engine_trouble_native_same_table)
         const char *type, *message;
     } cases[] = {
         {HEAT_RPC_TIMEOUT, 500, "MessagingTimeout", "heat-engine did not answer list_stacks in time (60 s)."},
+        {HEAT_RPC_BUSY, 503, "HTTPServiceUnavailable",
+         "heat-engine is busy: every connection to the message broker in this process stayed taken "
+         "(rpc_conn_pool_size). Try again later."},
         {HEAT_RPC_UNREACHABLE, 503, "MessagingUnavailable",
          "The message broker cannot be reached; heat-engine was not asked."},
     };

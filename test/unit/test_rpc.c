@@ -808,6 +808,12 @@ START_TEST(pool_refuses_oversize_and_times_out_in_time)
                            reply.failure.args, reply.failure.kwargs, reply.failure.traceback, 0, &fault);
     ck_assert_int_eq(fault.status, 400);
     ck_assert_str_eq(fault.type, "RequestLimitExceeded");
+    /* args and context just under the cap: the call measures them once and does not measure the
+     * whole message again, but the envelope's few hundred bytes more still make it refused */
+    ck_assert_int_eq(heat_rpc_call(rp, heat_test_pool, ctx, "validate_template",
+                                   big_args(HEAT_RPC_MAX_MESSAGE - 64), "1.36", 0, &reply),
+                     HEAT_RPC_REMOTE_FAILURE);
+    ck_assert_str_eq(reply.failure.cls, "RequestLimitExceeded");
     /* a call whose time is used up before it could send is a timeout, not "unreachable" */
     ck_assert_int_eq(heat_rpc_call(rp, heat_test_pool, ctx, "list_stacks", json_object(), "1.33", 1, &reply),
                      HEAT_RPC_TIMEOUT);

@@ -12,6 +12,8 @@
  * new block, a subpool created or destroyed) blocks on the trap instead of finishing. */
 #include "heat_test.h"
 
+#include <apr_atomic.h>
+
 #include <apr_allocator.h>
 #include <apr_network_io.h>
 #include <apr_strings.h>
@@ -321,14 +323,18 @@ START_TEST(rpc_reslist)
 }
 END_TEST
 
-/* A call that waited for the process' only pooled connection until its time was up is a
- * timeout (504 for the native API), not "unreachable" (503): the broker was never tried. The
- * connection is held by a call to a broker that accepts and never speaks, which ends when its
- * own, longer timeout does. */
+/* Overload: a call that finds the process' only pooled connection taken waits at most
+ * HEAT_RPC_POOL_WAIT for it and then is HEAT_RPC_BUSY (503), sending nothing; it used to wait up
+ * to rpc_response_timeout, holding its Apache worker, and end in a timeout (500). The connection
+ * is held by a call to a "broker" that accepts and never speaks, which ends only when its own,
+ * much longer timeout does: the busy answer must come while it still holds the connection. */
 typedef struct {
     heat_rpc_pool_t *rp;
     heat_rpc_outcome_t outcome;
+    volatile apr_uint32_t done;
 } holder_t;
+
+#define HOLDER_TIMEOUT apr_time_from_sec(30)
 
 static void *APR_THREAD_FUNC holder(apr_thread_t *t, void *data)
 {
@@ -339,12 +345,13 @@ static void *APR_THREAD_FUNC holder(apr_thread_t *t, void *data)
     (void)t;
     apr_pool_create_unmanaged_ex(&p, NULL, NULL);
     h->outcome = heat_rpc_call(h->rp, p, heat_json_own(p, json_object()), "list_stacks", NULL,
-                               "1.33", apr_time_from_sec(4), &reply);
+                               "1.33", HOLDER_TIMEOUT, &reply);
     apr_pool_destroy(p);
+    apr_atomic_set32(&h->done, 1);
     return NULL;
 }
 
-START_TEST(rpc_wait_for_pooled_connection_is_a_timeout)
+START_TEST(rpc_busy_pool_is_answered_before_the_connection_is_free)
 {
     apr_socket_t *lsn, *conn;
     apr_sockaddr_t *sa;
@@ -352,6 +359,7 @@ START_TEST(rpc_wait_for_pooled_connection_is_a_timeout)
     heat_rpc_conf_t *conf;
     heat_rpc_pool_t *rp;
     heat_rpc_reply_t reply;
+    heat_rpc_outcome_t outcome;
     holder_t h;
     apr_thread_t *th;
     apr_status_t rv;
@@ -367,11 +375,16 @@ START_TEST(rpc_wait_for_pooled_connection_is_a_timeout)
     s.transport_url = apr_psprintf(heat_test_pool, "rabbit://u:pw@127.0.0.1:%d/", (int)sa->port);
     s.rpc_conn_pool_size = 1;
     ck_assert_ptr_null(heat_rpc_conf_make(heat_test_pool, &s, &conf));
+    ck_assert(conf->pool_wait > 0 && conf->pool_wait <= HEAT_RPC_POOL_WAIT);
+    ck_assert(conf->pool_wait < conf->timeout);
+    /* the holder's handshake waits for its own deadline, not the 5 s connect timeout */
+    conf->amqp.connect_timeout = HOLDER_TIMEOUT;
     apr_pool_create(&child, heat_test_pool);
     ck_assert_int_eq(heat_rpc_pool_create(child, conf, &rp), APR_SUCCESS);
 
     h.rp = rp;
     h.outcome = HEAT_RPC_OK;
+    apr_atomic_set32(&h.done, 0);
     ck_assert_int_eq(apr_thread_create(&th, NULL, holder, &h, heat_test_pool), APR_SUCCESS);
     /* the holder has the only connection once the broker sees it connect (polled, with a
      * generous deadline) */
@@ -386,12 +399,18 @@ START_TEST(rpc_wait_for_pooled_connection_is_a_timeout)
             apr_thread_join(&rv, th);
         ck_assert_msg(arv == APR_SUCCESS, "the holder never connected");
     }
-    ck_assert_int_eq(heat_rpc_call(rp, heat_test_pool, heat_json_own(heat_test_pool, json_object()),
-                                   "list_stacks", NULL, "1.33", apr_time_from_sec(1), &reply),
-                     HEAT_RPC_TIMEOUT);
+    /* timeout 0: rpc_response_timeout (60 s), far longer than the pool wait */
+    outcome = heat_rpc_call(rp, heat_test_pool, heat_json_own(heat_test_pool, json_object()), "list_stacks",
+                            NULL, "1.33", 0, &reply);
+    ck_assert_msg(!apr_atomic_read32(&h.done), "the call waited until the holder gave the connection back");
+    ck_assert_int_eq(outcome, HEAT_RPC_BUSY);
+    ck_assert_ptr_null(reply.msg_id); /* nothing was sent */
+    ck_assert_ptr_nonnull(strstr(reply.error, "rpc_conn_pool_size 1"));
+    /* the holder ends when the broker goes away */
+    apr_socket_close(conn);
+    apr_socket_close(lsn);
     apr_thread_join(&rv, th);
     ck_assert_int_ne(h.outcome, HEAT_RPC_OK);
-    apr_socket_close(conn);
     apr_pool_destroy(child);
 }
 END_TEST
@@ -486,7 +505,7 @@ Suite *heat_test_runtime_suite(void)
     tcase_add_checked_fixture(tc, heat_test_pool_setup, heat_test_pool_teardown);
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, rpc_reslist);
-    tcase_add_test(tc, rpc_wait_for_pooled_connection_is_a_timeout);
+    tcase_add_test(tc, rpc_busy_pool_is_answered_before_the_connection_is_free);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cache");

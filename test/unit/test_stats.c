@@ -147,6 +147,7 @@ START_TEST(rpc_summary_in_request_pool)
     heat_stats_rpc(rp, "identify_stack", 0, 1500);
     heat_stats_rpc(rp, "show_stack", 2, 2500); /* a timeout */
     heat_stats_rpc(NULL, "list_stacks", 1, 10); /* counted, no pool to note it in */
+    heat_stats_rpc(NULL, "list_stacks", 4, 20); /* busy (HEAT_RPC_BUSY) */
     heat_stats_attach(NULL, 0);
     ck_assert(heat_stats_rpc_summary(rp, &methods, &total));
     ck_assert_str_eq(methods, "identify_stack,show_stack");
@@ -155,7 +156,8 @@ START_TEST(rpc_summary_in_request_pool)
     ck_assert_uint_eq(s.counter[HEAT_STAT_RPC_OK], 1);
     ck_assert_uint_eq(s.counter[HEAT_STAT_RPC_ERROR], 1);
     ck_assert_uint_eq(s.counter[HEAT_STAT_RPC_TIMEOUT], 1);
-    ck_assert_uint_eq(heat_stats_hist_count(&s.hist[HEAT_HIST_RPC]), 3);
+    ck_assert_uint_eq(s.counter[HEAT_STAT_RPC_BUSY], 1);
+    ck_assert_uint_eq(heat_stats_hist_count(&s.hist[HEAT_HIST_RPC]), 4);
 }
 END_TEST
 
