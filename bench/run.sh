@@ -123,6 +123,12 @@ exec 8> "$OUT/.lock"
 flock -n 8 || die "another bench/run.sh is running ($OUT/.lock)"
 
 # ---- wrk, the module ----------------------------------------------------------------------
+if [ "$ALL" = 1 ]; then
+    # the Python deployments (mod_wsgi, uwsgi), wrk and gnuplot: whatever is missing, from Debian
+    say "test/stack/install-deps.sh (installs only what is missing)"
+    "$REPO/test/stack/install-deps.sh" > "$OUT/logs/install-deps.log" 2>&1 ||
+        { tail -n 20 "$OUT/logs/install-deps.log" >&2; die "test/stack/install-deps.sh failed"; }
+fi
 if ! command -v wrk > /dev/null; then
     say "installing wrk (apt-get)"
     if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk > "$OUT/logs/apt.log" 2>&1; then

@@ -19,6 +19,8 @@ python3-prometheus-client"
 REFERENCE="heat-api heat-api-cfn"
 # The "before" deployments of the migration tests: heat-api under mod_wsgi and under uwsgi.
 MIGRATION="libapache2-mod-wsgi-py3 uwsgi uwsgi-plugin-python3"
+# bench/run.sh all: wrk loads the servers, gnuplot draws bench/results/*.png (bench/charts.sh).
+BENCH="wrk gnuplot-nox"
 # The real backing stack test/stack/stack.sh brings up on loopback: MariaDB, RabbitMQ, Keystone
 # (served by uwsgi), heat-engine, and the clients used to check it. util-linux gives setpriv,
 # setsid and flock, procps ps; python3-amqp and python3-requests are what stack-helper.py uses.
@@ -29,7 +31,7 @@ util-linux procps mariadb-client curl"
 # dh_apache2 (debhelper, apache2-dev), lintian to check the .deb, rpmbuild (Debian's rpm) for the spec
 # and cpio to unpack the RPM.
 PACKAGING="dpkg-dev debhelper fakeroot lintian rpm cpio"
-PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $STACK $PACKAGING"
+PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $BENCH $STACK $PACKAGING"
 
 missing=""
 for pkg in $PACKAGES; do
