@@ -348,8 +348,8 @@ def main():
         "desc": {d.name: d.desc for d in deps + [bare]},
         "startup": {}, "graceful": {}, "cases": {}, "sweep": {}, "memory": {},
     }
-    results["desc"]["engine"] = (("build/heat-rpc-bench: list_stacks / show_stack with the request's "
-                                 f"context, N threads = the connections")
+    results["desc"]["engine"] = ("build/heat-rpc-bench: list_stacks / show_stack with the request's "
+                                 "context, N threads = the connections")
     try:
         # ---- start-to-first-answer ------------------------------------------------------
         for d in deps + [bare]:
