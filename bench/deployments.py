@@ -212,6 +212,8 @@ class Deployment:
     def timed_graceful(self):
         t0 = time.monotonic()
         self.graceful()
+        # until the error log said "resuming normal operations": Apache's own part
+        self.resumed = time.monotonic() - t0
         t = t0
         for u in self.urls():
             t = wait_answer(u, t0 + 300, self.running, f"{self.name} graceful")

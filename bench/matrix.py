@@ -370,7 +370,9 @@ def main():
             for i in range(args.startup_tries):
                 time.sleep(1)
                 gs.append(d.timed_graceful())
-                B.log(f"{d.name}: graceful restart to first answer {gs[-1]:.3f} s")
+                results.setdefault("graceful_resumed", {}).setdefault(d.name, []).append(d.resumed)
+                B.log(f"{d.name}: graceful restart to first answer {gs[-1]:.3f} s (Apache resumed "
+                      f"after {d.resumed:.3f} s)")
             results["graceful"][d.name] = gs
         results["graceful_notes"] = {d.name: d.graceful_note for d in deps + [bare]}
         results["fresh_memory"] = {d.name: worker_memory(d) for d in deps + [bare]}
@@ -575,6 +577,9 @@ def render(res):
               f"[{' / '.join(f'{x:.2f}' for x in st)}]   graceful {note or '-'}")
             if g and note:
                 out[-1] += f"  ({note})"
+            r = res.get("graceful_resumed", {}).get(name)
+            if g and r:
+                out[-1] += f"; Apache resumed after {statistics.median(r):.3f}"
     w("")
     w("req/s (p50 / p99) and API-tier CPU ms per request; ratio = mod_heat's req/s / the server's")
     for c, table in res["cases"].items():
