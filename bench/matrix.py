@@ -217,7 +217,9 @@ def cycles(dep, ctx, conns, duration, args, tag):
         k = 0
         while time.monotonic() < end:
             k += 1
-            name = f"bench-cycle-{os.getpid()}-{n}-{k}"
+            # unique across servers and runs: a name still held by a stack another server's run
+            # left deleting would answer 409
+            name = f"bench-cycle-{dep.name}-{n}-{k}-{time.time_ns() % 10**12}"
             t0 = time.monotonic()
             st, _, b = call("POST", base, {"stack_name": name, "template": CYCLE_TEMPLATE, "timeout_mins": 5})
             if st != 201:
