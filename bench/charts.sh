@@ -4,7 +4,7 @@
 # redraw). Writes DIR (default bench/results/):
 #   ratio.png  mod_heat's req/s divided by each Python deployment's and by the limit's, per case
 #   sweep.png  req/s against connections (1..256) for cases a and b, every server and the limits
-# and the data files they are drawn from (ratio.dat, sweep-<case>.dat).
+# and the data files they are drawn from (ratio.dat with ratio.plot, sweep-<case>.dat).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 JSON=${1:?usage: bench/charts.sh RESULTS_JSON [DIR]}
@@ -40,6 +40,14 @@ for c in cases:
             t = res["sweep"][f"{c}@{n}"]
             f.write(f"{n} " + " ".join(f"{t[x]['median']['rps']:.2f}" if x in t else "0"
                                       for x in names) + "\n")
+# the histogram's series: only those with a value (gnuplot stops on a series without one)
+titles = ["vs mod_wsgi", "vs uwsgi + mod_proxy_http", "vs uwsgi + mod_proxy_uwsgi", "vs eventlet",
+          "vs the limit"]
+rows = [l.split() for l in open(f"{out}/ratio.dat") if not l.startswith("#")]
+series = [f'"ratio.dat" using (${i + 2} > 0 ? ${i + 2} : 1/0):xtic(1) title "{t}"'
+          for i, t in enumerate(titles) if any(float(r[i + 1]) > 0 for r in rows)]
+with open(f"{out}/ratio.plot", "w") as f:
+    f.write("plot " + ", \\\n     ".join(series) + "\n")
 with open(f"{out}/meta.txt", "w") as f:
     m = res["machine"]
     f.write(f"{res['date']}, {m['nproc']} cores, load {' '.join(m['loadavg_start'])}; "
@@ -65,11 +73,7 @@ set ylabel "ratio (log scale)"
 set xlabel "case (limit: bare Apache for a, heat-engine's own ceiling for b and c; 1 = at the limit)"
 set key outside right top
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "black"
-plot "ratio.dat" using (\$2 > 0 ? \$2 : 1/0):xtic(1) title "vs mod_wsgi", \
-     "" using (\$3 > 0 ? \$3 : 1/0) title "vs uwsgi + mod_proxy_http", \
-     "" using (\$4 > 0 ? \$4 : 1/0) title "vs uwsgi + mod_proxy_uwsgi", \
-     "" using (\$5 > 0 ? \$5 : 1/0) title "vs eventlet", \
-     "" using (\$6 > 0 ? \$6 : 1/0) title "vs the limit"
+load "ratio.plot"
 GP
 if [ -n "$SWEEP_CASES" ]; then
     n=$(echo $SWEEP_CASES | wc -w)
