@@ -8,7 +8,7 @@
 #   make check-unit / make check-fuzz-corpus / make check-integration [PYTEST_ARGS=...]
 #   make check-integration-repeat [RUNS=3]   the integration suite several times in a row
 #   make fuzz         run every libFuzzer target (clang) for FUZZ_SECONDS each (test/fuzz/README.md)
-#   make tools        build/heat-rpc-call, a CLI over the RPC client
+#   make tools        build/heat-rpc-call, a CLI over the RPC client; build/heat-rpc-bench
 #   make install      install the module, the conf snippets and the sample vhosts (DESTDIR honoured)
 #   make clean
 # The core (mod_heat/<folder>/heat_*.c, no httpd headers) becomes build/module/libheat.a, linked into the
@@ -73,7 +73,11 @@ build/unit/test_heat: $(UNIT_SRCS:test/unit/%.c=build/unit/test/%.o) build/unit/
 build/heat-rpc-call: test/tools/heat-rpc-call.c build/module/libheat.a
 	$(CC) $(BASE_CFLAGS) $(INCLUDES) -o $@ $< build/module/libheat.a $(DEP_LIBS)
 
-tools: build/heat-rpc-call
+# heat-rpc-bench: heat-engine's own ceiling for bench/run.sh (test/tools/heat-rpc-bench.c).
+build/heat-rpc-bench: test/tools/heat-rpc-bench.c build/module/libheat.a
+	$(CC) $(BASE_CFLAGS) $(INCLUDES) -o $@ $< build/module/libheat.a $(DEP_LIBS)
+
+tools: build/heat-rpc-call build/heat-rpc-bench
 
 check-unit: build/unit/test_heat
 	@if [ "$(HAVE_CHECK)" != yes ]; then echo "Check not found: install the 'check' package and re-run ./configure"; exit 1; fi

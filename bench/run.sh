@@ -10,6 +10,11 @@
 # Apache, and the stack (or only the Python API services) only if this run started it.
 # Run as root. See bench/README.md; the environment knobs are listed below.
 #
+# All deployments (`bench/run.sh all`): mod_heat beside the Python heat-api under mod_wsgi, uwsgi
+# behind mod_proxy_http, uwsgi behind mod_proxy_uwsgi and eventlet, each started here on its own
+# ports (bench/deployments.py), and beside the limits (a bare Apache; heat-engine's own ceiling,
+# build/heat-rpc-bench); bench/matrix.py measures, bench/charts.sh draws bench/results/*.png.
+#
 # Soak mode (`BENCH_SOAK=1 bench/run.sh` or `bench/run.sh soak`): mod_heat alone, no Python
 # side. The stack is started without the Python API services if it is down, the heat-api vhost
 # also serves heat-api-cfn on the path /v1/ exactly (so one wrk URL reaches both APIs), and
@@ -36,7 +41,11 @@ THREADS=${BENCH_THREADS:-2}         # wrk -t (NOTES: 2)
 CONNS=${BENCH_CONNS:-16}            # wrk -c (NOTES: 16)
 WRK_TIMEOUT=${BENCH_TIMEOUT:-10}    # wrk --timeout, seconds (NOTES: 10)
 STARTUP_TRIES=${BENCH_STARTUP_TRIES:-3}
-CASES=${BENCH_CASES:-a b c d e f g h}
+if [ "${ALL:-${BENCH_ALL:-0}}" = 1 ] || [ "${1:-}" = all ]; then
+    CASES=${BENCH_CASES:-a b c d e v j x}
+else
+    CASES=${BENCH_CASES:-a b c d e f g h}
+fi
 APACHE_PROCS=${BENCH_APACHE_PROCS:-2}       # event MPM: StartServers = ServerLimit
 APACHE_THREADS=${BENCH_APACHE_THREADS:-25}  # ThreadsPerChild
 PORT=${BENCH_PORT:-}                # mod_heat's port; default: the first free one from 28404
@@ -49,11 +58,21 @@ OUT=${BENCH_OUT:-$HERE/out}
 # the bench does not slow their Keystone down. Either is started and stopped here only if it
 # was not running; BENCH_KEEP_STACK=1 leaves a stack this run started running (private only).
 SOAK=${BENCH_SOAK:-0}
+ALL=${BENCH_ALL:-0}
 case ${1:-} in
 soak) SOAK=1 ;;
+all) ALL=1 ;;
 '') ;;
-*) echo "usage: $0 [soak]" >&2; exit 2 ;;
+*) echo "usage: $0 [soak|all]" >&2; exit 2 ;;
 esac
+# all: which Python deployments, their worker processes (the same for each), the sweep
+ALL_DEPLOYMENTS=${BENCH_DEPLOYMENTS:-mod_wsgi uwsgi_http uwsgi_socket eventlet}
+ALL_WORKERS=${BENCH_PY_WORKERS:-${BENCH_APACHE_PROCS:-2}}
+ALL_SWEEP=${BENCH_SWEEP-1 4 16 64 256}
+ALL_SWEEP_CASES=${BENCH_SWEEP_CASES-a b}
+ALL_CYCLE_CONNS=${BENCH_CYCLE_CONNS:-4}
+ALL_VALIDATE_CONNS=${BENCH_VALIDATE_CONNS:-2}
+ALL_CHARTS=${BENCH_CHARTS:-$HERE/results}
 SOAK_SECONDS=${BENCH_SOAK_SECONDS:-600}     # the whole soak, warm-up included
 SOAK_WARMUP=${BENCH_SOAK_WARMUP:-60}        # memory growth is measured from the end of this
 SOAK_CONNS=${BENCH_SOAK_CONNS:-32}
@@ -105,6 +124,12 @@ exec 8> "$OUT/.lock"
 flock -n 8 || die "another bench/run.sh is running ($OUT/.lock)"
 
 # ---- wrk, the module ----------------------------------------------------------------------
+if [ "$ALL" = 1 ]; then
+    # the Python deployments (mod_wsgi, uwsgi), wrk and gnuplot: whatever is missing, from Debian
+    say "test/stack/install-deps.sh (installs only what is missing)"
+    "$REPO/test/stack/install-deps.sh" > "$OUT/logs/install-deps.log" 2>&1 ||
+        { tail -n 20 "$OUT/logs/install-deps.log" >&2; die "test/stack/install-deps.sh failed"; }
+fi
 if ! command -v wrk > /dev/null; then
     say "installing wrk (apt-get)"
     if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk > "$OUT/logs/apt.log" 2>&1; then
@@ -142,8 +167,8 @@ if [ $core_down = 1 ] && [ $core_any = 1 ]; then
 fi
 if [ $core_any = 0 ]; then
     STARTED_STACK=1
-elif [ "$SOAK" = 1 ]; then
-    : # mod_heat alone: the Python API services are not needed
+elif [ "$SOAK" = 1 ] || [ "$ALL" = 1 ]; then
+    : # mod_heat alone, or Python deployments of the bench's own: the stack's are not needed
 elif ! alive heat-api; then
     STARTED_PY=1
 fi
@@ -168,6 +193,11 @@ cleanup() {
         fi
         rm -f "$OUT/py-heat-api.pid"
     fi
+    if [ -n "${MATRIX_PID:-}" ] && kill -0 "$MATRIX_PID" 2>/dev/null; then
+        # matrix.py stops its deployments on SIGTERM (its finally)
+        kill -TERM "$MATRIX_PID" 2>/dev/null || true
+        for _ in $(seq 600); do kill -0 "$MATRIX_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
     if [ $STARTED_STACK = 1 ] && [ "$KEEP_STACK" = 1 ] && [ "$STACK_MODE" = private ]; then
         say "leaving the private stack in $STACK_DIR running (BENCH_KEEP_STACK=1; stop: HEAT_STACK_DIR=$STACK_DIR test/stack/stack.sh stop)"
     elif [ $STARTED_STACK = 1 ]; then
@@ -182,7 +212,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "$SOAK" = 1 ] && [ $STARTED_STACK = 1 ]; then
+if { [ "$SOAK" = 1 ] || [ "$ALL" = 1 ]; } && [ $STARTED_STACK = 1 ]; then
     say "starting the $STACK_MODE stack in $STACK_DIR (test/stack/stack.sh start; soak: no Python API)"
     HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" start >&2 8>&-
 elif [ $STARTED_STACK = 1 ] || [ $STARTED_PY = 1 ]; then
@@ -190,13 +220,14 @@ elif [ $STARTED_STACK = 1 ] || [ $STARTED_PY = 1 ]; then
     HEAT_STACK_DIR=$STACK_DIR "$REPO/test/stack/stack.sh" start --with-python-api >&2 8>&-
 else
     what="the $STACK_MODE stack in $STACK_DIR and its Python heat-api are"
-    [ "$SOAK" = 1 ] && what="the $STACK_MODE stack in $STACK_DIR is"
+    { [ "$SOAK" = 1 ] || [ "$ALL" = 1 ]; } && what="the $STACK_MODE stack in $STACK_DIR is"
     say "$what already running: using it, leaving it running"
 fi
 [ -f "$STACK_DIR/stack.env" ] || die "$STACK_DIR/stack.env is missing"
 # shellcheck disable=SC1091
 HEAT_CONF=$(. "$STACK_DIR/stack.env" && echo "$HEAT_CONF")
 PY_PORT=$(. "$STACK_DIR/stack.env" && echo "$PY_HEAT_API_PORT")
+export HEAT_STACK_DIR=$STACK_DIR
 [ -r "$HEAT_CONF" ] || die "$HEAT_CONF is not readable"
 
 # ---- ports ------------------------------------------------------------------------------------
@@ -303,7 +334,7 @@ for v in BENCH_QUICK BENCH_DURATION BENCH_RUNS BENCH_WARMUP BENCH_THREADS BENCH_
     BENCH_PY_WORKERS BENCH_PY_STARTUP BENCH_STACK BENCH_KEEP_STACK BENCH_STACK_DIR BENCH_SOAK \
     BENCH_SOAK_SECONDS BENCH_SOAK_WARMUP BENCH_SOAK_CONNS BENCH_SOAK_SAMPLE \
     BENCH_SOAK_CREATE_PERIOD BENCH_SOAK_ROUTES BENCH_SOAK_MAX_GROWTH BENCH_SOAK_FILL_MAX \
-    BENCH_MALLOC_ARENA_MAX; do
+    BENCH_MALLOC_ARENA_MAX BENCH_ALL BENCH_DEPLOYMENTS BENCH_SWEEP BENCH_SWEEP_CASES BENCH_CYCLE_CONNS BENCH_VALIDATE_CONNS; do
     if [ -n "${!v:-}" ]; then CMD="$v='${!v}' $CMD"; fi
 done
 
@@ -320,6 +351,36 @@ if [ "$SOAK" = 1 ]; then
         --timeout "$WRK_TIMEOUT" --sample "$SOAK_SAMPLE" --create-period "$SOAK_CREATE" \
         --max-growth "$SOAK_MAX_GROWTH" --routes "$SOAK_ROUTES" --fill-max "$SOAK_FILL_MAX" \
         --command "$CMD" 8>&- || rc=$?
+    exit $rc
+fi
+
+if [ "$ALL" = 1 ]; then
+    [ "${1:-}" = all ] && CMD="$CMD all"
+    say "building build/heat-rpc-bench (make tools)"
+    make -C "$REPO" tools >> "$OUT/logs/make.log" 2>&1 || { tail -n 30 "$OUT/logs/make.log" >&2; die "make tools failed"; }
+    for m in mod_wsgi.so mod_proxy_uwsgi.so mod_proxy_http.so mod_env.so; do
+        [ -f "$MODULES/$m" ] || die "$MODULES/$m is missing (test/stack/install-deps.sh installs it)"
+    done
+    say "all deployments: mod_heat on 127.0.0.1:$PORT ($APACHE_PROCS x $APACHE_THREADS), $ALL_DEPLOYMENTS with $ALL_WORKERS worker(s) each; output in $OUT"
+    rc=0
+    "$PY" "$HERE/matrix.py" \
+        --stack-json "$STACK_DIR/stack.json" --stack-dir "$STACK_DIR" --heat-conf "$HEAT_CONF" \
+        --out "$OUT" --httpd "$HTTPD" --httpd-conf "$APACHE_CONF" --httpd-pidfile "$APACHE_PID" \
+        --port "$PORT" --cfn-port "$CFN_PORT" --apache-desc "Apache event MPM :$PORT, $APACHE_PROCS x $APACHE_THREADS threads" \
+        --modules "$MODULES" --rpc-bench "$REPO/build/heat-rpc-bench" \
+        --apache-procs "$APACHE_PROCS" --apache-threads "$APACHE_THREADS" --py-workers "$ALL_WORKERS" \
+        --deployments "$ALL_DEPLOYMENTS" --duration "$DURATION" --runs "$RUNS" --warmup "$WARMUP" \
+        --threads "$THREADS" --conns "$CONNS" --timeout "$WRK_TIMEOUT" --startup-tries "$STARTUP_TRIES" \
+        --cases "$CASES" --sweep "$ALL_SWEEP" --sweep-cases "$ALL_SWEEP_CASES" \
+        --cycle-conns "$ALL_CYCLE_CONNS" --validate-conns "$ALL_VALIDATE_CONNS" --command "$CMD" 8>&- > "$OUT/matrix.stdout" &
+    MATRIX_PID=$!
+    wait "$MATRIX_PID" || rc=$?
+    MATRIX_PID=
+    grep -v '^RESULTS_JSON ' "$OUT/matrix.stdout" || true
+    json=$(sed -n 's/^RESULTS_JSON //p' "$OUT/matrix.stdout")
+    if [ $rc = 0 ] && [ -n "$json" ]; then
+        "$HERE/charts.sh" "$json" "$ALL_CHARTS" >&2 || rc=$?
+    fi
     exit $rc
 fi
 

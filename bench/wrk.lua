@@ -11,6 +11,17 @@
 
 local token_len = tonumber(os.getenv("BENCH_RANDOM_TOKEN") or "")
 
+-- With BENCH_BODY_FILE set (bench/matrix.py's validate cases), every request is a POST of
+-- that file's bytes as application/json, built once like the GETs.
+local body_file = os.getenv("BENCH_BODY_FILE")
+if body_file and body_file ~= "" then
+   local f = assert(io.open(body_file, "rb"))
+   wrk.method = "POST"
+   wrk.body = f:read("*a")
+   f:close()
+   wrk.headers["Content-Type"] = "application/json"
+end
+
 if token_len then
    local counter = 0
    local nonce = ""

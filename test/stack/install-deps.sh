@@ -20,6 +20,8 @@ python3-prometheus-client haproxy"
 REFERENCE="heat-api heat-api-cfn"
 # The "before" deployments of the migration tests: heat-api under mod_wsgi and under uwsgi.
 MIGRATION="libapache2-mod-wsgi-py3 uwsgi uwsgi-plugin-python3"
+# bench/run.sh all: wrk loads the servers, gnuplot draws bench/results/*.png (bench/charts.sh).
+BENCH="wrk gnuplot-nox"
 # The real backing stack test/stack/stack.sh brings up on loopback: MariaDB, RabbitMQ, Keystone
 # (served by uwsgi), heat-engine, and the clients used to check it. util-linux gives setpriv,
 # setsid and flock, procps ps; python3-amqp and python3-requests are what stack-helper.py uses.
@@ -33,7 +35,7 @@ PACKAGING="dpkg-dev debhelper fakeroot lintian rpm cpio"
 # test/stack/trixie.sh's heat 24.0.0 stack: debootstrap makes its Debian 13 root, with trixie's
 # archive keys from debian-archive-keyring; findmnt (util-linux) guards its removal.
 TRIXIE="debootstrap debian-archive-keyring"
-PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $STACK $PACKAGING $TRIXIE"
+PACKAGES="$BUILD $FUZZ $TEST $REFERENCE $MIGRATION $BENCH $STACK $PACKAGING $TRIXIE"
 
 missing=""
 for pkg in $PACKAGES; do
