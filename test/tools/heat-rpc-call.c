@@ -120,7 +120,9 @@ static void run_one(run_t *r)
     }
     case HEAT_RPC_TIMEOUT:
     case HEAT_RPC_UNREACHABLE:
-        line = apr_pstrcat(p, reply.outcome == HEAT_RPC_TIMEOUT ? "{\"timeout\": " : "{\"unreachable\": ",
+    case HEAT_RPC_BUSY:
+        line = apr_pstrcat(p, reply.outcome == HEAT_RPC_TIMEOUT ? "{\"timeout\": "
+                              : reply.outcome == HEAT_RPC_BUSY ? "{\"busy\": " : "{\"unreachable\": ",
                            heat_json_dump(p, heat_json_own(p, json_string(reply.error)), 0), "}", NULL);
         r->status = reply.outcome == HEAT_RPC_TIMEOUT ? 2 : 3;
         break;
