@@ -6,6 +6,7 @@
 #   make check        source checks, unit tests (ASan/UBSan with --enable-sanitizers), fuzz corpus replay,
 #                     integration tests
 #   make check-unit / make check-fuzz-corpus / make check-integration [PYTEST_ARGS=...]
+#   make check-integration-24   only the differential and life-cycle suites against heat 24.0.0
 #   make check-integration-repeat [RUNS=3]   the integration suite several times in a row
 #   make fuzz         run every libFuzzer target (clang) for FUZZ_SECONDS each (test/fuzz/README.md)
 #   make tools        build/heat-rpc-call, a CLI over the RPC client; build/heat-rpc-bench
@@ -88,8 +89,23 @@ check-unit: build/unit/test_heat
 check-sources:
 	python3 test/tools/check_sources.py
 
+# Then the differential and life-cycle suites again against heat 24.0.0 (test/stack/trixie.sh's
+# stack, built on first use; mod_heat with HeatRelease 24 on kernel ports): native under 24's
+# policy defaults, CFN with enforce_new_defaults off (24.0.0's deprecated rules), where heat-api-cfn 24 lets
+# project users act (under the defaults it refuses them all; test_stack_release24.py and
+# test_release.py check that refusal in the first run).
+INTEGRATION_24_NATIVE = test_stack_differential.py test_stack_differential_misc.py \
+	test_stack_differential_resources.py test_stack_lifecycle.py
+INTEGRATION_24_CFN = test_cfn_differential.py test_cfn_lifecycle.py
+HEAT24_CFN_POLICY = enforce_new_defaults=false
 check-integration: $(MODULE_SO) | deps
 	$(PYTEST) -v $(PYTEST_ARGS) test/integration
+	$(MAKE) --no-print-directory check-integration-24
+
+check-integration-24: $(MODULE_SO) | deps
+	HEAT_RELEASE=24 $(PYTEST) -v $(PYTEST_ARGS) $(INTEGRATION_24_NATIVE:%=test/integration/%)
+	HEAT_RELEASE=24 HEAT24_TEST_OSLO_POLICY='$(HEAT24_CFN_POLICY)' $(PYTEST) -v $(PYTEST_ARGS) \
+	  $(INTEGRATION_24_CFN:%=test/integration/%)
 
 # The whole integration suite RUNS times in a row (default 3), each a fresh pytest session; stops
 # at the first run that fails, and says which. No rerun of a failed test: a chance failure shows.
@@ -191,5 +207,5 @@ clean:
 distclean: clean
 	rm -f config.mk config.log config.status configure aclocal.m4 mod_heat/common/heat_version.h
 
-.PHONY: all tools deps check check-unit check-integration check-integration-repeat check-sources run stop install \
+.PHONY: all tools deps check check-unit check-integration check-integration-24 check-integration-repeat check-sources run stop install \
 	clean distclean fuzz fuzz-build fuzz-clang check-fuzz-corpus

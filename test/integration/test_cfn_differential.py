@@ -137,10 +137,27 @@ def compare(env, params, per_side=False, **kw):
     return ours, theirs
 
 
+def refused(env, ours, theirs):
+    """True when the Python reference refused the request by policy: heat-api-cfn 24.0.0 under
+    oslo.policy's new defaults checks every action against an empty target, so a project user
+    gets 403 AccessDenied whatever the request. Its answer is then the expectation, not the
+    19.0.0 outcome a test asserts: mod_heat must answer the same (compared here)."""
+    if not env.policy_refuses or (theirs.status, theirs.reason) != (403, 'AccessDenied'):
+        return False
+    diffs = differences(tidy(ours, False), tidy(theirs, True))
+    assert not diffs, 'mod_heat differs from the refusing Python heat-api-cfn:\n- ' + '\n- '.join(diffs) \
+        + '\n\nmod_heat answer:\n' + ours.dump() + '\n\npython answer:\n' + theirs.dump()
+    return True
+
+
 @pytest.fixture(scope='module')
 def env(real_stack, stack_httpd):
     e = Env(real_stack, stack_httpd)
     real_stack.delete_stacks('demo', lambda n: n.startswith('cfn-'))
+    # only heat-api-cfn 24 refuses a project user's ListStacks (its policy defaults)
+    probe = e.send('py', act('ListStacks'))
+    e.policy_refuses = (probe.status, probe.reason) == (403, 'AccessDenied')
+    assert not e.policy_refuses or real_stack.release == '24', probe.dump()
     try:
         e.base_id = real_stack.create_stack('demo', e.base, BASE)
         yield e
@@ -217,8 +234,9 @@ def test_read(case, fmt, env):
     params = next(c for c in READS if c[0] == case)[1](env)
     if fmt == 'json':
         params = params + [('ContentType', 'JSON')]
-    ours, _ = compare(env, params)
-    if case in ('describe-name', 'template-arn', 'list-resources') and fmt == 'xml':
+    ours, theirs = compare(env, params)
+    if case in ('describe-name', 'template-arn', 'list-resources') and fmt == 'xml' \
+            and not refused(env, ours, theirs):
         assert ours.status == 200, ours.dump()
 
 
@@ -239,7 +257,8 @@ def test_param_sources(how, env):
                                                  ('Content-Type', 'application/x-www-form-urlencoded')],
                                         body=form), side == 'py'))
         assert differences(answers[0], answers[1]) == [], answers[0].dump()
-        assert answers[0].status == 200, answers[0].dump()
+        if not refused(env, *answers):
+            assert answers[0].status == 200, answers[0].dump()
 
 
 def test_no_token_and_bad_token(env):
@@ -259,7 +278,9 @@ def test_create_update_cancel_delete(env):
     n = 'cfn-life-SIDE-' + RUN
     params = [('StackName', n), ('TemplateBody', SMALL_CFN), ('TimeoutInMinutes', '10'), ('DisableRollback', 'true'),
               ('Parameters.member.1.ParameterKey', 'Len'), ('Parameters.member.1.ParameterValue', '9')]
-    ours, _ = compare(env, act('CreateStack', *params), per_side=True)
+    ours, theirs = compare(env, act('CreateStack', *params), per_side=True)
+    if refused(env, ours, theirs):
+        return    # no stack to go on with
     assert ours.status == 200 and b'<StackId>arn:openstack:heat::' in ours.body, ours.dump()
     for side in ('mh', 'py'):
         env.stack.wait_stack('demo', env.name('life', side), ('CREATE_COMPLETE',))
@@ -307,7 +328,9 @@ CREATE_ERRORS = [
 @pytest.mark.parametrize('case', [c[0] for c in CREATE_ERRORS])
 def test_create_errors(case, fmt, env):
     params = next(c for c in CREATE_ERRORS if c[0] == case)[1]
-    ours, _ = compare(env, act('CreateStack', *params, json_mode=fmt == 'json'), per_side=True)
+    ours, theirs = compare(env, act('CreateStack', *params, json_mode=fmt == 'json'), per_side=True)
+    if refused(env, ours, theirs):
+        return
     # the combination error is raised (XML with its status even with ContentType=JSON)
     assert ours.status == (200 if fmt == 'json' and case != 'combination' else 400), ours.dump()
 
@@ -357,6 +380,8 @@ def test_events_work_where_heat_api_cfn_fails(env):
     for params in (act('DescribeStackEvents', ('StackName', env.base)),
                    act('DescribeStackEvents', ('StackName', env.base_arn), json_mode=True)):
         ours, theirs = env.send('mh', params), env.send('py', params)
+        if refused(env, ours, theirs):
+            continue
         assert theirs.status == 500, theirs.dump()
         assert ours.status == 200, ours.dump()
         if ('ContentType', 'JSON') in params:
@@ -371,6 +396,8 @@ def test_events_work_where_heat_api_cfn_fails(env):
 
 def test_unset_times_left_out_of_the_xml(env):
     ours, theirs = env.send('mh', act('ListStacks')), env.send('py', act('ListStacks'))
+    if refused(env, ours, theirs):
+        return
     assert b'<DeletionTime>None</DeletionTime>' in theirs.body
     assert b'>None<' not in ours.body, ours.dump()
     # JSON keeps them (null)
@@ -384,6 +411,8 @@ def test_unset_times_left_out_of_the_xml(env):
 def test_missing_stack_name_is_400(action, env):
     params = act(action, ('TemplateBody', SMALL_CFN))
     ours, theirs = env.send('mh', params), env.send('py', params)
+    if refused(env, ours, theirs):
+        return
     assert theirs.status == 500, theirs.dump()
     assert (ours.status, ours.reason) == (400, 'MissingParameter'), ours.dump()
     assert ours.body == (b'<ErrorResponse><Error><Type>Sender</Type><Code>MissingParameter</Code><Message>A mandatory '
@@ -395,6 +424,8 @@ def test_missing_stack_name_is_400(action, env):
 def test_template_url_spelling(env):
     params = act('ValidateTemplate', ('TemplateURL', 'ftp://127.0.0.1/t'))
     ours, theirs = env.send('mh', params), env.send('py', params)
+    if refused(env, ours, theirs):
+        return
     assert b'TemplateBody or TemplateUrl were not given.' in theirs.body, theirs.dump()
     assert (ours.status, ours.reason) == (400, 'InvalidParameterValue'), ours.dump()
     assert b'Failed to fetch template: Invalid URL scheme ftp' in ours.body, ours.dump()
@@ -404,27 +435,36 @@ def test_no_bare_500_for_odd_requests(env):
     # parameters that are not UTF-8 (webob: UnicodeDecodeError)
     answers = [request(env.ports[side], 'GET', '/v1/?Action=DescribeStacks&StackName=%FF',
                        headers=[('X-Auth-User', 'demo'), ('X-Auth-Token', env.token)]) for side in ('mh', 'py')]
-    assert answers[1].status == 500, answers[1].dump()
-    assert (answers[0].status, answers[0].reason) == (400, 'InvalidParameterValue'), answers[0].dump()
+    if not refused(env, *answers):
+        assert answers[1].status == 500, answers[1].dump()
+        assert (answers[0].status, answers[0].reason) == (400, 'InvalidParameterValue'), answers[0].dump()
     # a JSON body on "/" (heat passes it as an argument the actions do not take)
     answers = [env.send(side, act('ListStacks'), method='POST', form=False, body='{"a": 1}',
                         content_type='application/json') for side in ('mh', 'py')]
     assert answers[1].status == 500, answers[1].dump()
-    assert answers[0].status == 200 and answers[0].body.startswith(b'<ListStacksResponse>'), answers[0].dump()
+    # mod_heat leaves the body out and runs the action: heat-api-cfn 24 under its policy defaults
+    # (which fails on the body before its policy check) would refuse that action
+    if refused(env, env.send('mh', act('ListStacks')), env.send('py', act('ListStacks'))):
+        assert (answers[0].status, answers[0].reason) == (403, 'AccessDenied'), answers[0].dump()
+    else:
+        assert answers[0].status == 200 and answers[0].body.startswith(b'<ListStacksResponse>'), answers[0].dump()
     # a template over max_template_size (heat: RequestLimitExceeded escapes)
     big = 'heat_template_version: 2018-08-31\n# ' + 'x' * 524288
     answers = [env.send(side, act('ValidateTemplate', ('TemplateBody', big))) for side in ('mh', 'py')]
-    assert answers[1].status == 500, answers[1].dump()
-    assert (answers[0].status, answers[0].reason) == (400, 'RequestLimitExceeded'), answers[0].dump()
-    assert b'exceeds maximum allowed size (524288 bytes).' in answers[0].body, answers[0].dump()
+    if not refused(env, *answers):
+        assert answers[1].status == 500, answers[1].dump()
+        assert (answers[0].status, answers[0].reason) == (400, 'RequestLimitExceeded'), answers[0].dump()
+        assert b'exceeds maximum allowed size (524288 bytes).' in answers[0].body, answers[0].dump()
     # a wait condition without a body, and a path that is no ARN
     answers = [env.send(side, [], method='PUT', path=resource_path(env, 'waitcondition', 'WaitHandle'))
                for side in ('mh', 'py')]
-    assert answers[1].status == 500, answers[1].dump()
-    assert (answers[0].status, answers[0].reason) == (400, 'MissingParameter'), answers[0].dump()
+    if not refused(env, *answers):
+        assert answers[1].status == 500, answers[1].dump()
+        assert (answers[0].status, answers[0].reason) == (400, 'MissingParameter'), answers[0].dump()
     answers = [env.send(side, [], method='POST', path='/v1/signal/not-an-arn') for side in ('mh', 'py')]
-    assert answers[1].status == 500, answers[1].dump()
-    assert (answers[0].status, answers[0].reason) == (400, 'InvalidParameterValue'), answers[0].dump()
+    if not refused(env, *answers):
+        assert answers[1].status == 500, answers[1].dump()
+        assert (answers[0].status, answers[0].reason) == (400, 'InvalidParameterValue'), answers[0].dump()
 
 
 # -- aws-cli, a real client (EC2-signed requests) ------------------------------------------------------------
@@ -473,7 +513,11 @@ def test_awscli(env, tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=penv, timeout=120)
             out[side] = (p.returncode, p.stdout.decode(), p.stderr.decode())
         what = ' '.join(args[:3])
-        if expect == 'mh':
+        if env.policy_refuses and '(AccessDenied)' in out['py'][2]:
+            # heat-api-cfn 24's policy refusal (see refused()) is the expectation
+            assert out['mh'][0] == out['py'][0] != 0, (what, out)
+            assert out['mh'][2].split(':')[0] == out['py'][2].split(':')[0], (what, out)
+        elif expect == 'mh':
             assert out['py'][0] != 0, (what, out['py'])
             assert out['mh'][0] == 0, (what, out['mh'])
             json.loads(out['mh'][1])
@@ -513,7 +557,9 @@ def test_template_url_fetched(env):
     t.start()
     try:
         base = 'http://127.0.0.1:%d' % srv.server_address[1]
-        ours, _ = compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/t.json')))
+        ours, theirs = compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/t.json')))
+        if refused(env, ours, theirs):
+            return
         assert ours.status == 200 and b'<ParameterKey>Len</ParameterKey>' in ours.body, ours.dump()
         compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/missing.json')))
         compare(env, act('ValidateTemplate', ('TemplateUrl', base + '/missing.json'), json_mode=True))
@@ -586,6 +632,8 @@ def test_stack_user_reads_its_metadata(env):
         diffs = differences(ours, theirs)
         assert not diffs, '\n'.join(diffs) + '\n' + ours.dump() + '\n' + theirs.dump()
     ours = signed_v2(env.ports['mh'], access, secret, cases[0])
+    if refused(env, ours, signed_v2(env.ports['py'], access, secret, cases[0])):
+        return    # the stack user too
     assert ours.status == 200 and b'<Metadata>{&quot;' not in ours.body, ours.dump()
     assert b'<Metadata>{"AWS::CloudFormation::Init": {"config": {"files": {"/tmp/x": {"content": ' \
            b'"a &lt;b&gt; &amp; \\"c\\" caf\\u00e9"' in ours.body, ours.dump()

@@ -110,6 +110,16 @@ def cli(real_stack, stack_httpd, tmp_path_factory):
     c = Cli(real_stack, stack_httpd, str(tmp_path_factory.mktemp('awscli')))
     if not c.aws:
         pytest.skip('aws-cli is not installed (apt-get install awscli)')
+    # heat-api-cfn 24.0.0 under oslo.policy's new defaults refuses every action of a project
+    # user (empty policy target): then mod_heat must refuse the same way, and there is no life
+    # cycle to drive (the 24 run of make check runs it with enforce_new_defaults = false)
+    rc_py, _, err_py = c.run('list-stacks', check=False, port=real_stack.facts['python_api']['cfn_port'])
+    if rc_py != 0 and '(AccessDenied)' in err_py:
+        assert real_stack.release == '24', err_py
+        rc, _, err = c.run('list-stacks', check=False)
+        assert rc == rc_py and err.split(':')[0] == err_py.split(':')[0], (err, err_py)
+        pytest.skip('heat-api-cfn %s refuses project users by policy (mod_heat too): %s'
+                    % (real_stack.release, err_py.strip().splitlines()[-1]))
     c.httpd.access.mark()
     yield c
     # whatever the tests did, the stack goes (the harness deletes it through the Python API)
