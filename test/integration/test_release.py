@@ -82,9 +82,7 @@ def test_bad_release_refused(tmp_path):
     assert rc != 0 and 'HeatRelease' in out and "'20'" in out, out
 
 
-# -- against heat-api 24.0.0 (the trixie stack of test/stack, when it runs) -----------------------
-
-STACK24 = '/var/tmp/mod_heat-stack/stack24.json'
+# -- against heat-api 24.0.0 (test/stack/trixie.sh's stack, started by the real_stack_24 fixture) --
 
 CYCLE = json.dumps({'heat_template_version': '2018-08-31', 'resources': {
     'a': {'type': 'OS::Heat::None', 'depends_on': ['b']},
@@ -92,22 +90,15 @@ CYCLE = json.dumps({'heat_template_version': '2018-08-31', 'resources': {
 
 
 @pytest.fixture(scope='module')
-def heat24(httpd_factory, real_stack):
+def heat24(httpd_factory, real_stack_24):
     """(mod_heat with HeatRelease 24 and the 24.0.0 stack's heat.conf, the Python heat-api 24.0.0
     port, the stack's facts). The 24.0.0 stack shares the 19 stack's Keystone and users."""
-    try:
-        with open(STACK24) as f:
-            facts = json.load(f)
-    except OSError:
-        pytest.skip('no heat 24.0.0 stack (%s)' % STACK24)
-    port = facts['python_api']['api_port']
-    if not facts['python_api'].get('running') or request(port, 'GET', '/', timeout=10).status != 300:
-        pytest.skip('the Python heat-api 24.0.0 does not answer on %d' % port)
+    facts = real_stack_24.facts
     server = httpd_factory('s8-release-diff24', cls=StackHttpd, apis=('api', 'cfn'), test_conf='HeatRelease 24',
                            heat_conf_directive='HeatConfigFile "%s"' % facts['heat_conf'])
     server.persistent = True
-    real_stack.dependents.append(server)
-    return server.start(), port, facts
+    real_stack_24.dependents.append(server)
+    return server.start(), facts['python_api']['api_port'], facts
 
 
 def both(heat24, method, path, token=None, body=None):
