@@ -475,18 +475,15 @@ register_keystone() {
 # ---------------------------------------------------------------------------------------------
 # Heat
 
-write_heat_conf() {
-    mkdir -p "$HEAT/lock"
-    chown heat:heat "$HEAT/lock"
-    chmod 700 "$HEAT/lock"
-    cat > "$HEAT_CONF.tmp" <<CONF
-# written by test/stack/stack.sh (not /etc/heat/heat.conf)
+# heat.conf of a heat stack, shared by this heat 19.0.0 stack and trixie.sh's 24.0.0 one
+heat_conf_core() { # TRANSPORT_URL ENGINE_WORKERS CFN_PORT DB_URL LOCK_PATH: [DEFAULT] to [oslo_concurrency]
+    cat <<CONF
 [DEFAULT]
-transport_url = $TRANSPORT_URL
-num_engine_workers = $ENGINE_WORKERS
+transport_url = $1
+num_engine_workers = $2
 region_name_for_services = $REGION
-heat_metadata_server_url = http://127.0.0.1:$HEAT_CFN_PORT
-heat_waitcondition_server_url = http://127.0.0.1:$HEAT_CFN_PORT/v1/waitcondition
+heat_metadata_server_url = http://127.0.0.1:$3
+heat_waitcondition_server_url = http://127.0.0.1:$3/v1/waitcondition
 stack_domain_admin = heat_domain_admin
 stack_domain_admin_password = $DOMAIN_ADMIN_PASSWORD
 stack_user_domain_name = heat
@@ -494,7 +491,7 @@ debug = $DEBUG
 use_stderr = false
 
 [database]
-connection = $HEAT_DB_URL
+connection = $4
 
 [keystone_authtoken]
 www_authenticate_uri = $KS_URL/v3
@@ -526,20 +523,38 @@ auth_uri = $KS_URL/v3
 api_paste_config = /etc/heat/api-paste.ini
 
 [oslo_concurrency]
-lock_path = $HEAT/lock
+lock_path = $5
+CONF
+}
 
-# The Python reference services (stack.sh start --with-python-api); mod_heat uses
-# HEAT_API_PORT=$HEAT_API_PORT and HEAT_CFN_PORT=$HEAT_CFN_PORT.
+heat_conf_python_apis() { # API_PORT CFN_PORT: where the Python reference services listen
+    cat <<CONF
 [heat_api]
 bind_host = 127.0.0.1
-bind_port = $PY_HEAT_API_PORT
+bind_port = $1
 workers = 1
 
 [heat_api_cfn]
 bind_host = 127.0.0.1
-bind_port = $PY_HEAT_CFN_PORT
+bind_port = $2
 workers = 1
 CONF
+}
+
+write_heat_conf() {
+    mkdir -p "$HEAT/lock"
+    chown heat:heat "$HEAT/lock"
+    chmod 700 "$HEAT/lock"
+    {
+        echo '# written by test/stack/stack.sh (not /etc/heat/heat.conf)'
+        heat_conf_core "$TRANSPORT_URL" "$ENGINE_WORKERS" "$HEAT_CFN_PORT" "$HEAT_DB_URL" "$HEAT/lock"
+        cat <<CONF
+
+# The Python reference services (stack.sh start --with-python-api); mod_heat uses
+# HEAT_API_PORT=$HEAT_API_PORT and HEAT_CFN_PORT=$HEAT_CFN_PORT.
+CONF
+        heat_conf_python_apis "$PY_HEAT_API_PORT" "$PY_HEAT_CFN_PORT"
+    } > "$HEAT_CONF.tmp"
     chown root:heat "$HEAT_CONF.tmp"
     chmod 640 "$HEAT_CONF.tmp"
     mv "$HEAT_CONF.tmp" "$HEAT_CONF"

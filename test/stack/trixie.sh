@@ -131,69 +131,18 @@ SQL
 write_conf24() {
     mkdir -p "$H24"
     in_root root install -d -o heat -g heat -m 700 /var/lib/heat/lock
-    cat > "$CONF24.tmp" <<CONF
-# written by test/stack/trixie.sh: heat 24.0.0 beside stack.sh's heat 19.0.0
-[DEFAULT]
-transport_url = $TRANSPORT24_URL
-num_engine_workers = $ENGINE24_WORKERS
-region_name_for_services = $REGION
-heat_metadata_server_url = http://127.0.0.1:$PY24_CFN_PORT
-heat_waitcondition_server_url = http://127.0.0.1:$PY24_CFN_PORT/v1/waitcondition
-stack_domain_admin = heat_domain_admin
-stack_domain_admin_password = $DOMAIN_ADMIN_PASSWORD
-stack_user_domain_name = heat
-debug = $DEBUG
-use_stderr = false
-
-[database]
-connection = $HEAT24_DB_URL
-
-[keystone_authtoken]
-www_authenticate_uri = $KS_URL/v3
-auth_url = $KS_URL
-auth_type = password
-project_name = service
-project_domain_name = Default
-username = heat
-password = $HEAT_PASSWORD
-user_domain_name = Default
-region_name = $REGION
-service_type = orchestration
-service_token_roles_required = true
-
-[trustee]
-auth_type = password
-auth_url = $KS_URL
-username = heat
-password = $HEAT_PASSWORD
-user_domain_name = Default
-
-[clients_keystone]
-auth_uri = $KS_URL
-
-[ec2authtoken]
-auth_uri = $KS_URL/v3
-
-[paste_deploy]
-api_paste_config = /etc/heat/api-paste.ini
-
-[oslo_concurrency]
-lock_path = /var/lib/heat/lock
+    {
+        echo "# written by test/stack/trixie.sh: heat 24.0.0 beside stack.sh's heat 19.0.0"
+        heat_conf_core "$TRANSPORT24_URL" "$ENGINE24_WORKERS" "$PY24_CFN_PORT" "$HEAT24_DB_URL" /var/lib/heat/lock
+        cat <<CONF
 
 [oslo_policy]
 $(policy24_lines)
 
 # The Python reference services of 24.0.0
-[heat_api]
-bind_host = 127.0.0.1
-bind_port = $PY24_API_PORT
-workers = 1
-
-[heat_api_cfn]
-bind_host = 127.0.0.1
-bind_port = $PY24_CFN_PORT
-workers = 1
 CONF
+        heat_conf_python_apis "$PY24_API_PORT" "$PY24_CFN_PORT"
+    } > "$CONF24.tmp"
     chmod 640 "$CONF24.tmp"
     in_root root chown root:heat "$CONF24_IN.tmp"
     mv "$CONF24.tmp" "$CONF24"
