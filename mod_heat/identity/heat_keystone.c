@@ -1487,7 +1487,9 @@ json_t *heat_keystone_token_info(apr_pool_t *p, const json_t *token_body, const 
 
     if (!json_is_object(t))
         return NULL;
-    copy = json_deep_copy(t);
+    /* shallow: the token's members are shared and never changed (the body may be another
+     * thread's, handed over by a validation in flight) */
+    copy = json_copy(t);
     json_object_set_new(copy, "version", json_string("v3"));
     json_object_set_new(copy, "auth_token", json_string(token));
     return heat_json_own(p, json_pack("{s:o}", "token", copy));
