@@ -20,6 +20,7 @@ Only loopback is used; the only processes signalled are the stack's (through sta
 PID files) and the httpds the harness started.
 """
 
+import calendar
 import fcntl
 import json
 import os
@@ -48,6 +49,7 @@ CLEAN_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'     # no pyenv shim python3 (no Ope
 # Secrets no mod_heat log line may hold: the stack's passwords and every token issued here.
 STACK_SECRETS = ['admin-secret', 'demo-secret', 'heat-secret', 'domain-secret', 'rabbit-secret', 'db-secret']
 ISSUED_TOKENS = []
+LEFTOVER_AGE = 2 * 3600   # no test session lasts this long: an older stack of the tests' is a leftover
 
 
 class StackError(RuntimeError):
@@ -354,6 +356,18 @@ class RealStack:
             except Exception as e:
                 problems.append('%s: %s' % (name, e))
         return problems
+
+    def delete_leftovers(self, user, prefix, older_than=LEFTOVER_AGE):
+        """Deletes the stacks an interrupted earlier session left behind: those of user's project
+        named prefix... and created more than older_than seconds ago. Every session names its
+        stacks with its own random RUN, so a younger stack may belong to a session running now
+        (two sessions on one stack, as helpers run them) and is left alone."""
+        r = self.py(user, 'GET', '/stacks')
+        r.raise_for_status()
+        now = time.time()
+        old = {s['stack_name'] for s in r.json()['stacks'] if s['stack_name'].startswith(prefix)
+               and now - calendar.timegm(time.strptime(s['creation_time'], '%Y-%m-%dT%H:%M:%SZ')) > older_than}
+        return self.delete_stacks(user, lambda n: n in old) if old else []
 
     def delete_stack(self, user, name, wait=True):
         """Deletes name (Python API) if it exists; waits until it is gone."""

@@ -153,7 +153,7 @@ def refused(env, ours, theirs):
 @pytest.fixture(scope='module')
 def env(real_stack, stack_httpd):
     e = Env(real_stack, stack_httpd)
-    real_stack.delete_stacks('demo', lambda n: n.startswith('cfn-'))
+    real_stack.delete_leftovers('demo', 'cfn-')
     # only heat-api-cfn 24 refuses a project user's ListStacks (its policy defaults)
     probe = e.send('py', act('ListStacks'))
     e.policy_refuses = (probe.status, probe.reason) == (403, 'AccessDenied')

@@ -103,7 +103,7 @@ class Env:
 def env(real_stack, stack_httpd):
     e = Env(real_stack, stack_httpd)
     # stacks an interrupted earlier run left behind (the demo project is the tests' own)
-    real_stack.delete_stacks('demo', lambda n: n.startswith('diff-'))
+    real_stack.delete_leftovers('demo', 'diff-')
     try:
         e.base_id = real_stack.create_stack('demo', e.base, BASE, files=FILES, wait=False)
         for side in ('mh', 'py'):

@@ -91,7 +91,7 @@ class Env:
 @pytest.fixture(scope='module')
 def env(real_stack, stack_httpd):
     e = Env(real_stack, stack_httpd)
-    real_stack.delete_stacks('demo', lambda n: n.startswith(PREFIX))
+    real_stack.delete_leftovers('demo', PREFIX)
     try:
         e.base_id = real_stack.create_stack('demo', e.base, BASE, files=FILES, wait=False)
         for side in SIDES:

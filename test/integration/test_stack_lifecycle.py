@@ -74,7 +74,7 @@ def life(real_stack, stack_httpd, tmp_path_factory):
     for name in ('main.yaml', 'nested.yaml'):
         shutil.copy(os.path.join(TEMPLATES, name), workdir)
     # stacks an interrupted earlier run left behind
-    real_stack.delete_stacks('admin', lambda n: n.startswith('life-'))
+    real_stack.delete_leftovers('admin', 'life-')
     lf = Life(real_stack, stack_httpd, workdir)
     yield lf
     real_stack.delete_stack('admin', lf.name)
