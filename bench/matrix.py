@@ -41,6 +41,7 @@ EXPECT = dict(B.EXPECT, v=200, j=200)
 NATIVE = ("a", "b", "c", "d", "e", "v", "j", "x")
 CEILING = {"b": ("list_stacks", "1.33"), "c": ("show_stack", "1.20")}
 TEMPLATE_BYTES = 256 * 1024
+TOKEN_MAX_AGE = 1800             # seconds; Keystone issues tokens for 3600 by default
 CYCLE_TEMPLATE = {"heat_template_version": "2018-08-31",
                   "resources": {"none": {"type": "OS::Heat::None"}}}
 
@@ -398,9 +399,16 @@ def main():
         if any(c in CEILING for c in cases + sweep_cases):
             ceiling = Ceiling(args, ctx, ks.url)
 
+        token_issued = [time.time()]
+
         def request_of(c, d):
+            # Keystone's tokens live an hour and a full run takes longer: a new one every half
+            # hour (the first request with it fills mod_heat's token cache, as a client's would)
+            if time.time() - token_issued[0] > TOKEN_MAX_AGE:
+                ctx["token"] = ks.token("admin", admin["password"], project)
+                token_issued[0] = time.time()
             if c in ("v", "j"):
-                return f"{d.api}/v1/{project}/validate", token, None, bodies[c]
+                return f"{d.api}/v1/{project}/validate", ctx["token"], None, bodies[c]
             url, tok, rnd = B.case_request(c, d.api, ctx)
             return url, tok, rnd, None
 
